@@ -1,0 +1,221 @@
+// Package amop is the AMOP adapter the rest of amoptui sees: join and leave
+// topics, send unicast and multicast, answer unicast requests, and receive
+// everything (messages, connection states, drop counts) on one bounded
+// channel.
+//
+// The implementation (sdk.go) drives the unmodified go-sdk v1.1.1 client,
+// which talks only to an in-process guard (package amop/guard) that owns the
+// real node session; see architecture.md for why.
+package amop
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Client is an AMOP connection as the UI and the headless commands use it.
+// All methods are safe for concurrent use.
+type Client interface {
+	// Join subscribes to topic. Joining a topic twice is not an error.
+	Join(topic string) error
+	// Leave unsubscribes from topic.
+	Leave(topic string) error
+	// Topics lists the joined topics in the order they were joined.
+	Topics() []string
+	// Unicast sends data to one subscriber of topic chosen by the node and
+	// returns its reply. It returns by ctx's deadline at the latest.
+	Unicast(ctx context.Context, topic string, data []byte) ([]byte, error)
+	// Multicast sends data to every subscriber of topic. It returns once the
+	// node has accepted the message, by ctx's deadline at the latest.
+	Multicast(ctx context.Context, topic string, data []byte) error
+	// SetAutoReply sets how unicast requests on topic are answered; topic ""
+	// sets the default for topics without a policy of their own.
+	SetAutoReply(topic string, p ReplyPolicy)
+	// AutoReply returns the policy in force for topic.
+	AutoReply(topic string) ReplyPolicy
+	// Events is the single bounded stream of everything that happens. It is
+	// closed by Close. A slow reader loses messages, never blocks the
+	// network: losses are counted and reported as DropEvents.
+	Events() <-chan Event
+	// Status is a snapshot of the connection state.
+	Status() Status
+	// Stats is a snapshot of the counters.
+	Stats() Stats
+	// Close releases the client and closes Events.
+	Close() error
+}
+
+// Mode is how a message is sent: to one subscriber or to all.
+type Mode uint8
+
+// The two AMOP send modes.
+const (
+	Unicast Mode = iota
+	Multicast
+)
+
+// String returns "unicast" or "multicast".
+func (m Mode) String() string {
+	if m == Multicast {
+		return "multicast"
+	}
+	return "unicast"
+}
+
+// ParseMode reads "unicast"/"uni" or "multicast"/"multi" in any case.
+func ParseMode(s string) (Mode, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "unicast", "uni", "u":
+		return Unicast, nil
+	case "multicast", "multi", "m", "broadcast":
+		return Multicast, nil
+	}
+	return Unicast, fmt.Errorf("unknown mode %q: want unicast or multicast", s)
+}
+
+// ReplyMode selects how a unicast request is answered.
+type ReplyMode uint8
+
+// Auto-reply modes.
+const (
+	ReplyOff  ReplyMode = iota // answer with an empty reply (go-sdk always answers)
+	ReplyEcho                  // answer with the request's own payload
+	ReplyText                  // answer with a fixed text
+)
+
+// ReplyPolicy is the auto-reply for incoming unicast requests.
+type ReplyPolicy struct {
+	Mode ReplyMode
+	Text string // the reply when Mode is ReplyText
+}
+
+// ParseReplyPolicy reads "off", "echo" or any other text, which becomes a
+// fixed reply. An empty string is "off".
+func ParseReplyPolicy(s string) ReplyPolicy {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "off", "none":
+		return ReplyPolicy{Mode: ReplyOff}
+	case "echo":
+		return ReplyPolicy{Mode: ReplyEcho}
+	}
+	return ReplyPolicy{Mode: ReplyText, Text: s}
+}
+
+// String describes the policy for a status line: off, echo or "TEXT".
+func (p ReplyPolicy) String() string {
+	switch p.Mode {
+	case ReplyEcho:
+		return "echo"
+	case ReplyText:
+		return fmt.Sprintf("%q", p.Text)
+	}
+	return "off"
+}
+
+// Reply computes the reply to a request under p; nil means no reply text.
+func (p ReplyPolicy) Reply(request []byte) []byte {
+	switch p.Mode {
+	case ReplyEcho:
+		return request
+	case ReplyText:
+		return []byte(p.Text)
+	}
+	return nil
+}
+
+// Event is one item of Client.Events: a *MessageEvent, *StateEvent,
+// *DropEvent or *CounterEvent.
+type Event interface{ isEvent() }
+
+// MessageEvent is a message received on a joined topic.
+type MessageEvent struct {
+	Topic string
+	Data  []byte
+	Mode  Mode      // Unicast for a request (0x30), Multicast for a push (0x35)
+	At    time.Time // when the adapter received it
+	// Reply is what was sent back for a unicast request under the
+	// auto-reply policy; Replied says whether anything was.
+	Reply   []byte
+	Replied bool
+}
+
+// StateEvent reports a change of the connection state.
+type StateEvent struct{ Status Status }
+
+// DropEvent reports messages lost because Events was not read fast enough.
+type DropEvent struct {
+	Dropped uint64 // lost since the previous DropEvent
+	Total   uint64 // lost since the client started
+}
+
+// CounterEvent reports that the guard discarded frames from the node:
+// malformed ones, and AMOP on reserved topics. It carries the totals.
+type CounterEvent struct {
+	Malformed uint64
+	Reserved  uint64
+}
+
+func (*MessageEvent) isEvent() {}
+func (*StateEvent) isEvent()   {}
+func (*DropEvent) isEvent()    {}
+func (*CounterEvent) isEvent() {}
+
+// ConnState is the state of the node connection.
+type ConnState uint8
+
+// Connection states.
+const (
+	StateConnecting   ConnState = iota // first attempt under way
+	StateConnected                     // a node session is up
+	StateReconnecting                  // lost, retrying with backoff
+	StateDown                          // given up (e.g. wrong chain id or certificate), or closed
+)
+
+// String names the state as the status bar shows it.
+func (s ConnState) String() string {
+	switch s {
+	case StateConnecting:
+		return "connecting"
+	case StateConnected:
+		return "connected"
+	case StateReconnecting:
+		return "reconnecting"
+	}
+	return "down"
+}
+
+// NodeInfo is what the node said about itself in getClientVersion.
+type NodeInfo struct {
+	Version          string // "FISCO-BCOS Version", e.g. "2.9.0"
+	SupportedVersion string // "Supported Version"
+	ChainID          int64
+	GroupID          int
+	SM               bool // the node runs the SM (guomi) crypto suite
+}
+
+// Status is a snapshot of the connection.
+type Status struct {
+	State    ConnState
+	Endpoint string    // the node connected to, or being tried
+	Attempt  int       // reconnect attempt number while reconnecting
+	LastErr  string    // the last connection error, sanitised by the UI before display
+	Since    time.Time // when State was entered
+	Node     NodeInfo  // valid while connected
+	// Resubscribed is the number of topics replayed to the node after the
+	// latest reconnect (0 after the first connect).
+	Resubscribed int
+}
+
+// Stats are the client's running totals.
+type Stats struct {
+	Received   uint64 // messages delivered to Events
+	Dropped    uint64 // messages lost because Events was full
+	Replied    uint64 // unicast requests answered
+	Sent       uint64 // sends that succeeded
+	Failed     uint64 // sends that returned an error
+	Malformed  uint64 // frames from the node dropped by the guard as malformed
+	Reserved   uint64 // AMOP frames on reserved topics dropped by the guard
+	Reconnects uint64 // node sessions re-established after a loss
+}
