@@ -1,0 +1,144 @@
+package guard
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/amoptui/amoptui/amop/wire"
+)
+
+// downWriteTimeout bounds a write toward go-sdk. go-sdk reads continuously,
+// so hitting it means go-sdk is wedged; the frame is then dropped rather than
+// blocking the node session.
+const downWriteTimeout = 10 * time.Second
+
+// downSession is go-sdk's connection to the guard.
+type downSession struct {
+	conn net.Conn
+	wmu  sync.Mutex
+	dead bool
+}
+
+// write sends one frame in one TLS write (go-sdk decodes at most one frame
+// per read, so frames must never share a record).
+func (d *downSession) write(raw []byte) {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	if d.dead {
+		return
+	}
+	_ = d.conn.SetWriteDeadline(time.Now().Add(downWriteTimeout))
+	if _, err := d.conn.Write(raw); err != nil {
+		// A TLS connection is unusable after a failed write.
+		d.dead = true
+		_ = d.conn.Close()
+	}
+}
+
+func (d *downSession) close() {
+	d.wmu.Lock()
+	d.dead = true
+	d.wmu.Unlock()
+	_ = d.conn.Close()
+}
+
+func (g *Guard) acceptLoop() {
+	defer g.wg.Done()
+	for {
+		c, err := g.ln.Accept()
+		if err != nil {
+			if g.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			g.cfg.Logger.Warn("guard accept", "err", err)
+			select {
+			case <-g.ctx.Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			continue
+		}
+		d := &downSession{conn: c}
+		g.mu.Lock()
+		if g.closed {
+			g.mu.Unlock()
+			_ = c.Close()
+			return
+		}
+		old := g.down
+		g.down = d
+		g.mu.Unlock()
+		if old != nil {
+			// Only one go-sdk instance talks to a guard; a second connection
+			// means go-sdk redialled, and the new one is authoritative.
+			old.close()
+		}
+		g.wg.Add(1)
+		go g.serveDown(d)
+	}
+}
+
+// serveDown reads go-sdk's frames. It answers handshake and heartbeat
+// itself (the node session has its own), and forwards the rest.
+func (g *Guard) serveDown(d *downSession) {
+	defer g.wg.Done()
+	defer d.close()
+	r := wire.NewReader(d.conn, g.cfg.MaxFrame)
+	for {
+		raw, err := r.Next()
+		if err != nil {
+			if g.ctx.Err() == nil {
+				g.cfg.Logger.Debug("go-sdk connection ended", "err", err)
+			}
+			return
+		}
+		f, err := wire.Parse(raw)
+		if err != nil {
+			continue
+		}
+		switch f.Type {
+		case wire.TypeHandshake:
+			g.handshakeDown(d, f)
+		case wire.TypeHeartbeat:
+			ans := wire.Frame{Type: wire.TypeHeartbeat, Seq: f.Seq, Body: wire.HeartbeatReply}
+			d.write(ans.Encode())
+		case wire.TypeSubscribe:
+			g.subscribe(f.Body)
+		case wire.TypeAMOPResponse:
+			g.replyFromSDK(f, raw)
+		case wire.TypeAMOPRequest, wire.TypeMulticast, wire.TypeRPC, wire.TypeEventRegister, wire.TypeEventUnregister:
+			g.forward(d, f, raw)
+		case wire.TypeTopicStatus:
+			g.mu.Lock()
+			up := g.up
+			g.mu.Unlock()
+			if up != nil {
+				if err := up.write(raw); err != nil {
+					up.fail(err)
+				}
+			}
+		default:
+			g.cfg.Logger.Debug("go-sdk sent an unexpected frame", "type", f.Type)
+		}
+	}
+}
+
+// handshakeDown answers go-sdk's 0x14 on the node's behalf: go-sdk's Dial
+// waits forever for it, and the guard must come up before any node does.
+func (g *Guard) handshakeDown(d *downSession, f wire.Frame) {
+	proto := wire.MaxProtocol
+	if h, err := wire.DecodeHandshakeRequest(f.Body); err == nil && h.MaximumSupport < proto {
+		proto = h.MaximumSupport
+	}
+	g.mu.Lock()
+	ver := g.status.Version.SupportedVersion
+	g.mu.Unlock()
+	if ver == "" {
+		ver = "2.9.0"
+	}
+	ans := wire.Frame{Type: wire.TypeHandshake, Seq: f.Seq,
+		Body: wire.EncodeHandshakeResponse(wire.HandshakeResponse{NodeVersion: ver, Protocol: proto})}
+	d.write(ans.Encode())
+}

@@ -1,0 +1,339 @@
+// Package guard owns the node session on behalf of go-sdk v1.1.1.
+//
+// go-sdk is the AMOP client the project is built on, but it cannot be
+// trusted with a network connection: it deadlocks on reconnect, spins a core
+// after Close, waits forever for answers, strands the second frame of a TLS
+// record, crashes the process on one malformed AMOP frame and accepts any
+// node certificate (gosdk-pitfalls.md). None of that can be fixed from
+// outside its API, so go-sdk only ever talks to a Guard: an in-process TLS
+// endpoint on 127.0.0.1 that answers like a node. The Guard holds the real
+// session to the configured endpoints and
+//
+//   - verifies the node certificate against the CA, fails over between
+//     endpoints and reconnects with backoff and jitter, redoing the handshake
+//     and replaying go-sdk's latest topic list (0x32) each time;
+//   - never breaks go-sdk's connection, so go-sdk's reconnect path is never
+//     entered;
+//   - answers every go-sdk request within a deadline, with an error frame
+//     when the node is gone or late;
+//   - validates every frame from the node and drops (and counts) malformed
+//     ones and AMOP on reserved topics;
+//   - writes one frame per TLS write toward go-sdk and keeps one push in
+//     flight per topic, which keeps per-topic order (go-sdk handles each
+//     push in a goroutine of its own) and bounds go-sdk's goroutines;
+//   - detects a dead or frozen node with its own heartbeat.
+package guard
+
+import (
+	"context"
+	stdtls "crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	ftls "github.com/FISCO-BCOS/crypto/tls"
+
+	"github.com/amoptui/amoptui/amop/wire"
+)
+
+// Result codes the guard puts in error frames it answers go-sdk with. They
+// lie outside the AMOP range (100–104), so the adapter can tell "the node
+// said" from "the guard said"; go-sdk reports them as "response error: N".
+const (
+	ResultNotConnected int32 = 20001 // no node session
+	ResultDeadline     int32 = 20002 // the node did not answer in time
+	ResultLost         int32 = 20003 // the node session was lost while waiting
+	ResultMalformed    int32 = 20004 // the node's answer was malformed
+	ResultReserved     int32 = 20005 // the topic is reserved
+	ResultClosed       int32 = 20006 // the guard is shutting down
+)
+
+// State is the state of the node session.
+type State uint8
+
+// Session states.
+const (
+	Connecting   State = iota // no session yet
+	Connected                 // a node session is up
+	Reconnecting              // lost, retrying with backoff
+	Down                      // refused for good by the last attempt (certificate, chain), still retrying slowly; or closed
+)
+
+// String names the state.
+func (s State) String() string {
+	return [...]string{"connecting", "connected", "reconnecting", "down"}[min(int(s), 3)]
+}
+
+// Status reports the node session.
+type Status struct {
+	State    State
+	Endpoint string // connected to, or being tried
+	Attempt  int    // failed attempts since the last session
+	Err      error  // the last error
+	Since    time.Time
+	Version  wire.ClientVersion // the node's getClientVersion, while connected
+	// Resubscribed is how many topics were replayed to the node when this
+	// session started after a loss (0 on the first session).
+	Resubscribed int
+}
+
+// Stats are the guard's counters.
+type Stats struct {
+	Malformed    uint64 // frames from the node dropped as malformed
+	Reserved     uint64 // AMOP frames on reserved topics not forwarded
+	Unmatched    uint64 // replies from the node to nothing pending (late, duplicate, unknown seq)
+	Overflow     uint64 // pushes dropped because a topic's queue was full
+	PushTimeouts uint64 // pushes go-sdk did not answer in time
+	Deadlines    uint64 // go-sdk requests answered with ResultDeadline
+	Reconnects   uint64 // sessions established after a loss
+	FromNode     uint64 // frames read from the node
+	ToNode       uint64 // frames written to the node
+}
+
+// Config configures a Guard.
+type Config struct {
+	// Endpoints are the nodes' channel addresses, tried in order.
+	Endpoints []string
+	// Credentials are the SDK's TLS material (LoadCredentials).
+	Credentials *Credentials
+	// SkipNodeVerify disables the node certificate check (verify_node = false).
+	SkipNodeVerify bool
+	// Check vets a node after its getClientVersion; an error refuses the node.
+	Check func(wire.ClientVersion) error
+	// OnState is called on every state change, from the guard's goroutine;
+	// it must not block.
+	OnState func(Status)
+	// OnCounters is called, without blocking, when a drop counter changes.
+	OnCounters func(Stats)
+
+	MaxFrame          int           // frame limit both ways (wire.DefaultMaxFrame)
+	RequestTimeout    time.Duration // deadline of a go-sdk request (12 s)
+	PushTimeout       time.Duration // how long go-sdk may take to answer a push (10 s)
+	DialTimeout       time.Duration // TCP+TLS+handshake+version per attempt (5 s)
+	HeartbeatInterval time.Duration // liveness probe period (2 s)
+	HeartbeatTimeout  time.Duration // silence after which the node is dead (6 s)
+	BackoffMin        time.Duration // first retry delay (200 ms)
+	BackoffMax        time.Duration // retry delay cap (5 s)
+	LaneLimit         int           // pushes queued per topic before dropping (4096)
+	Logger            *slog.Logger  // nil: discard
+}
+
+func (c *Config) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.RequestTimeout, 12*time.Second)
+	def(&c.PushTimeout, 10*time.Second)
+	def(&c.DialTimeout, 5*time.Second)
+	def(&c.HeartbeatInterval, 2*time.Second)
+	def(&c.HeartbeatTimeout, 6*time.Second)
+	def(&c.BackoffMin, 200*time.Millisecond)
+	def(&c.BackoffMax, 5*time.Second)
+	if c.MaxFrame <= 0 {
+		c.MaxFrame = wire.DefaultMaxFrame
+	}
+	if c.LaneLimit <= 0 {
+		c.LaneLimit = 4096
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+// Guard is the in-process endpoint go-sdk dials and the owner of the node
+// session.
+type Guard struct {
+	cfg   Config
+	eph   *ephemeral
+	ln    net.Listener
+	ctx   context.Context
+	stop  context.CancelFunc
+	wg    sync.WaitGroup
+	stats struct {
+		malformed, reserved, unmatched, overflow, pushTimeouts, deadlines, reconnects, fromNode, toNode atomic.Uint64
+	}
+
+	subMu sync.Mutex // orders topic-list writes to the node (store and send as one step)
+
+	mu       sync.Mutex
+	status   Status
+	up       *upSession // nil while not connected
+	down     *downSession
+	topics   []byte // go-sdk's latest 0x32 body
+	nTopics  int
+	pending  map[wire.Seq]*request // go-sdk requests forwarded to the node
+	inflight map[wire.Seq]*push    // pushes awaiting go-sdk's 0x31, by the seq go-sdk saw
+	lanes    map[string]*lane      // per-topic push queues toward go-sdk
+	busy     map[*lane]struct{}    // lanes with a push in flight
+	closed   bool
+}
+
+// Start listens on 127.0.0.1 and begins connecting to the node. It does not
+// wait for the node: go-sdk can dial at once, and the state is reported
+// through OnState.
+func Start(cfg Config) (*Guard, error) {
+	cfg.defaults()
+	if len(cfg.Endpoints) == 0 {
+		return nil, errors.New("guard: no node endpoints configured")
+	}
+	if cfg.Credentials == nil {
+		return nil, errors.New("guard: no TLS credentials")
+	}
+	eph, err := newEphemeral()
+	if err != nil {
+		return nil, fmt.Errorf("guard: ephemeral certificates: %w", err)
+	}
+	ln, err := stdtls.Listen("tcp", "127.0.0.1:0", &eph.server)
+	if err != nil {
+		return nil, fmt.Errorf("guard: listen on 127.0.0.1: %w", err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	g := &Guard{
+		cfg: cfg, eph: eph, ln: ln, ctx: ctx, stop: stop,
+		pending:  make(map[wire.Seq]*request),
+		inflight: make(map[wire.Seq]*push),
+		lanes:    make(map[string]*lane),
+		busy:     make(map[*lane]struct{}),
+	}
+	g.status = Status{State: Connecting, Endpoint: cfg.Endpoints[0], Since: time.Now()}
+	g.wg.Add(3)
+	go g.acceptLoop()
+	go g.connectLoop()
+	go g.sweepLoop()
+	return g, nil
+}
+
+// Addr is the address go-sdk dials.
+func (g *Guard) Addr() string { return g.ln.Addr().String() }
+
+// ClientTLS is the configuration go-sdk must dial with: it carries the only
+// client certificate the endpoint accepts and verifies the endpoint's own.
+func (g *Guard) ClientTLS() *ftls.Config { return g.eph.client.Clone() }
+
+// Status returns the current state.
+func (g *Guard) Status() Status {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.status
+}
+
+// Stats returns the counters.
+func (g *Guard) Stats() Stats {
+	s := &g.stats
+	return Stats{
+		Malformed: s.malformed.Load(), Reserved: s.reserved.Load(), Unmatched: s.unmatched.Load(),
+		Overflow: s.overflow.Load(), PushTimeouts: s.pushTimeouts.Load(), Deadlines: s.deadlines.Load(),
+		Reconnects: s.reconnects.Load(), FromNode: s.fromNode.Load(), ToNode: s.toNode.Load(),
+	}
+}
+
+// Close answers every pending go-sdk request with ResultClosed, closes the
+// node session and the endpoint, and waits for the guard's goroutines.
+// go-sdk sees its connection close and starts its own (harmless, 5 s paced)
+// redial loop against the closed endpoint; the caller is expected to exit or
+// forget that go-sdk instance.
+func (g *Guard) Close() error {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return nil
+	}
+	g.closed = true
+	answers := g.failPendingLocked(nil, ResultClosed)
+	down, up := g.down, g.up
+	g.mu.Unlock()
+	if down != nil {
+		for _, a := range answers {
+			down.write(a)
+		}
+	}
+	g.stop()
+	_ = g.ln.Close()
+	if up != nil {
+		up.close()
+	}
+	if down != nil {
+		down.close()
+	}
+	g.wg.Wait()
+	g.setState(func(s *Status) { s.State = Down; s.Err = errors.New("closed") })
+	return nil
+}
+
+// setState applies f to the status and reports the result.
+func (g *Guard) setState(f func(*Status)) {
+	g.mu.Lock()
+	before := g.status
+	f(&g.status)
+	if g.status.State != before.State {
+		g.status.Since = time.Now()
+	}
+	st := g.status
+	g.mu.Unlock()
+	if g.cfg.OnState != nil {
+		g.cfg.OnState(st)
+	}
+}
+
+func (g *Guard) countersChanged() {
+	if g.cfg.OnCounters != nil {
+		g.cfg.OnCounters(g.Stats())
+	}
+}
+
+// sweepLoop enforces the deadlines of go-sdk's requests and of pushes
+// awaiting go-sdk. A ticker is cheaper than a timer per message on the hot
+// path, and 100 ms of slack on a seconds-long deadline does not matter.
+func (g *Guard) sweepLoop() {
+	defer g.wg.Done()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-g.ctx.Done():
+			return
+		case now := <-t.C:
+			g.sweep(now)
+		}
+	}
+}
+
+func (g *Guard) sweep(now time.Time) {
+	var answers [][]byte
+	var next []*push
+	g.mu.Lock()
+	for seq, r := range g.pending {
+		if now.After(r.deadline) {
+			delete(g.pending, seq)
+			answers = append(answers, r.errorFrame(ResultDeadline))
+			g.stats.deadlines.Add(1)
+		}
+	}
+	for l := range g.busy {
+		if p := l.current; p != nil && now.Sub(p.sent) > g.cfg.PushTimeout {
+			delete(g.inflight, p.downSeq)
+			g.stats.pushTimeouts.Add(1)
+			if n := g.advanceLocked(l); n != nil {
+				next = append(next, n)
+			}
+		}
+	}
+	down := g.down
+	g.mu.Unlock()
+	if down == nil {
+		return
+	}
+	for _, a := range answers {
+		down.write(a)
+	}
+	for _, p := range next {
+		down.write(p.raw)
+	}
+}

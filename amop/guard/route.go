@@ -1,0 +1,380 @@
+package guard
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	"github.com/amoptui/amoptui/amop/wire"
+)
+
+// reservedPrefix is the topic prefix of block notifications: go-sdk
+// registers a nil handler for it and crashes on an AMOP message to it.
+var reservedPrefix = []byte("_block_notify_")
+
+// request is a go-sdk request forwarded to the node.
+type request struct {
+	seq      wire.Seq
+	typ      wire.Type
+	rpcID    json.RawMessage // for 0x12, to build a JSON-RPC error
+	deadline time.Time
+	up       *upSession
+}
+
+// errorFrame is the answer go-sdk gets when the node cannot answer r. Every
+// go-sdk request is answered exactly once, so its caller always returns.
+func (r *request) errorFrame(code int32) []byte {
+	if r.typ == wire.TypeRPC {
+		// go-sdk turns a non-zero result of a 0x12 into a garbled rune
+		// (gosdk-pitfalls.md B#12), so RPC errors travel in the body.
+		id := r.rpcID
+		if len(id) == 0 {
+			id = json.RawMessage("null")
+		}
+		body, _ := json.Marshal(wire.RPCResponse{ID: id, JSONRPC: "2.0",
+			Error: &wire.RPCError{Code: -32000 - int(code%1000), Message: resultText(code)}})
+		f := wire.Frame{Type: wire.TypeRPC, Seq: r.seq, Body: body}
+		return f.Encode()
+	}
+	typ := r.typ
+	if typ == wire.TypeAMOPRequest || typ == wire.TypeMulticast {
+		typ = wire.TypeAMOPResponse
+	}
+	f := wire.Frame{Type: typ, Seq: r.seq, Result: code}
+	return f.Encode()
+}
+
+func resultText(code int32) string {
+	switch code {
+	case ResultNotConnected:
+		return "not connected to a node"
+	case ResultDeadline:
+		return "the node did not answer in time"
+	case ResultLost:
+		return "the node connection was lost"
+	case ResultMalformed:
+		return "the node's answer was malformed"
+	case ResultReserved:
+		return "the topic is reserved"
+	case ResultClosed:
+		return "the client is closing"
+	}
+	return "error"
+}
+
+// push is a frame from the node for go-sdk (0x30, 0x35 or 0x37).
+type push struct {
+	raw     []byte   // as written to go-sdk (seq possibly remapped)
+	origSeq wire.Seq // the node's seq, restored on the reply
+	downSeq wire.Seq // the seq go-sdk sees
+	typ     wire.Type
+	lane    *lane
+	up      *upSession // where the node's reply goes
+	recv    time.Time  // when the node's frame arrived
+	sent    time.Time  // when it was written to go-sdk
+}
+
+// lane is the push queue of one topic: one push in flight toward go-sdk at a
+// time, so the handler calls go-sdk makes for a topic happen in order.
+type lane struct {
+	topic   string
+	current *push
+	queue   []*push
+	head    int
+}
+
+func (l *lane) empty() bool { return l.head == len(l.queue) }
+
+func (l *lane) pop() *push {
+	p := l.queue[l.head]
+	l.queue[l.head] = nil
+	l.head++
+	if l.head == len(l.queue) {
+		l.queue, l.head = l.queue[:0], 0
+	}
+	return p
+}
+
+// verifyLane is the lane of 0x37 verification requests, which carry no topic
+// body.
+const verifyLane = "\x00verify"
+
+// InFlight describes the push go-sdk is handling on a topic: while go-sdk
+// runs the topic handler for a push, that push is the lane's current one
+// (one in flight per topic), so the adapter can learn what go-sdk does not
+// tell its handler: whether it is a unicast request or a multicast push, and
+// when it arrived.
+type InFlight struct {
+	Multicast bool
+	Received  time.Time
+}
+
+// Current returns the push in flight on topic.
+func (g *Guard) Current(topic string) (InFlight, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	l := g.lanes[topic]
+	if l == nil || l.current == nil {
+		return InFlight{}, false
+	}
+	return InFlight{Multicast: l.current.typ == wire.TypeMulticast, Received: l.current.recv}, true
+}
+
+// startLocked makes p the lane's current push and returns it for writing.
+// Its seq toward go-sdk is remapped when it collides with one of go-sdk's
+// own pending requests (a node that routes a client's own unicast back to it
+// would otherwise satisfy go-sdk's wait with the push) or another push.
+func (g *Guard) startLocked(l *lane, p *push) *push {
+	p.downSeq = p.origSeq
+	_, isReq := g.pending[p.downSeq]
+	_, isPush := g.inflight[p.downSeq]
+	for isReq || isPush {
+		p.downSeq = wire.NewSeq()
+		_, isReq = g.pending[p.downSeq]
+		_, isPush = g.inflight[p.downSeq]
+	}
+	if p.downSeq != p.origSeq {
+		wire.SetSeq(p.raw, &p.downSeq)
+	}
+	p.sent = time.Now()
+	l.current = p
+	g.inflight[p.downSeq] = p
+	g.busy[l] = struct{}{}
+	return p
+}
+
+// advanceLocked retires the lane's current push and starts the next one,
+// which the caller writes after unlocking.
+func (g *Guard) advanceLocked(l *lane) *push {
+	l.current = nil
+	if !l.empty() {
+		return g.startLocked(l, l.pop())
+	}
+	delete(g.busy, l)
+	delete(g.lanes, l.topic)
+	return nil
+}
+
+// failPendingLocked answers the requests waiting on up (all when up is nil)
+// with code and returns the frames to write to go-sdk.
+func (g *Guard) failPendingLocked(up *upSession, code int32) [][]byte {
+	var out [][]byte
+	for seq, r := range g.pending {
+		if up == nil || r.up == up {
+			delete(g.pending, seq)
+			out = append(out, r.errorFrame(code))
+		}
+	}
+	return out
+}
+
+// fromNode routes one validated-length frame read from the node.
+func (g *Guard) fromNode(up *upSession, raw []byte) {
+	g.stats.fromNode.Add(1)
+	f, err := wire.Parse(raw)
+	if err != nil {
+		g.malformed("unparsable frame", err)
+		return
+	}
+	switch f.Type {
+	case wire.TypeAMOPRequest, wire.TypeMulticast:
+		g.pushFromNode(up, f, raw)
+		return
+	case wire.TypeVerifyRequest:
+		if _, err := wire.DecodeVerifyRequest(f.Body); err != nil {
+			g.malformed("bad 0x37 body", err)
+			return
+		}
+		g.enqueue(up, verifyLane, f, raw)
+		return
+	case wire.TypeHeartbeat, wire.TypeBlockNotify, wire.TypeTxNotify, wire.TypeEventPush:
+		return // liveness is tracked on every read; notifications are not AMOP
+	}
+	g.mu.Lock()
+	r := g.pending[f.Seq]
+	if r != nil && r.up == up {
+		delete(g.pending, f.Seq)
+	} else {
+		r = nil
+	}
+	down := g.down
+	g.mu.Unlock()
+	if r == nil {
+		if f.Type.Known() {
+			g.stats.unmatched.Add(1)
+		} else {
+			g.stats.malformed.Add(1)
+		}
+		g.countersChanged()
+		return
+	}
+	// go-sdk decodes the topic body of a successful AMOP answer and panics
+	// when its length byte lies; an empty body is safe for it.
+	if (r.typ == wire.TypeAMOPRequest || r.typ == wire.TypeMulticast) && f.Result == 0 && len(f.Body) > 0 {
+		if _, _, err := wire.DecodeTopic(f.Body); err != nil {
+			g.malformed("bad topic body in an AMOP answer", err)
+			raw = r.errorFrame(ResultMalformed)
+		}
+	}
+	if down != nil {
+		down.write(raw)
+	}
+}
+
+func (g *Guard) malformed(what string, err error) {
+	g.stats.malformed.Add(1)
+	g.cfg.Logger.Warn("dropped a frame from the node", "why", what, "err", err)
+	g.countersChanged()
+}
+
+// pushFromNode validates an AMOP push and queues it on its topic's lane.
+func (g *Guard) pushFromNode(up *upSession, f wire.Frame, raw []byte) {
+	topic, _, err := wire.DecodeTopic(f.Body)
+	if err != nil {
+		g.malformed("bad topic body in an AMOP push", err)
+		return
+	}
+	if bytes.HasPrefix(topic, reservedPrefix) {
+		g.stats.reserved.Add(1)
+		g.countersChanged()
+		if f.Type == wire.TypeAMOPRequest {
+			// Answer as go-sdk answers a topic it has no handler for
+			// (empty success), so the node does not wait 5 s.
+			if ans, err := wire.EncodeTopicFrame(wire.TypeAMOPResponse, &f.Seq, 0, string(topic), nil); err == nil {
+				_ = up.write(ans)
+			}
+		}
+		return
+	}
+	g.enqueue(up, string(topic), f, raw)
+}
+
+func (g *Guard) enqueue(up *upSession, topic string, f wire.Frame, raw []byte) {
+	p := &push{raw: raw, origSeq: f.Seq, typ: f.Type, up: up, recv: time.Now()}
+	g.mu.Lock()
+	l := g.lanes[topic]
+	if l == nil {
+		l = &lane{topic: topic}
+		g.lanes[topic] = l
+	}
+	p.lane = l
+	if l.current != nil {
+		if len(l.queue)-l.head >= g.cfg.LaneLimit {
+			g.mu.Unlock()
+			g.stats.overflow.Add(1)
+			g.countersChanged()
+			return
+		}
+		l.queue = append(l.queue, p)
+		g.mu.Unlock()
+		return
+	}
+	g.startLocked(l, p)
+	down := g.down
+	g.mu.Unlock()
+	if down != nil {
+		down.write(p.raw)
+	}
+}
+
+// replyFromSDK handles go-sdk's 0x31 to a push: relayed to the node for a
+// unicast or verification request, swallowed for a multicast (the node has
+// nothing pending for it); then the topic's next push goes out.
+func (g *Guard) replyFromSDK(f wire.Frame, raw []byte) {
+	g.mu.Lock()
+	p := g.inflight[f.Seq]
+	if p == nil {
+		g.mu.Unlock()
+		return // late: the push timed out
+	}
+	delete(g.inflight, f.Seq)
+	next := g.advanceLocked(p.lane)
+	up, down := g.up, g.down
+	g.mu.Unlock()
+	if p.typ != wire.TypeMulticast && up == p.up && up != nil {
+		if p.downSeq != p.origSeq {
+			wire.SetSeq(raw, &p.origSeq)
+		}
+		if err := up.write(raw); err != nil {
+			up.fail(err)
+		}
+	}
+	if next != nil && down != nil {
+		down.write(next.raw)
+	}
+}
+
+// forward sends a go-sdk request to the node, or answers it at once when
+// there is no node.
+func (g *Guard) forward(down *downSession, f wire.Frame, raw []byte) {
+	r := &request{seq: f.Seq, typ: f.Type, deadline: time.Now().Add(g.cfg.RequestTimeout)}
+	if f.Type == wire.TypeRPC {
+		if req, err := wire.DecodeRPCRequest(f.Body); err == nil {
+			r.rpcID = req.ID
+		}
+	}
+	if f.Type == wire.TypeAMOPRequest || f.Type == wire.TypeMulticast {
+		if topic, _, err := wire.DecodeTopic(f.Body); err != nil || bytes.HasPrefix(topic, reservedPrefix) {
+			down.write(r.errorFrame(ResultReserved))
+			return
+		}
+	}
+	g.mu.Lock()
+	up := g.up
+	if up == nil || g.closed {
+		g.mu.Unlock()
+		down.write(r.errorFrame(ResultNotConnected))
+		return
+	}
+	r.up = up
+	g.pending[f.Seq] = r
+	g.mu.Unlock()
+	if err := up.write(raw); err != nil {
+		g.mu.Lock()
+		_, still := g.pending[f.Seq]
+		delete(g.pending, f.Seq)
+		g.mu.Unlock()
+		if still {
+			down.write(r.errorFrame(ResultLost))
+		}
+		up.fail(err)
+	}
+}
+
+// subscribe records go-sdk's topic list and sends it to the node. The list
+// is stored and sent under subMu so that a reconnect's replay and a new list
+// reach the node in the order they were stored.
+func (g *Guard) subscribe(body []byte) {
+	topics, err := wire.DecodeTopics(body)
+	if err != nil {
+		g.cfg.Logger.Warn("go-sdk sent a topic list that does not parse", "err", err)
+		return
+	}
+	g.subMu.Lock()
+	defer g.subMu.Unlock()
+	g.mu.Lock()
+	g.topics = append([]byte(nil), body...)
+	g.nTopics = countUserTopics(topics)
+	up := g.up
+	g.mu.Unlock()
+	if up != nil {
+		seq := wire.NewSeq()
+		f := wire.Frame{Type: wire.TypeSubscribe, Seq: seq, Body: body}
+		if err := up.write(f.Encode()); err != nil {
+			up.fail(err)
+		}
+	}
+}
+
+// countUserTopics counts the topics a person joined: go-sdk adds its block
+// notification topic and private-topic helpers to the list.
+func countUserTopics(topics []string) int {
+	n := 0
+	for _, t := range topics {
+		if !bytes.HasPrefix([]byte(t), reservedPrefix) && !bytes.HasPrefix([]byte(t), []byte("#!$VerifyChannel_")) &&
+			!bytes.HasPrefix([]byte(t), []byte("#!$PushChannel_")) {
+			n++
+		}
+	}
+	return n
+}

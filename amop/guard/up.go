@@ -1,0 +1,349 @@
+package guard
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	ftls "github.com/FISCO-BCOS/crypto/tls"
+
+	"github.com/amoptui/amoptui/amop/wire"
+)
+
+// upWriteTimeout bounds a write to the node; a node that does not drain its
+// socket for this long is treated as dead.
+const upWriteTimeout = 5 * time.Second
+
+// upSession is the TLS session to one node.
+type upSession struct {
+	conn     *ftls.Conn
+	endpoint string
+	g        *Guard
+	wmu      sync.Mutex
+	lastRead atomic.Int64 // unix nanos of the last byte read
+	failOnce sync.Once
+	failed   chan struct{}
+	err      error
+	reader   *wire.Reader // created during connect, continued by serve
+}
+
+func newUpSession(g *Guard, conn *ftls.Conn, endpoint string) *upSession {
+	u := &upSession{conn: conn, endpoint: endpoint, g: g, failed: make(chan struct{})}
+	u.lastRead.Store(time.Now().UnixNano())
+	return u
+}
+
+// write sends one frame in one TLS write.
+func (u *upSession) write(raw []byte) error {
+	u.wmu.Lock()
+	defer u.wmu.Unlock()
+	select {
+	case <-u.failed:
+		return u.err
+	default:
+	}
+	_ = u.conn.SetWriteDeadline(time.Now().Add(upWriteTimeout))
+	if _, err := u.conn.Write(raw); err != nil {
+		return fmt.Errorf("write to node %s: %w", u.endpoint, err)
+	}
+	u.g.stats.toNode.Add(1)
+	return nil
+}
+
+// fail marks the session dead with its first error; serve notices and
+// reconnects.
+func (u *upSession) fail(err error) {
+	u.failOnce.Do(func() {
+		u.err = err
+		close(u.failed)
+		_ = u.conn.Close()
+	})
+}
+
+func (u *upSession) close() { u.fail(errors.New("closed")) }
+
+// Read records activity for the liveness check on every byte, so that a
+// large frame arriving slowly does not look like silence.
+func (u *upSession) Read(p []byte) (int, error) {
+	n, err := u.conn.Read(p)
+	if n > 0 {
+		u.lastRead.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+// permanentError marks a failure that retrying the same endpoint will not
+// fix by itself (certificate or chain mismatch).
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// connectLoop keeps one node session up: endpoints are tried in order, a
+// lost session is retried on the same endpoint first, and every failure
+// waits a jittered backoff (BackoffMin doubling to BackoffMax), so a
+// refusing node never sees a storm of connections.
+func (g *Guard) connectLoop() {
+	defer g.wg.Done()
+	eps := g.cfg.Endpoints
+	idx, attempt, sessions := 0, 0, 0
+	for g.ctx.Err() == nil {
+		ep := eps[idx]
+		g.setState(func(s *Status) {
+			s.Endpoint = ep
+			s.Attempt = attempt
+			if s.State == Connected {
+				s.State = Reconnecting
+			}
+		})
+		u, ver, err := g.connect(ep)
+		if err != nil {
+			if g.ctx.Err() != nil {
+				return
+			}
+			attempt++
+			var perm *permanentError
+			g.setState(func(s *Status) {
+				s.Err = err
+				s.Attempt = attempt
+				switch {
+				case errors.As(err, &perm):
+					s.State = Down
+				case sessions == 0:
+					s.State = Connecting
+				default:
+					s.State = Reconnecting
+				}
+			})
+			g.cfg.Logger.Info("node connection failed", "endpoint", ep, "attempt", attempt, "err", err)
+			idx = (idx + 1) % len(eps)
+			if !g.sleep(backoff(attempt, g.cfg.BackoffMin, g.cfg.BackoffMax)) {
+				return
+			}
+			continue
+		}
+		resub := g.install(u)
+		if sessions > 0 {
+			g.stats.reconnects.Add(1)
+		} else {
+			resub = 0
+		}
+		sessions++
+		attempt = 0
+		g.setState(func(s *Status) {
+			s.State, s.Endpoint, s.Attempt, s.Err, s.Version, s.Resubscribed = Connected, ep, 0, nil, ver, resub
+		})
+		lost := g.serve(u)
+		if g.ctx.Err() != nil {
+			return
+		}
+		g.cfg.Logger.Info("node session lost", "endpoint", ep, "err", lost)
+		g.setState(func(s *Status) { s.State, s.Err, s.Attempt = Reconnecting, lost, 0 })
+		// A short pause even before the first retry: a node that accepts
+		// and drops at once must not be hammered.
+		if !g.sleep(backoff(0, g.cfg.BackoffMin, g.cfg.BackoffMax)) {
+			return
+		}
+	}
+}
+
+// install makes u the current session and replays go-sdk's topic list.
+func (g *Guard) install(u *upSession) int {
+	g.subMu.Lock()
+	defer g.subMu.Unlock()
+	g.mu.Lock()
+	g.up = u
+	topics, n := g.topics, g.nTopics
+	g.mu.Unlock()
+	if topics != nil {
+		f := wire.Frame{Type: wire.TypeSubscribe, Seq: wire.NewSeq(), Body: topics}
+		if err := u.write(f.Encode()); err != nil {
+			u.fail(err)
+		}
+	}
+	return n
+}
+
+func (g *Guard) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-g.ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// backoff is min·2^attempt capped at max, with ±20 % jitter so that many
+// clients of one restarted node do not reconnect in lockstep.
+func backoff(attempt int, lo, hi time.Duration) time.Duration {
+	d := lo
+	for i := 0; i < attempt && d < hi; i++ {
+		d *= 2
+	}
+	d = min(d, hi)
+	j := time.Duration(rand.Int64N(int64(d)/5 + 1))
+	if rand.IntN(2) == 0 {
+		return d - j
+	}
+	return d + j
+}
+
+// connect dials ep and runs the node handshake and version check with one
+// deadline for the whole sequence.
+func (g *Guard) connect(ep string) (*upSession, wire.ClientVersion, error) {
+	var ver wire.ClientVersion
+	dialer := &net.Dialer{Timeout: g.cfg.DialTimeout}
+	conn, err := ftls.DialWithDialer(dialer, "tcp", ep, g.cfg.Credentials.upstreamTLS(ep, !g.cfg.SkipNodeVerify))
+	if err != nil {
+		var nce *NodeCertError
+		if errors.As(err, &nce) {
+			return nil, ver, &permanentError{nce}
+		}
+		if isTLSRefusal(err) {
+			return nil, ver, &permanentError{fmt.Errorf("node %s refused the TLS handshake (is %s signed by the chain's CA?): %w", ep, g.cfg.Credentials.src.CertName, err)}
+		}
+		return nil, ver, fmt.Errorf("dial %s: %w", ep, err)
+	}
+	u := newUpSession(g, conn, ep)
+	fail := func(err error) (*upSession, wire.ClientVersion, error) {
+		u.close()
+		return nil, ver, err
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(g.cfg.DialTimeout))
+	r := wire.NewReader(u, g.cfg.MaxFrame)
+	hs, _ := json.Marshal(wire.HandshakeRequest{MinimumSupport: 1, MaximumSupport: wire.MaxProtocol, ClientType: "Go-SDK"})
+	body, err := g.call(u, r, wire.TypeHandshake, hs)
+	if err != nil {
+		return fail(fmt.Errorf("handshake with %s: %w", ep, err))
+	}
+	if _, err := wire.DecodeHandshakeResponse(body); err != nil {
+		return fail(fmt.Errorf("handshake with %s: %w", ep, err))
+	}
+	body, err = g.call(u, r, wire.TypeRPC, []byte(`{"jsonrpc":"2.0","id":1,"method":"getClientVersion"}`))
+	if err != nil {
+		return fail(fmt.Errorf("getClientVersion on %s: %w", ep, err))
+	}
+	var resp struct {
+		Result *wire.ClientVersion `json:"result"`
+		Error  *wire.RPCError      `json:"error"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil || (resp.Result == nil && resp.Error == nil) {
+		return fail(fmt.Errorf("getClientVersion on %s: malformed answer", ep))
+	}
+	if resp.Error != nil {
+		return fail(fmt.Errorf("getClientVersion on %s: %s", ep, resp.Error.Message))
+	}
+	ver = *resp.Result
+	if g.cfg.Check != nil {
+		if err := g.cfg.Check(ver); err != nil {
+			return fail(&permanentError{fmt.Errorf("node %s: %w", ep, err)})
+		}
+	}
+	_ = conn.SetReadDeadline(time.Time{})
+	// Keep what the reader buffered: serve continues with the same reader.
+	u.reader = r
+	return u, ver, nil
+}
+
+// isTLSRefusal reports the node rejecting our certificate during the
+// handshake (TLS 1.2 alerts surface as "remote error: tls: ...").
+func isTLSRefusal(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "remote error: tls: bad certificate") || strings.Contains(s, "remote error: tls: unknown certificate") ||
+		strings.Contains(s, "remote error: tls: certificate required")
+}
+
+// call sends a request during connection set-up and waits for its answer,
+// skipping anything else the node sends meanwhile.
+func (g *Guard) call(u *upSession, r *wire.Reader, typ wire.Type, body []byte) ([]byte, error) {
+	f := wire.Frame{Type: typ, Seq: wire.NewSeq(), Body: body}
+	if err := u.write(f.Encode()); err != nil {
+		return nil, err
+	}
+	for i := 0; i < 64; i++ {
+		raw, err := r.Next()
+		if err != nil {
+			return nil, err
+		}
+		ans, err := wire.Parse(raw)
+		if err != nil {
+			return nil, err
+		}
+		if ans.Seq == f.Seq {
+			if ans.Result != 0 {
+				return nil, fmt.Errorf("node answered with result %d", ans.Result)
+			}
+			return ans.Body, nil
+		}
+	}
+	return nil, errors.New("no answer among the node's first frames")
+}
+
+// serve runs the session until it fails: a reader goroutine routes frames,
+// this goroutine probes liveness. A node that sends nothing for
+// HeartbeatTimeout, although probed every HeartbeatInterval, is dead — that
+// is how a frozen or half-open node is found (TCP alone takes minutes).
+func (g *Guard) serve(u *upSession) error {
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		for {
+			raw, err := u.reader.Next()
+			if err != nil {
+				var we *wire.Error
+				if errors.As(err, &we) {
+					g.malformed("bad frame length; the stream cannot continue", err)
+				}
+				u.fail(fmt.Errorf("read from node %s: %w", u.endpoint, err))
+				return
+			}
+			g.fromNode(u, raw)
+		}
+	}()
+	t := time.NewTicker(g.cfg.HeartbeatInterval)
+	defer t.Stop()
+	var err error
+loop:
+	for {
+		select {
+		case <-g.ctx.Done():
+			u.close()
+			break loop
+		case <-u.failed:
+			break loop
+		case now := <-t.C:
+			if silent := now.Sub(time.Unix(0, u.lastRead.Load())); silent > g.cfg.HeartbeatTimeout {
+				u.fail(fmt.Errorf("node %s stopped answering (silent for %s)", u.endpoint, silent.Round(time.Millisecond)))
+				break loop
+			}
+			hb := wire.Frame{Type: wire.TypeHeartbeat, Seq: wire.NewSeq()}
+			if werr := u.write(hb.Encode()); werr != nil {
+				u.fail(werr)
+				break loop
+			}
+		}
+	}
+	<-readDone
+	err = u.err
+	g.mu.Lock()
+	if g.up == u {
+		g.up = nil
+	}
+	answers := g.failPendingLocked(u, ResultLost)
+	down := g.down
+	g.mu.Unlock()
+	if down != nil {
+		for _, a := range answers {
+			down.write(a)
+		}
+	}
+	return err
+}

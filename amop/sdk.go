@@ -1,0 +1,626 @@
+package amop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/FISCO-BCOS/go-sdk/conn"
+	"github.com/sirupsen/logrus"
+
+	"github.com/amoptui/amoptui/amop/guard"
+	"github.com/amoptui/amoptui/amop/wire"
+)
+
+// Config configures the go-sdk adapter.
+type Config struct {
+	// Endpoints are the nodes' channel addresses (HOST:PORT), tried in order.
+	Endpoints []string
+	// CAFile, CertFile and KeyFile are the SDK's TLS files (ca.crt, sdk.crt,
+	// sdk.key). CAPEM, CertPEM and KeyPEM, when set, are used instead.
+	CAFile, CertFile, KeyFile string
+	CAPEM, CertPEM, KeyPEM    []byte
+	// ChainID, GroupID and SM must match the node, as go-sdk's client.Dial
+	// checks. Zero ChainID and GroupID mean 1.
+	ChainID int64
+	GroupID int
+	SM      bool
+	// SkipNodeVerify turns off the node certificate check (go-sdk never
+	// verifies it; we do by default).
+	SkipNodeVerify bool
+	// SendTimeout is the deadline of a send whose context has none (10 s).
+	SendTimeout time.Duration
+	// MaxPayload caps outgoing payloads (8 MiB): go-sdk's codec costs
+	// ~30–40 ns per byte, and a node refuses frames over 100 MiB.
+	MaxPayload int
+	// EventBuffer is the capacity of Events (4096).
+	EventBuffer int
+	// AutoReply is the default answer to incoming unicast requests.
+	AutoReply ReplyPolicy
+	// SDKLog receives go-sdk's logrus output; nil discards it. It must never
+	// be the terminal while a TUI runs.
+	SDKLog io.Writer
+	// Logger receives the adapter's and the guard's own log; nil discards.
+	Logger *slog.Logger
+	// Guard tunes the guard (timeouts, backoff) — mostly for tests.
+	Guard GuardTuning
+}
+
+// GuardTuning overrides the guard's timing; zero values keep its defaults.
+type GuardTuning struct {
+	HeartbeatInterval, HeartbeatTimeout time.Duration
+	BackoffMin, BackoffMax              time.Duration
+	DialTimeout, PushTimeout            time.Duration
+}
+
+// Extra sentinel errors of the go-sdk adapter.
+var (
+	// ErrConnectionLost is a send whose node session died before it was
+	// answered.
+	ErrConnectionLost = errors.New("amop: the node connection was lost before an answer arrived")
+	// ErrMalformedReply is an answer from the node that the guard had to
+	// drop because it would crash go-sdk.
+	ErrMalformedReply = errors.New("amop: the node's answer was malformed and was dropped")
+	// ErrTooLarge is a payload over Config.MaxPayload.
+	ErrTooLarge = errors.New("amop: payload too large")
+)
+
+// SDK is the Client built on go-sdk v1.1.1 behind the guard.
+type SDK struct {
+	cfg    Config
+	g      *guard.Guard
+	conn   *conn.Connection
+	events chan Event
+	done   chan struct{}
+	wg     sync.WaitGroup
+
+	// evMu guards sends on events against Close closing it: go-sdk runs
+	// handlers on goroutines we cannot join.
+	evMu   sync.RWMutex
+	closed bool
+
+	subMu  sync.Mutex // serialises go-sdk's (unsynchronised) topic map
+	topics []string
+
+	replyMu sync.RWMutex
+	replies map[string]ReplyPolicy
+	defRep  ReplyPolicy
+
+	received, dropped, replied, sent, failed atomic.Uint64
+	unreported                               atomic.Uint64 // drops not yet reported in a DropEvent
+	pendingState                             atomic.Pointer[Status]
+	countersDirty                            atomic.Bool
+}
+
+var logrusOnce sync.Mutex
+
+// New checks the configuration and certificates, starts the guard and
+// connects go-sdk to it. It does not wait for a node: the state arrives on
+// Events (and WaitReady waits for it), so a UI can come up at once.
+func New(cfg Config) (*SDK, error) {
+	if cfg.ChainID == 0 {
+		cfg.ChainID = 1
+	}
+	if cfg.GroupID == 0 {
+		cfg.GroupID = 1
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = 10 * time.Second
+	}
+	if cfg.MaxPayload <= 0 {
+		cfg.MaxPayload = 8 << 20
+	}
+	if cfg.EventBuffer <= 0 {
+		cfg.EventBuffer = 4096
+	}
+	if len(cfg.Endpoints) == 0 {
+		return nil, errors.New("amop: no node endpoints configured")
+	}
+	creds, err := loadCredentials(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// go-sdk logs through the global logrus; its lines must never reach a
+	// terminal the TUI owns.
+	logrusOnce.Lock()
+	if cfg.SDKLog != nil {
+		logrus.SetOutput(cfg.SDKLog)
+	} else {
+		logrus.SetOutput(io.Discard)
+	}
+	logrus.SetLevel(logrus.WarnLevel)
+	logrusOnce.Unlock()
+
+	a := &SDK{
+		cfg:     cfg,
+		events:  make(chan Event, cfg.EventBuffer),
+		done:    make(chan struct{}),
+		replies: make(map[string]ReplyPolicy),
+		defRep:  cfg.AutoReply,
+	}
+	t := cfg.Guard
+	g, err := guard.Start(guard.Config{
+		Endpoints: cfg.Endpoints, Credentials: creds, SkipNodeVerify: cfg.SkipNodeVerify,
+		Check:             checkNode(cfg.ChainID, cfg.SM),
+		OnState:           a.onState,
+		OnCounters:        func(guard.Stats) { a.countersDirty.Store(true) },
+		RequestTimeout:    cfg.SendTimeout + 2*time.Second,
+		HeartbeatInterval: t.HeartbeatInterval, HeartbeatTimeout: t.HeartbeatTimeout,
+		BackoffMin: t.BackoffMin, BackoffMax: t.BackoffMax, DialTimeout: t.DialTimeout, PushTimeout: t.PushTimeout,
+		Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.g = g
+	c, err := dialSDK(g, cfg.GroupID)
+	if err != nil {
+		_ = g.Close()
+		return nil, err
+	}
+	a.conn = c
+	// go-sdk registers a nil handler for its block-notification topic and
+	// crashes if any AMOP message arrives on it (the guard also filters them).
+	if err := c.SubscribeTopic(BlockNotifyPrefix+strconv.Itoa(cfg.GroupID), func([]byte, *[]byte) {}); err != nil {
+		_ = g.Close()
+		return nil, fmt.Errorf("amop: install block-notify handler: %w", err)
+	}
+	a.wg.Add(1)
+	go a.flushLoop()
+	return a, nil
+}
+
+// dialSDK connects go-sdk to the guard. The guard answers go-sdk's handshake
+// itself, so this is local and quick; the deadline only guards against a bug
+// turning into a hang.
+func dialSDK(g *guard.Guard, group int) (*conn.Connection, error) {
+	type result struct {
+		c   *conn.Connection
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := conn.DialChannelWithClient(g.Addr(), g.ClientTLS(), group)
+		ch <- result{c, err}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			return nil, fmt.Errorf("amop: go-sdk could not connect to the guard: %w", r.err)
+		}
+		return r.c, nil
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("amop: go-sdk did not finish connecting to the guard")
+	}
+}
+
+func loadCredentials(cfg Config) (*guard.Credentials, error) {
+	src := guard.Source{CA: cfg.CAPEM, Cert: cfg.CertPEM, Key: cfg.KeyPEM,
+		CAName: "inline ca_pem", CertName: "inline cert_pem", KeyName: "inline key_pem"}
+	read := func(dst *[]byte, name *string, path, what string) error {
+		if len(*dst) > 0 {
+			return nil
+		}
+		if path == "" {
+			return fmt.Errorf("amop: no %s configured", what)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("amop: %s: %w", what, err)
+		}
+		*dst, *name = b, path
+		return nil
+	}
+	if err := read(&src.CA, &src.CAName, cfg.CAFile, "CA certificate (ca.crt)"); err != nil {
+		return nil, err
+	}
+	if err := read(&src.Cert, &src.CertName, cfg.CertFile, "SDK certificate (sdk.crt)"); err != nil {
+		return nil, err
+	}
+	if err := read(&src.Key, &src.KeyName, cfg.KeyFile, "SDK key (sdk.key)"); err != nil {
+		return nil, err
+	}
+	c, err := guard.LoadCredentials(src, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("amop: %w", err)
+	}
+	return c, nil
+}
+
+// checkNode is what go-sdk's client.Dial checks, with errors that name the
+// expected and the actual value.
+func checkNode(chainID int64, sm bool) func(wire.ClientVersion) error {
+	return func(v wire.ClientVersion) error {
+		if !isVersion(v.SupportedVersion) {
+			return fmt.Errorf("the node reports Supported Version %q, not x.y.z", v.SupportedVersion)
+		}
+		nodeSM := strings.Contains(v.FiscoBcosVersion, "gm") || strings.Contains(v.FiscoBcosVersion, "GM")
+		if nodeSM != sm {
+			if nodeSM {
+				return fmt.Errorf("the node runs the SM (guomi) crypto suite (FISCO-BCOS Version %q) but sm_crypto is false", v.FiscoBcosVersion)
+			}
+			return fmt.Errorf("sm_crypto is true but the node does not run the SM crypto suite (FISCO-BCOS Version %q)", v.FiscoBcosVersion)
+		}
+		id, err := strconv.ParseInt(v.ChainID, 10, 64)
+		if err != nil {
+			return fmt.Errorf("the node reports Chain Id %q, not a number", v.ChainID)
+		}
+		if id != chainID {
+			return fmt.Errorf("chain id mismatch: the node is on chain %d, the configuration expects chain %d", id, chainID)
+		}
+		return nil
+	}
+}
+
+func isVersion(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := strconv.Atoi(p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Join implements Client.
+func (a *SDK) Join(topic string) error {
+	if err := ValidateTopic(topic); err != nil {
+		return err
+	}
+	a.subMu.Lock()
+	defer a.subMu.Unlock()
+	if a.isClosed() {
+		return ErrClosed
+	}
+	for _, t := range a.topics {
+		if t == topic {
+			return nil
+		}
+	}
+	if err := a.conn.SubscribeTopic(topic, a.handler(topic)); err != nil {
+		return fmt.Errorf("amop: join %q: %w", topic, err)
+	}
+	a.topics = append(a.topics, topic)
+	return nil
+}
+
+// Leave implements Client.
+func (a *SDK) Leave(topic string) error {
+	a.subMu.Lock()
+	defer a.subMu.Unlock()
+	if a.isClosed() {
+		return ErrClosed
+	}
+	i := indexOf(a.topics, topic)
+	if i < 0 {
+		return fmt.Errorf("amop: not joined to %q", topic)
+	}
+	if err := a.conn.UnsubscribeTopic(topic); err != nil {
+		return fmt.Errorf("amop: leave %q: %w", topic, err)
+	}
+	a.topics = append(a.topics[:i], a.topics[i+1:]...)
+	return nil
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// Topics implements Client.
+func (a *SDK) Topics() []string {
+	a.subMu.Lock()
+	defer a.subMu.Unlock()
+	return append([]string(nil), a.topics...)
+}
+
+// handler is go-sdk's callback for topic. go-sdk runs it on a goroutine per
+// message and waits for it before answering, so it must return at once: it
+// only reads the reply policy and hands the message to Events without
+// blocking.
+func (a *SDK) handler(topic string) func([]byte, *[]byte) {
+	return func(data []byte, resp *[]byte) {
+		ev := &MessageEvent{Topic: topic, Data: data, Mode: Unicast, At: time.Now()}
+		if inf, ok := a.g.Current(topic); ok {
+			ev.At = inf.Received
+			if inf.Multicast {
+				ev.Mode = Multicast
+			}
+		}
+		if ev.Mode == Unicast {
+			if r := a.AutoReply(topic).Reply(data); r != nil {
+				*resp = r
+				ev.Reply, ev.Replied = r, true
+				a.replied.Add(1)
+			}
+		}
+		a.emitMessage(ev)
+	}
+}
+
+func (a *SDK) emitMessage(ev *MessageEvent) {
+	a.evMu.RLock()
+	defer a.evMu.RUnlock()
+	if a.closed {
+		return
+	}
+	select {
+	case a.events <- ev:
+		a.received.Add(1)
+	default:
+		a.dropped.Add(1)
+		a.unreported.Add(1)
+	}
+}
+
+func (a *SDK) onState(s guard.Status) {
+	st := convertStatus(s, a.cfg.GroupID)
+	a.pendingState.Store(&st)
+	a.flushState()
+}
+
+// flushState delivers the latest state if there is room; otherwise the
+// flush loop retries. Only the latest state matters, so older ones are
+// overwritten rather than queued.
+func (a *SDK) flushState() {
+	st := a.pendingState.Swap(nil)
+	if st == nil {
+		return
+	}
+	a.evMu.RLock()
+	defer a.evMu.RUnlock()
+	if a.closed {
+		return
+	}
+	select {
+	case a.events <- &StateEvent{Status: *st}:
+	default:
+		a.pendingState.CompareAndSwap(nil, st)
+	}
+}
+
+// flushLoop reports drops, counters and deferred states even when no new
+// message arrives to carry them.
+func (a *SDK) flushLoop() {
+	defer a.wg.Done()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.done:
+			return
+		case <-t.C:
+		}
+		a.flushState()
+		a.evMu.RLock()
+		if !a.closed {
+			if n := a.unreported.Load(); n > 0 {
+				select {
+				case a.events <- &DropEvent{Dropped: n, Total: a.dropped.Load()}:
+					a.unreported.Add(-n)
+				default:
+				}
+			}
+			if a.countersDirty.Load() {
+				s := a.g.Stats()
+				select {
+				case a.events <- &CounterEvent{Malformed: s.Malformed + s.Unmatched, Reserved: s.Reserved}:
+					a.countersDirty.Store(false)
+				default:
+				}
+			}
+		}
+		a.evMu.RUnlock()
+	}
+}
+
+func convertStatus(s guard.Status, group int) Status {
+	st := Status{State: ConnState(s.State), Endpoint: s.Endpoint, Attempt: s.Attempt, Since: s.Since, Resubscribed: s.Resubscribed}
+	if s.Err != nil {
+		st.LastErr = s.Err.Error()
+	}
+	if s.State == guard.Connected {
+		id, _ := strconv.ParseInt(s.Version.ChainID, 10, 64)
+		st.Node = NodeInfo{Version: s.Version.FiscoBcosVersion, SupportedVersion: s.Version.SupportedVersion, ChainID: id, GroupID: group,
+			SM: strings.Contains(s.Version.FiscoBcosVersion, "gm") || strings.Contains(s.Version.FiscoBcosVersion, "GM")}
+	}
+	return st
+}
+
+// SetAutoReply implements Client.
+func (a *SDK) SetAutoReply(topic string, p ReplyPolicy) {
+	a.replyMu.Lock()
+	defer a.replyMu.Unlock()
+	if topic == "" {
+		a.defRep = p
+		return
+	}
+	a.replies[topic] = p
+}
+
+// AutoReply implements Client.
+func (a *SDK) AutoReply(topic string) ReplyPolicy {
+	a.replyMu.RLock()
+	defer a.replyMu.RUnlock()
+	if p, ok := a.replies[topic]; ok {
+		return p
+	}
+	return a.defRep
+}
+
+// Unicast implements Client.
+func (a *SDK) Unicast(ctx context.Context, topic string, data []byte) ([]byte, error) {
+	var reply []byte
+	err := a.send(ctx, topic, data, func() error {
+		var err error
+		reply, err = a.conn.SendAMOPMsg(topic, data)
+		return err
+	})
+	return reply, err
+}
+
+// Multicast implements Client.
+func (a *SDK) Multicast(ctx context.Context, topic string, data []byte) error {
+	return a.send(ctx, topic, data, func() error { return a.conn.BroadcastAMOPMsg(topic, data) })
+}
+
+// send runs a go-sdk call under ctx. go-sdk ignores contexts and would wait
+// forever; the call runs on its own goroutine, which the guard's deadline
+// releases shortly after ours.
+func (a *SDK) send(ctx context.Context, topic string, data []byte, call func() error) error {
+	if err := ValidateTopic(topic); err != nil {
+		return err
+	}
+	if len(data) > a.cfg.MaxPayload {
+		return fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(data), a.cfg.MaxPayload)
+	}
+	if a.isClosed() {
+		return ErrClosed
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, a.cfg.SendTimeout)
+		defer cancel()
+	}
+	done := make(chan error, 1)
+	go func() { done <- call() }()
+	var err error
+	select {
+	case err = <-done:
+		err = mapSDKError(topic, err)
+	case <-ctx.Done():
+		err = fmt.Errorf("%w (%v)", ErrTimeout, ctx.Err())
+	}
+	if err != nil {
+		a.failed.Add(1)
+	} else {
+		a.sent.Add(1)
+	}
+	return err
+}
+
+var (
+	codeRE   = regexp.MustCompile(`error code (\d+)`)
+	resultRE = regexp.MustCompile(`response error: ?(-?\d+)`)
+)
+
+// mapSDKError turns go-sdk's error strings (the only form it gives) into the
+// adapter's typed errors.
+func mapSDKError(topic string, err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if m := codeRE.FindStringSubmatch(msg); m != nil {
+		code, _ := strconv.Atoi(m[1])
+		return &CodeError{Code: code, Topic: topic}
+	}
+	if m := resultRE.FindStringSubmatch(msg); m != nil {
+		code, _ := strconv.Atoi(m[1])
+		switch int32(code) {
+		case guard.ResultNotConnected:
+			return ErrNotConnected
+		case guard.ResultDeadline:
+			return ErrTimeout
+		case guard.ResultLost:
+			return ErrConnectionLost
+		case guard.ResultMalformed:
+			return ErrMalformedReply
+		case guard.ResultReserved:
+			return &TopicError{Topic: topic, Reason: "the topic is reserved"}
+		case guard.ResultClosed:
+			return ErrClosed
+		}
+		return &CodeError{Code: code, Topic: topic}
+	}
+	if strings.Contains(msg, "connection unavailable") || strings.Contains(msg, "connection lost") {
+		return ErrNotConnected
+	}
+	return fmt.Errorf("amop: %w", err)
+}
+
+// Events implements Client.
+func (a *SDK) Events() <-chan Event { return a.events }
+
+// Status implements Client.
+func (a *SDK) Status() Status { return convertStatus(a.g.Status(), a.cfg.GroupID) }
+
+// Stats implements Client.
+func (a *SDK) Stats() Stats {
+	g := a.g.Stats()
+	return Stats{
+		Received: a.received.Load(), Dropped: a.dropped.Load() + g.Overflow, Replied: a.replied.Load(),
+		Sent: a.sent.Load(), Failed: a.failed.Load(), Malformed: g.Malformed + g.Unmatched, Reserved: g.Reserved,
+		Reconnects: g.Reconnects,
+	}
+}
+
+// WaitReady waits until a node session is up. It returns the connection
+// error when the node refused us for good (certificate or chain mismatch),
+// or ctx's error.
+func (a *SDK) WaitReady(ctx context.Context) error {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		s := a.g.Status()
+		switch s.State {
+		case guard.Connected:
+			return nil
+		case guard.Down:
+			if s.Err != nil {
+				return fmt.Errorf("amop: %w", s.Err)
+			}
+			return ErrClosed
+		}
+		select {
+		case <-ctx.Done():
+			if s.Err != nil {
+				return fmt.Errorf("amop: not connected after %d attempts: %w", s.Attempt, s.Err)
+			}
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func (a *SDK) isClosed() bool {
+	a.evMu.RLock()
+	defer a.evMu.RUnlock()
+	return a.closed
+}
+
+// Close implements Client. It stops the guard, which answers every pending
+// go-sdk call; go-sdk's own Close is never called because it spins a core
+// forever (gosdk-pitfalls.md A#5).
+func (a *SDK) Close() error {
+	a.evMu.Lock()
+	if a.closed {
+		a.evMu.Unlock()
+		return nil
+	}
+	a.closed = true
+	a.evMu.Unlock()
+	close(a.done)
+	a.wg.Wait()
+	err := a.g.Close()
+	a.evMu.Lock()
+	close(a.events)
+	a.evMu.Unlock()
+	return err
+}
