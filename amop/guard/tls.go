@@ -130,6 +130,9 @@ func parseCertsPEM(data []byte) ([]*fx509.Certificate, error) {
 		out = append(out, c)
 	}
 	if len(out) == 0 {
+		if bytes.Contains(data, []byte("-----BEGIN")) {
+			return nil, errors.New("corrupt PEM: the certificate does not parse")
+		}
 		return nil, errors.New("no PEM certificate found")
 	}
 	return out, nil
