@@ -1,0 +1,852 @@
+package local_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/FISCO-BCOS/go-sdk/conf"
+
+	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/amop/wire"
+)
+
+func TestUnicastCrossNode(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{})
+	sub := dialSDK(t, n, 1)
+	subscribe(t, sub, "cross", func(data []byte, resp *[]byte) { *resp = append([]byte("pong:"), data...) })
+	pub := dialSDK(t, n, 0)
+	waitSubs(t, n, "cross", 1)
+	got, err := sendAMOP(t, pub, "cross", []byte("ping"))
+	if err != nil || string(got) != "pong:ping" {
+		t.Fatalf("SendAMOPMsg = %q, %v; want pong:ping", got, err)
+	}
+	if st := n.Stats(); st.Unicast != 1 || st.UnicastReplies != 1 || st.Sessions[0] != 1 || st.Sessions[1] != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestMulticastInOrder checks what the node guarantees: every subscriber,
+// on any node, gets every frame of a publisher's stream, in order, and the
+// publisher gets none of its own. Raw subscribers see the frames as
+// written; go-sdk would shuffle them (one goroutine per message).
+func TestMulticastInOrder(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{})
+	subs := []*rawClient{dialRaw(t, n, 0), dialRaw(t, n, 1), dialRaw(t, n, 1)}
+	for _, s := range subs {
+		s.handshake()
+		s.subscribe("order")
+	}
+	pub := dialSDK(t, n, 0)
+	var self atomic.Int32
+	subscribe(t, pub, "order", func([]byte, *[]byte) { self.Add(1) })
+	waitSubs(t, n, "order", 4)
+
+	const count = 200
+	for i := range count {
+		if err := broadcast(t, pub, "order", []byte("m"+strconv.Itoa(i))); err != nil {
+			t.Fatalf("BroadcastAMOPMsg %d: %v", i, err)
+		}
+	}
+	for k, s := range subs {
+		for i := range count {
+			f := s.next(wait)
+			topic, data, err := wire.DecodeTopic(f.Body)
+			if f.Type != wire.TypeMulticast || err != nil || string(topic) != "order" || string(data) != "m"+strconv.Itoa(i) {
+				t.Fatalf("subscriber %d frame %d: %s %q %q %v", k, i, f.Type, topic, data, err)
+			}
+			if k == 0 { // answer like go-sdk does; the node must drop it quietly
+				s.sendTopic(wire.TypeAMOPResponse, f.Seq, 0, "order", nil)
+			}
+		}
+	}
+	if self.Load() != 0 {
+		t.Fatalf("the publisher received %d of its own multicasts", self.Load())
+	}
+	eventually(t, wait, "unmatched replies counted", func() bool { return n.Stats().UnmatchedReplies >= count })
+	if st := n.Stats(); st.Multicast != count || st.MulticastPushes != 3*count || st.ClosedMalformed != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestMulticastGoSDKSubscribers(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{})
+	const count = 50
+	var mu sync.Mutex
+	got := make([]map[string]bool, 3)
+	for i := range got {
+		got[i] = map[string]bool{}
+		c := dialSDK(t, n, i%2)
+		subscribe(t, c, "fan", func(data []byte, _ *[]byte) {
+			mu.Lock()
+			got[i][string(data)] = true
+			mu.Unlock()
+		})
+	}
+	pub := dialSDK(t, n, 0)
+	waitSubs(t, n, "fan", 3)
+	for i := range count {
+		if err := broadcast(t, pub, "fan", []byte("m"+strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, wait, "every message at every subscriber", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, g := range got {
+			if len(g) != count {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func TestNoSubscriberAnswers100AtOnce(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{})
+	pub := dialSDK(t, n, 0)
+	for range 3 {
+		start := time.Now()
+		_, err := sendAMOP(t, pub, "nobody", []byte("x"))
+		el := time.Since(start)
+		if !isCode(err, local.CodeNoSubscriber) {
+			t.Fatalf("err = %v; want error code 100", err)
+		}
+		if el > 100*time.Millisecond {
+			t.Fatalf("100 took %v", el)
+		}
+	}
+	// A multicast is accepted even when nobody listens.
+	if err := broadcast(t, pub, "nobody", []byte("x")); err != nil {
+		t.Fatalf("multicast with no subscriber: %v", err)
+	}
+	if st := n.Stats(); st.Replies100 != 3 || st.Multicast != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestPushTimeoutGives104WithOriginalBody(t *testing.T) {
+	t.Parallel()
+	const timeout = 300 * time.Millisecond
+	n := local.RunT(t, local.Options{PushTimeout: timeout})
+	silent := dialRaw(t, n, 1)
+	silent.handshake()
+	silent.subscribe("silent")
+	waitSubs(t, n, "silent", 1)
+
+	pub := dialSDK(t, n, 0)
+	start := time.Now()
+	_, err := sendAMOP(t, pub, "silent", []byte("anyone?"))
+	if el := time.Since(start); !isCode(err, local.CodePushFailed) || el < timeout || el > timeout+2*time.Second {
+		t.Fatalf("after %v: err = %v; want error code 104 after %v", el, err, timeout)
+	}
+
+	// The 104 frame carries the request's own body, as a real node's.
+	rp := dialRaw(t, n, 0)
+	seq := wire.NewSeq()
+	rp.sendTopic(wire.TypeAMOPRequest, seq, 0, "silent", []byte("body"))
+	f := rp.next(wait)
+	topic, data, err := wire.DecodeTopic(f.Body)
+	if f.Type != wire.TypeAMOPResponse || f.Seq != seq || f.Result != local.CodePushFailed || err != nil ||
+		string(topic) != "silent" || string(data) != "body" {
+		t.Fatalf("got %s seq %s result %d %q %q %v", f.Type, f.Seq, f.Result, topic, data, err)
+	}
+	if st := n.Stats(); st.Replies104 != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestPushTimeoutTriesNextSubscriber: the first subscriber never answers;
+// after the push timeout the request goes to the other one, and the
+// publisher gets that reply, not an error.
+func TestPushTimeoutTriesNextSubscriber(t *testing.T) {
+	t.Parallel()
+	const timeout = 300 * time.Millisecond
+	n := local.RunT(t, local.Options{PushTimeout: timeout})
+	silent := dialRaw(t, n, 1)
+	silent.handshake()
+	silent.subscribe("next")
+	waitSubs(t, n, "next", 1)
+
+	pub := dialSDK(t, n, 0)
+	type res struct {
+		b   []byte
+		err error
+		el  time.Duration
+	}
+	ch := make(chan res, 1)
+	start := time.Now()
+	go func() {
+		b, err := pub.SendAMOPMsg("next", []byte("q"))
+		ch <- res{b, err, time.Since(start)}
+	}()
+	if f := silent.next(wait); f.Type != wire.TypeAMOPRequest {
+		t.Fatalf("silent subscriber got %s", f.Type)
+	}
+	// Only now does a second subscriber appear: the retry must find it.
+	sub := dialSDK(t, n, 0)
+	subscribe(t, sub, "next", func(data []byte, resp *[]byte) { *resp = []byte("answer") })
+	waitSubs(t, n, "next", 2)
+	select {
+	case r := <-ch:
+		if r.err != nil || string(r.b) != "answer" || r.el < timeout {
+			t.Fatalf("after %v: %q, %v", r.el, r.b, r.err)
+		}
+	case <-time.After(wait):
+		t.Fatal("no answer")
+	}
+	if st := n.Stats(); st.UnicastRetries != 1 || st.Replies104 != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestLostSubscriberTriesNext: a subscriber that disconnects with the push
+// pending hands the request on at once, without waiting for the timeout.
+func TestLostSubscriberTriesNext(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{}) // 5 s push timeout
+	quitter := dialRaw(t, n, 1)
+	quitter.handshake()
+	quitter.subscribe("lost")
+	waitSubs(t, n, "lost", 1)
+	pub := dialSDK(t, n, 0)
+	ch := make(chan []byte, 1)
+	start := time.Now()
+	go func() {
+		b, err := pub.SendAMOPMsg("lost", []byte("q"))
+		if err != nil {
+			b = []byte(err.Error())
+		}
+		ch <- b
+	}()
+	quitter.next(wait)
+	sub := dialSDK(t, n, 1)
+	subscribe(t, sub, "lost", func(_ []byte, resp *[]byte) { *resp = []byte("from the other one") })
+	waitSubs(t, n, "lost", 2)
+	quitter.conn.Close()
+	select {
+	case b := <-ch:
+		if string(b) != "from the other one" || time.Since(start) > 3*time.Second {
+			t.Fatalf("after %v: %q", time.Since(start), b)
+		}
+	case <-time.After(wait):
+		t.Fatal("no answer")
+	}
+}
+
+func TestLargePayloadIntact(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{})
+	payload := make([]byte, 1<<20)
+	rand.Read(payload)
+	var gotReq atomic.Bool
+	sub := dialSDK(t, n, 1)
+	subscribe(t, sub, "big", func(data []byte, resp *[]byte) {
+		gotReq.Store(bytes.Equal(data, payload))
+		*resp = append([]byte(nil), data...)
+	})
+	pub := dialSDK(t, n, 0)
+	waitSubs(t, n, "big", 1)
+	got, err := sendAMOP(t, pub, "big", payload)
+	if err != nil || !bytes.Equal(got, payload) || !gotReq.Load() {
+		t.Fatalf("1 MiB round trip: %d bytes back, request intact %v, err %v", len(got), gotReq.Load(), err)
+	}
+}
+
+// TestUnicastPickIsUniform: a real node's time-seeded pick sends every
+// request of one second to the same subscriber; ours must be uniform.
+func TestUnicastPickIsUniform(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{})
+	for i := range 3 {
+		c := dialSDK(t, n, i%2)
+		id := []byte(strconv.Itoa(i))
+		subscribe(t, c, "fair", func(_ []byte, resp *[]byte) { *resp = id })
+	}
+	pub := dialSDK(t, n, 0)
+	waitSubs(t, n, "fair", 3)
+	const total = 450
+	var counts [3]int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make(chan error, total)
+	for w := range 3 { // go-sdk handles concurrent sends; it keeps the run short
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range total / 3 {
+				got, err := pub.SendAMOPMsg("fair", []byte("w"+strconv.Itoa(w)))
+				if err != nil {
+					errs <- err
+					return
+				}
+				k, err := strconv.Atoi(string(got))
+				if err != nil || k < 0 || k > 2 {
+					errs <- fmt.Errorf("reply %q", got)
+					return
+				}
+				mu.Lock()
+				counts[k]++
+				mu.Unlock()
+			}
+		}()
+	}
+	if _, err := within(t, 30*time.Second, "unicast burst", func() (struct{}, error) { wg.Wait(); return struct{}{}, nil }); err != nil {
+		t.Fatal(err)
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	chi2 := 0.0
+	for _, c := range counts {
+		d := float64(c) - total/3.0
+		chi2 += d * d / (total / 3.0)
+	}
+	// χ² with 2 degrees of freedom exceeds 18.42 with probability 1e-4.
+	if chi2 > 18.42 || math.IsNaN(chi2) {
+		t.Fatalf("counts %v: χ² = %.2f, not uniform", counts, chi2)
+	}
+	t.Logf("counts %v, χ² = %.2f", counts, chi2)
+}
+
+func TestUnsubscribeStopsDelivery(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{})
+	var got atomic.Int32
+	sub := dialSDK(t, n, 1)
+	subscribe(t, sub, "bye", func(_ []byte, resp *[]byte) { got.Add(1); *resp = []byte("ok") })
+	barrier := dialRaw(t, n, 1)
+	barrier.handshake()
+	barrier.subscribe("bye-barrier")
+	pub := dialSDK(t, n, 0)
+	waitSubs(t, n, "bye", 1)
+	if b, err := sendAMOP(t, pub, "bye", []byte("1")); err != nil || string(b) != "ok" {
+		t.Fatalf("before: %q %v", b, err)
+	}
+	if err := sub.UnsubscribeTopic("bye"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, wait, "the unsubscribe", func() bool { return n.Subscribers("bye") == 0 })
+	if _, err := sendAMOP(t, pub, "bye", []byte("2")); !isCode(err, local.CodeNoSubscriber) {
+		t.Fatalf("after unsubscribe: %v; want error code 100", err)
+	}
+	if err := broadcast(t, pub, "bye", []byte("3")); err != nil {
+		t.Fatal(err)
+	}
+	// The barrier subscriber is on the same node; once its multicast
+	// arrived, one for "bye" would have too.
+	waitSubs(t, n, "bye-barrier", 1)
+	if err := broadcast(t, pub, "bye-barrier", []byte("4")); err != nil {
+		t.Fatal(err)
+	}
+	barrier.next(wait)
+	time.Sleep(50 * time.Millisecond) // go-sdk runs handlers on their own goroutines
+	if got.Load() != 1 {
+		t.Fatalf("handler ran %d times; want 1", got.Load())
+	}
+}
+
+func TestClientDialChecks(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{ChainID: 7, SM: false})
+	cfg := sdkConfig(n, 0)
+	cfg.ChainID = 7
+	if _, err := dialSDKConfig(t, cfg); err != nil {
+		t.Fatalf("matching chain id: %v", err)
+	}
+	cfg = sdkConfig(n, 1)
+	_, err := dialSDKConfig(t, cfg)
+	if err == nil || !strings.Contains(err.Error(), "chain ID of node is 7, but configuration is 1") {
+		t.Fatalf("chain id mismatch: %v", err)
+	}
+
+	sm := local.RunT(t, local.Options{SM: true})
+	cfg = sdkConfig(sm, 0)
+	if _, err := dialSDKConfig(t, cfg); err == nil || !strings.Contains(err.Error(), "SMCrypt=false") {
+		t.Fatalf("SM mismatch: %v", err)
+	}
+}
+
+func TestRawProtocolAnswers(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{ChainID: 42, GroupID: 3, NodeVersion: "2.9.1", SupportedVersion: "2.9.0"})
+	c := dialRaw(t, n, 0)
+
+	seq := wire.NewSeq()
+	c.send(wire.TypeHandshake, seq, []byte(`{"minimumSupport":1,"maximumSupport":2,"clientType":"raw"}`))
+	f := c.next(wait)
+	h, err := wire.DecodeHandshakeResponse(f.Body)
+	if f.Type != wire.TypeHandshake || f.Seq != seq || err != nil || h.Protocol != 2 || h.NodeVersion != "2.9.0" {
+		t.Fatalf("handshake: %s %q %+v %v", f.Type, f.Body, h, err)
+	}
+
+	seq = wire.NewSeq()
+	c.send(wire.TypeRPC, seq, []byte(`{"jsonrpc":"2.0","id":5,"method":"getClientVersion"}`))
+	f = c.next(wait)
+	var resp struct {
+		ID     int               `json:"id"`
+		Result map[string]string `json:"result"`
+	}
+	if err := json.Unmarshal(f.Body, &resp); err != nil || f.Type != wire.TypeRPC || f.Seq != seq || f.Result != 0 || resp.ID != 5 {
+		t.Fatalf("getClientVersion: %s %q %v", f.Type, f.Body, err)
+	}
+	for _, k := range []string{"Build Time", "Build Type", "Chain Id", "FISCO-BCOS Version", "Git Branch", "Git Commit Hash", "Supported Version"} {
+		if resp.Result[k] == "" {
+			t.Errorf("getClientVersion lacks %q: %q", k, f.Body)
+		}
+	}
+	if r := resp.Result; r["Chain Id"] != "42" || r["FISCO-BCOS Version"] != "2.9.1" || r["Supported Version"] != "2.9.0" {
+		t.Errorf("getClientVersion: %v", r)
+	}
+
+	c.send(wire.TypeRPC, wire.NewSeq(), []byte(`{"jsonrpc":"2.0","id":6,"method":"getBlockNumber","params":[3]}`))
+	if f = c.next(wait); !bytes.Contains(f.Body, []byte(`"error"`)) || !bytes.Contains(f.Body, []byte(`"id":6`)) {
+		t.Fatalf("other method: %q", f.Body)
+	}
+	c.send(wire.TypeRPC, wire.NewSeq(), []byte(`{nope`))
+	if f = c.next(wait); !bytes.Contains(f.Body, []byte(`-32700`)) {
+		t.Fatalf("bad RPC JSON: %q", f.Body)
+	}
+
+	seq = wire.NewSeq()
+	c.send(wire.TypeHeartbeat, seq, nil)
+	if f = c.next(wait); f.Type != wire.TypeHeartbeat || f.Seq != seq || string(f.Body) != "{\"heartBeat\":1}\n" {
+		t.Fatalf("heartbeat: %s %q", f.Type, f.Body)
+	}
+
+	// Private-topic and event frames neither close the session nor crash.
+	c.send(wire.TypeTopicStatus, wire.NewSeq(), []byte(`{"checkResult":0,"nodeId":"x","topic":"t"}`))
+	c.send(wire.TypeVerifyRequest, wire.NewSeq(), []byte(`{}`))
+	seq = wire.NewSeq()
+	c.sendTopic(wire.TypeEventRegister, seq, 0, "", []byte(`{"filterID":"x"}`))
+	f = c.next(wait)
+	if _, data, err := wire.DecodeTopic(f.Body); f.Seq != seq || err != nil || !bytes.Contains(data, []byte(`"result":-1`)) {
+		t.Fatalf("event register: %q %v", f.Body, err)
+	}
+	seq = wire.NewSeq()
+	c.send(wire.TypeHeartbeat, seq, nil)
+	if f = c.next(wait); f.Seq != seq {
+		t.Fatalf("session broken after 0x37/0x38: %s", f.Type)
+	}
+}
+
+func TestSelfDeliveryExcluded(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{})
+	var selfGot, otherGot atomic.Int32
+	a := dialSDK(t, n, 0)
+	subscribe(t, a, "self", func([]byte, *[]byte) { selfGot.Add(1) })
+	waitSubs(t, n, "self", 1)
+	if _, err := sendAMOP(t, a, "self", []byte("me?")); !isCode(err, local.CodeNoSubscriber) {
+		t.Fatalf("own unicast: %v; want error code 100", err)
+	}
+	b := dialSDK(t, n, 0) // same node: local delivery works
+	subscribe(t, b, "self", func(_ []byte, resp *[]byte) { otherGot.Add(1); *resp = []byte("b") })
+	waitSubs(t, n, "self", 2)
+	if got, err := sendAMOP(t, a, "self", []byte("you")); err != nil || string(got) != "b" {
+		t.Fatalf("same-node unicast: %q %v", got, err)
+	}
+	if err := broadcast(t, a, "self", []byte("all")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, wait, "the multicast at b", func() bool { return otherGot.Load() == 2 })
+	time.Sleep(50 * time.Millisecond)
+	if selfGot.Load() != 0 {
+		t.Fatalf("a received %d of its own messages", selfGot.Load())
+	}
+}
+
+func TestReservedTopicRefused(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{})
+	victim := dialSDK(t, n, 1) // subscribes _block_notify_1 with a nil handler
+	_ = victim
+	pub := dialSDK(t, n, 0)
+	waitSubs(t, n, "_block_notify_1", 2)
+	if _, err := sendAMOP(t, pub, "_block_notify_1", []byte("boom")); !isCode(err, local.CodeRefused) {
+		t.Fatalf("unicast on a reserved topic: %v; want error code 103", err)
+	}
+	if err := broadcast(t, pub, "_block_notify_1", []byte("boom")); err == nil || !strings.Contains(err.Error(), "103") {
+		t.Fatalf("multicast on a reserved topic: %v; want error code 103", err)
+	}
+	if st := n.Stats(); st.Refused != 2 || st.MulticastPushes != 0 || st.Unicast != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestMalformedClosesOnlyThatSession sends each kind of malformed input on
+// its own session; each is closed, a go-sdk pair keeps working.
+func TestMalformedClosesOnlyThatSession(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{MaxFrame: 1 << 20})
+	sub := dialSDK(t, n, 1)
+	subscribe(t, sub, "ok", func(data []byte, resp *[]byte) { *resp = data })
+	pub := dialSDK(t, n, 0)
+	waitSubs(t, n, "ok", 1)
+
+	header := func(length uint32, typ wire.Type) []byte {
+		seq := wire.NewSeq()
+		b := wire.AppendHeader(nil, typ, &seq, 0, 0)
+		b[0], b[1], b[2], b[3] = byte(length>>24), byte(length>>16), byte(length>>8), byte(length)
+		return b
+	}
+	frame := func(typ wire.Type, body []byte) []byte {
+		f := wire.Frame{Type: typ, Seq: wire.NewSeq(), Body: body}
+		return f.Encode()
+	}
+	cases := []struct {
+		name string
+		b    []byte
+	}{
+		{"length < 42", header(10, wire.TypeHeartbeat)},
+		{"length over the limit", header(2<<20, wire.TypeAMOPRequest)},
+		{"topic overrun in 0x30", frame(wire.TypeAMOPRequest, []byte{200, 'a'})},
+		{"topic overrun in 0x35", frame(wire.TypeMulticast, []byte{5, 'o', 'k'})},
+		{"topic length 0", frame(wire.TypeAMOPRequest, []byte{0, 'x'})},
+		{"unknown type", frame(0x99, nil)},
+		{"bad JSON in 0x14", frame(wire.TypeHandshake, []byte(`{"minimumSupport":`))},
+		{"bad JSON in 0x32", frame(wire.TypeSubscribe, []byte(`["ok",`))},
+		{"not a list in 0x32", frame(wire.TypeSubscribe, []byte(`{"a":1}`))},
+	}
+	for i, tc := range cases {
+		c := dialRaw(t, n, i%2)
+		c.handshake()
+		c.write(tc.b)
+		if !c.closedWithin(wait) {
+			t.Fatalf("%s: session not closed", tc.name)
+		}
+		got, err := sendAMOP(t, pub, "ok", []byte(tc.name))
+		if err != nil || string(got) != tc.name {
+			t.Fatalf("after %s: %q %v", tc.name, got, err)
+		}
+	}
+	if st := n.Stats(); st.ClosedMalformed != uint64(len(cases)) || st.Sessions[0] != 1 || st.Sessions[1] != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestMalformedReplyNotRelayed: a subscriber whose reply has a lying topic
+// length (go-sdk would panic on it) is closed, and the request moves on.
+func TestMalformedReplyNotRelayed(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{})
+	liar := dialRaw(t, n, 1)
+	liar.handshake()
+	liar.subscribe("liar")
+	waitSubs(t, n, "liar", 1)
+	pub := dialRaw(t, n, 0)
+	seq := wire.NewSeq()
+	pub.sendTopic(wire.TypeAMOPRequest, seq, 0, "liar", []byte("q"))
+	push := liar.next(wait)
+	bad := wire.Frame{Type: wire.TypeAMOPResponse, Seq: push.Seq, Body: []byte{250, 'x'}}
+	liar.write(bad.Encode())
+	if !liar.closedWithin(wait) {
+		t.Fatal("liar not closed")
+	}
+	f := pub.next(wait)
+	if f.Seq != seq || f.Result != local.CodePushFailed {
+		t.Fatalf("publisher got %s result %d", f.Type, f.Result)
+	}
+}
+
+func TestStopStartNodeSameAddress(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{})
+	addr := n.Addr(1)
+	c := dialRaw(t, n, 1)
+	c.handshake()
+	c.subscribe("restart")
+	waitSubs(t, n, "restart", 1)
+	if err := n.StopNode(1); err != nil {
+		t.Fatal(err)
+	}
+	if !c.closedWithin(wait) {
+		t.Fatal("session survived StopNode")
+	}
+	if n.Subscribers("restart") != 0 || n.Stats().Sessions[1] != 0 {
+		t.Fatalf("state after StopNode: %d subscribers, %+v", n.Subscribers("restart"), n.Stats())
+	}
+	if conn, err := dialRawTLS(addr, clientTLS(t, n.CertDir(), local.SDKCertFile, local.SDKKeyFile)); err == nil {
+		conn.Close()
+		t.Fatal("a stopped node accepted a connection")
+	}
+	if err := n.StopNode(1); err != nil {
+		t.Fatalf("second StopNode: %v", err)
+	}
+	if err := n.StartNode(1); err != nil {
+		t.Fatal(err)
+	}
+	if n.Addr(1) != addr {
+		t.Fatalf("address moved from %s to %s", addr, n.Addr(1))
+	}
+	sub := dialSDK(t, n, 1)
+	subscribe(t, sub, "restart", func(_ []byte, resp *[]byte) { *resp = []byte("back") })
+	pub := dialSDK(t, n, 0)
+	waitSubs(t, n, "restart", 1)
+	if got, err := sendAMOP(t, pub, "restart", nil); err != nil || string(got) != "back" {
+		t.Fatalf("after restart: %q %v", got, err)
+	}
+	if err := n.StopNode(5); err == nil {
+		t.Fatal("StopNode(5) on two nodes succeeded")
+	}
+}
+
+func TestFreezeThaw(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{PushTimeout: 200 * time.Millisecond})
+	c := dialRaw(t, n, 1)
+	c.handshake()
+	c.subscribe("frozen")
+	waitSubs(t, n, "frozen", 1)
+	pub := dialSDK(t, n, 0)
+
+	if err := n.Freeze(1); err != nil {
+		t.Fatal(err)
+	}
+	seq := wire.NewSeq()
+	c.send(wire.TypeHeartbeat, seq, nil)
+	if f, ok := c.tryNext(300 * time.Millisecond); ok {
+		t.Fatalf("a frozen node answered: %s", f.Type)
+	}
+	if c.readErr() != nil {
+		t.Fatalf("connection lost while frozen: %v", c.readErr())
+	}
+	// New connections get no handshake.
+	cfg := clientTLS(t, n.CertDir(), local.SDKCertFile, local.SDKKeyFile)
+	if conn, err := dialShort(n.Addr(1), cfg, 300*time.Millisecond); err == nil {
+		conn.Close()
+		t.Fatal("a frozen node completed a handshake")
+	}
+	// Unicast to its subscriber times out: 104; multicast is not held up.
+	if _, err := sendAMOP(t, pub, "frozen", []byte("u")); !isCode(err, local.CodePushFailed) {
+		t.Fatalf("unicast to a frozen subscriber: %v", err)
+	}
+	if err := broadcast(t, pub, "frozen", []byte("m")); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := n.Thaw(1); err != nil {
+		t.Fatal(err)
+	}
+	var sawHeartbeat bool
+	for range 3 { // the queued push, the multicast and the heartbeat reply
+		f := c.next(wait)
+		sawHeartbeat = sawHeartbeat || f.Seq == seq && f.Type == wire.TypeHeartbeat
+	}
+	if !sawHeartbeat {
+		t.Fatal("no heartbeat reply after Thaw")
+	}
+	if conn, err := dialShort(n.Addr(1), cfg, wait); err != nil {
+		t.Fatalf("handshake after Thaw: %v", err)
+	} else {
+		conn.Close()
+	}
+}
+
+func TestInjectWritesEachElementAsOneRecord(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{})
+	c := dialRaw(t, n, 1)
+	c.handshake()
+	c.subscribe("inj")
+	waitSubs(t, n, "inj", 1)
+	before := len(c.readSizes())
+
+	a, _ := wire.EncodeTopicFrame(wire.TypeMulticast, &wire.ZeroSeq, 0, "inj", []byte("a"))
+	b, _ := wire.EncodeTopicFrame(wire.TypeMulticast, &wire.ZeroSeq, 0, "inj", []byte("b"))
+	got, err := n.Inject(1, "inj", [][]byte{append(append([]byte(nil), a...), b...)})
+	if err != nil || got != 1 {
+		t.Fatalf("Inject = %d, %v", got, err)
+	}
+	for _, want := range []string{"a", "b"} {
+		f := c.next(wait)
+		if _, data, _ := wire.DecodeTopic(f.Body); string(data) != want {
+			t.Fatalf("got %q, want %q", data, want)
+		}
+	}
+	sizes := c.readSizes()[before:]
+	if len(sizes) != 1 || sizes[0] != len(a)+len(b) {
+		t.Fatalf("two frames in one write arrived in reads %v", sizes)
+	}
+
+	before = len(c.readSizes())
+	var ones [][]byte
+	for _, x := range a {
+		ones = append(ones, []byte{x})
+	}
+	if _, err := n.Inject(1, "inj", ones); err != nil {
+		t.Fatal(err)
+	}
+	c.next(wait)
+	sizes = c.readSizes()[before:]
+	if len(sizes) != len(a) {
+		t.Fatalf("%d one-byte writes arrived in %d reads", len(a), len(sizes))
+	}
+	if got, _ := n.Inject(0, "inj", ones); got != 0 {
+		t.Fatalf("Inject on node 0 reached %d sessions", got)
+	}
+}
+
+func TestIdleSessionsClosed(t *testing.T) {
+	t.Parallel()
+	n := local.RunT(t, local.Options{IdleTimeout: 300 * time.Millisecond})
+	idle := dialRaw(t, n, 0)
+	busy := dialRaw(t, n, 0)
+	start := time.Now()
+	stop := time.Now().Add(time.Second)
+	for time.Now().Before(stop) {
+		busy.send(wire.TypeHeartbeat, wire.NewSeq(), nil)
+		busy.next(wait)
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !idle.closedWithin(wait) {
+		t.Fatal("idle session not closed")
+	}
+	if el := time.Since(start); el < 300*time.Millisecond {
+		t.Fatalf("closed after %v", el)
+	}
+	if busy.readErr() != nil {
+		t.Fatalf("busy session closed: %v", busy.readErr())
+	}
+	if st := n.Stats(); st.ClosedIdle != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestTopicDelay(t *testing.T) {
+	t.Parallel()
+	const delay = 500 * time.Millisecond
+	n := local.RunT(t, local.Options{TopicDelay: delay})
+	sub := dialSDK(t, n, 1)
+	subscribe(t, sub, "slow", func(_ []byte, resp *[]byte) { *resp = []byte("hi") })
+	start := time.Now()
+	eventually(t, wait, "the subscription", func() bool { return n.Subscribers("slow") == 1 })
+	local1 := dialSDK(t, n, 1)
+	if got, err := sendAMOP(t, local1, "slow", nil); err != nil || string(got) != "hi" {
+		t.Fatalf("same node, at once: %q %v", got, err)
+	}
+	remote := dialSDK(t, n, 0)
+	if time.Since(start) < delay-100*time.Millisecond {
+		if _, err := sendAMOP(t, remote, "slow", nil); !isCode(err, local.CodeNoSubscriber) {
+			t.Fatalf("other node before the delay: %v; want error code 100", err)
+		}
+	}
+	waitSubs(t, n, "slow", 1)
+	if el := time.Since(start); el < delay-50*time.Millisecond {
+		t.Fatalf("WaitSubscribers returned after %v", el)
+	}
+	if got, err := sendAMOP(t, remote, "slow", nil); err != nil || string(got) != "hi" {
+		t.Fatalf("other node after the delay: %q %v", got, err)
+	}
+}
+
+func TestHandshakeFailuresRefusedAndLoggedOnce(t *testing.T) {
+	t.Parallel()
+	var logs logBuffer
+	n := local.RunT(t, local.Options{Logger: slogTo(&logs)})
+
+	// A client from another CA, through go-sdk.
+	foreign := t.TempDir()
+	if err := local.NewCertDir(foreign, local.CertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := &conf.Config{ChainID: 1, GroupID: 1, DynamicKey: true, NodeURL: n.Addr(0),
+		CAFile: foreign + "/ca.crt", Cert: foreign + "/sdk.crt", Key: foreign + "/sdk.key"}
+	if _, err := dialSDKConfig(t, cfg); err == nil {
+		t.Fatal("go-sdk with a foreign CA's certificate connected")
+	}
+	// No client certificate at all.
+	if conn, err := dialRawTLS(n.Addr(1), clientTLS(t, n.CertDir(), "", "")); err == nil {
+		conn.SetReadDeadline(time.Now().Add(wait))
+		if _, err = conn.Read(make([]byte, 1)); err == nil {
+			t.Fatal("a client without a certificate was served")
+		}
+		conn.Close()
+	}
+	// Expired and not-yet-valid certificates from the right CA.
+	now := time.Now()
+	for _, w := range []local.CertOptions{
+		{NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(-24 * time.Hour)},
+		{NotBefore: now.Add(24 * time.Hour), NotAfter: now.Add(48 * time.Hour)},
+	} {
+		if _, _, err := local.IssueCert(n.CertDir(), "odd", w); err != nil {
+			t.Fatal(err)
+		}
+		conn, err := dialRawTLS(n.Addr(0), clientTLS(t, n.CertDir(), "odd.crt", "odd.key"))
+		if err == nil {
+			conn.SetReadDeadline(time.Now().Add(wait))
+			_, err = conn.Read(make([]byte, 1))
+			conn.Close()
+		}
+		if err == nil {
+			t.Fatalf("certificate valid %v..%v accepted", w.NotBefore, w.NotAfter)
+		}
+	}
+	eventually(t, wait, "4 failures counted", func() bool { return n.Stats().HandshakeFailures >= 4 })
+	if c := strings.Count(logs.String(), "TLS handshake failed"); c != 1 {
+		t.Fatalf("%d handshake-failure log lines for one source; want 1:\n%s", c, logs.String())
+	}
+	// The network still serves the right client.
+	dialSDK(t, n, 0)
+}
+
+// TestCloseLeavesNoGoroutine closes a network in the middle of things:
+// sessions open, a unicast push pending, a node frozen, a handshake
+// half-done.
+func TestCloseLeavesNoGoroutine(t *testing.T) {
+	// Not parallel: it inspects every goroutine of the process.
+	n, err := local.Start(local.Options{Nodes: 3, PushTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	silent := dialRaw(t, n, 1)
+	silent.handshake()
+	silent.subscribe("hold")
+	pub := dialRaw(t, n, 0)
+	waitSubs(t, n, "hold", 1)
+	pub.sendTopic(wire.TypeAMOPRequest, wire.NewSeq(), 0, "hold", []byte("x"))
+	silent.next(wait)
+	dialRaw(t, n, 2)
+	n.Freeze(2)
+	half, err := netDialer.Dial("tcp", n.Addr(0)) // TCP only, never a TLS hello
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer half.Close()
+	eventually(t, wait, "sessions", func() bool {
+		s := n.Stats().Sessions
+		return s[0] == 1 && s[1] == 1 && s[2] == 1
+	})
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkNoNetworkGoroutines(t)
+	if err := n.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := n.Inject(0, "hold", nil); err != local.ErrClosed {
+		t.Fatalf("Inject after Close: %v", err)
+	}
+	if !silent.closedWithin(wait) || !pub.closedWithin(wait) {
+		t.Fatal("sessions outlived Close")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := n.WaitSubscribers(ctx, "hold", 1); err != local.ErrClosed {
+		t.Fatalf("WaitSubscribers after Close: %v", err)
+	}
+}

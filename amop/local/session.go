@@ -1,0 +1,351 @@
+package local
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/FISCO-BCOS/crypto/tls"
+
+	"github.com/amoptui/amoptui/amop/wire"
+)
+
+// session is one SDK connection to a node. Its reader goroutine (the one
+// that ran the handshake) parses and routes inbound frames; its writer
+// goroutine drains out, one TLS Write per element, so that go-sdk, which
+// decodes at most one frame per read, never finds two frames in a record.
+type session struct {
+	net    *Network
+	node   *node
+	id     uint64
+	conn   *tls.Conn
+	remote string
+	out    chan []byte
+	done   chan struct{}
+	once   sync.Once
+	last   atomic.Int64 // unix nanos of the last completed read or write
+
+	// guarded by Network.mu
+	closed  bool
+	topics  map[string]time.Time
+	pending map[wire.Seq]*unicastReq // unicast pushes awaiting this session's reply
+}
+
+func newSession(nd *node, c *tls.Conn) *session {
+	s := &session{
+		net:     nd.net,
+		node:    nd,
+		conn:    c,
+		remote:  c.RemoteAddr().String(),
+		out:     make(chan []byte, queueLen),
+		done:    make(chan struct{}),
+		topics:  map[string]time.Time{},
+		pending: map[wire.Seq]*unicastReq{},
+	}
+	s.touch()
+	return s
+}
+
+func (s *session) touch() { s.last.Store(time.Now().UnixNano()) }
+
+// closeReason says why a session ended; malformed input and idleness are
+// counted.
+type closeReason struct {
+	msg  string
+	kind int
+	err  error
+}
+
+const (
+	reasonNormal = iota
+	reasonMalformed
+	reasonIdle
+	reasonSlow
+)
+
+func (r closeReason) String() string {
+	if r.err != nil {
+		return r.msg + ": " + r.err.Error()
+	}
+	return r.msg
+}
+
+// readLoop reads and handles frames until the session must end, and says why.
+func (s *session) readLoop() closeReason {
+	n := s.net
+	r := wire.NewReader(s.conn, n.opts.MaxFrame)
+	for {
+		if !s.armRead() {
+			return closeReason{msg: "closed"}
+		}
+		raw, err := r.Next()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				if idle := n.opts.IdleTimeout; idle > 0 && !s.node.frozen.Load() &&
+					time.Since(time.Unix(0, s.last.Load())) >= idle {
+					return closeReason{msg: "idle for " + idle.String(), kind: reasonIdle}
+				}
+				continue
+			}
+			var we *wire.Error
+			if errors.As(err, &we) {
+				return closeReason{msg: "malformed frame", kind: reasonMalformed, err: err}
+			}
+			if errors.Is(err, io.EOF) {
+				return closeReason{msg: "closed by the client"}
+			}
+			return closeReason{msg: "read failed", err: err}
+		}
+		s.touch()
+		n.stats.framesIn.Add(1)
+		if err := s.handle(raw); err != nil {
+			return closeReason{msg: "malformed input", kind: reasonMalformed, err: err}
+		}
+	}
+}
+
+// armRead waits while the node is frozen, then sets the read deadline (the
+// idle limit). It returns false once the session is done.
+func (s *session) armRead() bool {
+	for {
+		if s.node.frozen.Load() {
+			if !s.node.waitThawed(s.done) {
+				return false
+			}
+			s.touch() // the idle clock does not run while frozen
+		}
+		select {
+		case <-s.done:
+			return false
+		default:
+		}
+		var dl time.Time
+		if idle := s.net.opts.IdleTimeout; idle > 0 {
+			dl = time.Unix(0, s.last.Load()).Add(idle)
+		}
+		s.conn.SetReadDeadline(dl)
+		// freeze sets the frozen flag before it interrupts the reads: seeing
+		// it clear here means a later freeze's past deadline overrides ours.
+		if !s.node.frozen.Load() {
+			return true
+		}
+	}
+}
+
+func (s *session) writeLoop() {
+	n := s.net
+	defer n.wg.Done()
+	for {
+		var f []byte
+		select {
+		case f = <-s.out:
+		case <-s.done:
+			return
+		}
+		if s.node.frozen.Load() {
+			if !s.node.waitThawed(s.done) {
+				return
+			}
+			s.touch()
+		}
+		s.conn.SetWriteDeadline(time.Now().Add(n.opts.WriteTimeout))
+		if _, err := s.conn.Write(f); err != nil {
+			kind := reasonNormal
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				kind = reasonSlow
+			}
+			s.close(closeReason{msg: "write failed", kind: kind, err: err})
+			return
+		}
+		s.touch()
+		n.stats.framesOut.Add(1)
+	}
+}
+
+// enqueue queues one write. A full queue makes the caller (another session's
+// reader, so the sender's stream) wait, up to WriteTimeout, after which this
+// session is closed as a slow consumer; nothing is ever dropped from a live
+// session, except for a frozen node's, so that a hung node cannot stall the
+// others. It reports whether f was queued.
+func (s *session) enqueue(f []byte) bool {
+	select {
+	case s.out <- f:
+		return true
+	case <-s.done:
+		return false
+	default:
+	}
+	if s.node.frozen.Load() {
+		s.net.stats.droppedFrozen.Add(1)
+		return false
+	}
+	t := time.NewTimer(s.net.opts.WriteTimeout)
+	defer t.Stop()
+	select {
+	case s.out <- f:
+		return true
+	case <-s.done:
+		return false
+	case <-t.C:
+		s.close(closeReason{msg: "send queue full for " + s.net.opts.WriteTimeout.String(), kind: reasonSlow})
+		return false
+	}
+}
+
+// close ends the session once: it leaves the routing tables, hands its
+// pending unicast pushes to their next subscriber, and closes the
+// connection.
+func (s *session) close(why closeReason) {
+	s.once.Do(func() {
+		n := s.net
+		n.mu.Lock()
+		s.closed = true
+		delete(s.node.sessions, s)
+		if len(s.topics) > 0 {
+			for t := range s.topics {
+				n.unsubscribeLocked(s, t)
+			}
+			n.notifyLocked()
+		}
+		reqs := make([]*unicastReq, 0, len(s.pending))
+		for seq, req := range s.pending {
+			delete(s.pending, seq)
+			n.stopTimerLocked(req)
+			reqs = append(reqs, req)
+		}
+		n.mu.Unlock()
+		close(s.done)
+		// A bounded close_notify: the fork's Close has no deadline of its
+		// own and would block on a peer that stopped reading.
+		s.conn.SetWriteDeadline(time.Now().Add(250 * time.Millisecond))
+		s.conn.Close()
+		switch why.kind {
+		case reasonMalformed:
+			n.stats.closedMalformed.Add(1)
+			n.log.Warn("session closed", "node", s.node.idx, "session", s.id, "remote", s.remote, "reason", why.String())
+		case reasonIdle:
+			n.stats.closedIdle.Add(1)
+			n.log.Info("session closed", "node", s.node.idx, "session", s.id, "remote", s.remote, "reason", why.String())
+		case reasonSlow:
+			n.stats.closedSlow.Add(1)
+			n.log.Warn("session closed", "node", s.node.idx, "session", s.id, "remote", s.remote, "reason", why.String())
+		default:
+			n.log.Debug("session closed", "node", s.node.idx, "session", s.id, "remote", s.remote, "reason", why.String())
+		}
+		for _, req := range reqs {
+			n.advance(req)
+		}
+	})
+}
+
+// handle dispatches one inbound frame. An error closes the session.
+func (s *session) handle(raw []byte) error {
+	f, err := wire.Parse(raw)
+	if err != nil {
+		return err
+	}
+	// A frame whose seq is pending on this session is the reply to our
+	// push, whatever its type, as on a real node (ChannelSession::onMessage).
+	if matched, err := s.net.reply(s, raw, &f); matched {
+		return err
+	}
+	switch f.Type {
+	case wire.TypeHandshake:
+		return s.onHandshake(&f)
+	case wire.TypeRPC:
+		s.onRPC(&f)
+	case wire.TypeHeartbeat:
+		s.enqueue(reply(wire.TypeHeartbeat, &f.Seq, 0, wire.HeartbeatReply))
+	case wire.TypeSubscribe:
+		topics, err := wire.DecodeTopics(f.Body)
+		if err != nil {
+			return err
+		}
+		s.net.subscribe(s, topics)
+	case wire.TypeAMOPRequest:
+		return s.net.unicast(s, raw, &f)
+	case wire.TypeMulticast:
+		return s.net.multicast(s, raw, &f)
+	case wire.TypeAMOPResponse:
+		// go-sdk answers every multicast push; a real node logs and drops
+		// those. So do we, without a log line per message.
+		s.net.stats.unmatched.Add(1)
+	case wire.TypeEventRegister, wire.TypeEventUnregister:
+		body, _ := wire.AppendTopicBody(nil, "", []byte(`{"result":-1}`))
+		s.enqueue(reply(f.Type, &f.Seq, 0, body))
+	case wire.TypeVerifyRequest, wire.TypeTopicStatus, wire.TypeTxNotify, wire.TypeBlockNotify, wire.TypeEventPush:
+		// Private-topic traffic and node-to-SDK types: not implemented,
+		// ignored without closing the session.
+	default:
+		return fmt.Errorf("unknown frame type %s", f.Type)
+	}
+	return nil
+}
+
+func (s *session) onHandshake(f *wire.Frame) error {
+	h, err := wire.DecodeHandshakeRequest(f.Body)
+	if err != nil {
+		return err
+	}
+	if h.MinimumSupport > wire.MaxProtocol {
+		return fmt.Errorf("handshake: client needs protocol %d..%d, node speaks 1..%d",
+			h.MinimumSupport, h.MaximumSupport, wire.MaxProtocol)
+	}
+	body := wire.EncodeHandshakeResponse(wire.HandshakeResponse{
+		NodeVersion: s.net.opts.SupportedVersion,
+		Protocol:    min(wire.MaxProtocol, h.MaximumSupport),
+	})
+	s.enqueue(reply(wire.TypeHandshake, &f.Seq, 0, body))
+	return nil
+}
+
+// onRPC answers JSON-RPC: getClientVersion as a real node fills it, an error
+// for anything else. JSON-RPC errors travel in the body; the header result
+// stays 0, as on a real node.
+func (s *session) onRPC(f *wire.Frame) {
+	o := &s.net.opts
+	resp := wire.RPCResponse{JSONRPC: "2.0", ID: json.RawMessage("null")}
+	req, err := wire.DecodeRPCRequest(f.Body)
+	switch {
+	case err != nil:
+		resp.Error = &wire.RPCError{Code: -32700, Message: "parse error"}
+	case req.Method == "getClientVersion":
+		resp.ID = req.ID
+		version := o.NodeVersion
+		if o.SM {
+			version += " gm"
+		}
+		result, _ := json.Marshal(wire.ClientVersion{ // a struct of strings always marshals
+			BuildTime:        "20230101 00:00:00",
+			BuildType:        "amoptui local network",
+			ChainID:          strconv.FormatInt(o.ChainID, 10),
+			FiscoBcosVersion: version,
+			GitBranch:        "amoptui",
+			GitCommitHash:    "0000000000000000000000000000000000000000",
+			SupportedVersion: o.SupportedVersion,
+		})
+		resp.Result = result
+	default:
+		resp.ID = req.ID
+		resp.Error = &wire.RPCError{Code: -32601, Message: "method not found: the local AMOP network serves only getClientVersion"}
+	}
+	body, err := json.Marshal(resp)
+	if err != nil { // an ID that is not valid JSON cannot come out of DecodeRPCRequest
+		body = []byte(`{"id":null,"jsonrpc":"2.0","error":{"code":-32603,"message":"internal error"}}`)
+	}
+	s.enqueue(reply(wire.TypeRPC, &f.Seq, 0, append(body, '\n')))
+}
+
+// reply encodes a node-originated frame in one allocation.
+func reply(typ wire.Type, seq *wire.Seq, result int32, body []byte) []byte {
+	f := wire.Frame{Type: typ, Seq: *seq, Result: result, Body: body}
+	return f.Encode()
+}
