@@ -1,0 +1,6 @@
+//go:build !race
+
+package sanitize
+
+// raceEnabled lets slow exhaustive tests sample under the race detector.
+const raceEnabled = false
