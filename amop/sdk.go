@@ -203,7 +203,9 @@ func dialSDK(g *guard.Guard, group int) (*conn.Connection, error) {
 	}
 }
 
-func loadCredentials(cfg Config) (*guard.Credentials, error) {
+// credentialSource gathers the configured TLS material, inline PEM first,
+// else the files; errors name the file.
+func credentialSource(cfg Config) (guard.Source, error) {
 	src := guard.Source{CA: cfg.CAPEM, Cert: cfg.CertPEM, Key: cfg.KeyPEM,
 		CAName: "inline ca_pem", CertName: "inline cert_pem", KeyName: "inline key_pem"}
 	read := func(dst *[]byte, name *string, path, what string) error {
@@ -221,12 +223,20 @@ func loadCredentials(cfg Config) (*guard.Credentials, error) {
 		return nil
 	}
 	if err := read(&src.CA, &src.CAName, cfg.CAFile, "CA certificate (ca.crt)"); err != nil {
-		return nil, err
+		return src, err
 	}
 	if err := read(&src.Cert, &src.CertName, cfg.CertFile, "SDK certificate (sdk.crt)"); err != nil {
-		return nil, err
+		return src, err
 	}
 	if err := read(&src.Key, &src.KeyName, cfg.KeyFile, "SDK key (sdk.key)"); err != nil {
+		return src, err
+	}
+	return src, nil
+}
+
+func loadCredentials(cfg Config) (*guard.Credentials, error) {
+	src, err := credentialSource(cfg)
+	if err != nil {
 		return nil, err
 	}
 	c, err := guard.LoadCredentials(src, time.Now())

@@ -1,0 +1,435 @@
+// Package loadgen measures AMOP the way messaging benchmarks do: closed-loop
+// publishers after a warm-up, every round trip recorded and sorted (no
+// averaged percentiles), and for multicast the deliveries, losses and
+// reorderings each subscriber saw. It drives either the adapter path the TUI
+// uses (adapter → go-sdk → guard → node) or bare go-sdk → node, against real
+// nodes or a local network it starts itself. `amoptui bench` is its CLI.
+package loadgen
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/amop/wire"
+)
+
+// Options configure a run.
+type Options struct {
+	Mode        amop.Mode
+	Size        int           // payload bytes (128)
+	Duration    time.Duration // measured time (10 s)
+	Warmup      time.Duration // unmeasured time first (a fifth of Duration, at most 2 s)
+	Publishers  int           // closed-loop publishers (1)
+	Subscribers int           // subscribers (1)
+	// Endpoints are the nodes to use: publishers connect to the first,
+	// subscribers to the last. Empty: start a local network of two nodes
+	// (publishers on the first, subscribers on the second, as the go-sdk
+	// examples place them).
+	Endpoints []string
+	CertDir   string // ca.crt, sdk.crt, sdk.key for Endpoints
+	ChainID   int64
+	GroupID   int
+	// Bare measures go-sdk straight to the node instead of the adapter path.
+	Bare    bool
+	Timeout time.Duration // per send (10 s)
+}
+
+// Result is one run's figures; the JSON keys are the bench command's
+// contract.
+type Result struct {
+	Mode           string  `json:"mode"`
+	Path           string  `json:"path"` // "adapter" or "bare"
+	Size           int     `json:"size"`
+	Publishers     int     `json:"publishers"`
+	Subscribers    int     `json:"subscribers"`
+	DurationS      float64 `json:"duration_s"`
+	Msgs           int     `json:"msgs"`
+	MsgsPerS       float64 `json:"msgs_per_s"`
+	DeliveriesPerS float64 `json:"deliveries_per_s"`
+	P50us          float64 `json:"p50_us"`
+	P90us          float64 `json:"p90_us"`
+	P99us          float64 `json:"p99_us"`
+	P999us         float64 `json:"p999_us"`
+	MaxUs          float64 `json:"max_us"`
+	Errors         int     `json:"errors"`
+	FirstError     string  `json:"first_error,omitempty"`
+	Lost           int64   `json:"lost"`
+	Reordered      int64   `json:"reordered"`
+	Cores          int     `json:"cores"`
+	GoVersion      string  `json:"go_version"`
+	Network        string  `json:"network"` // "local" or the endpoints
+}
+
+// headerLen is the payload prefix: publisher id and sequence number, so
+// subscribers can check order and count losses.
+const headerLen = 16
+
+func (o *Options) defaults() error {
+	if o.Size == 0 {
+		o.Size = 128
+	}
+	if o.Duration <= 0 {
+		o.Duration = 10 * time.Second
+	}
+	if o.Warmup <= 0 {
+		o.Warmup = min(o.Duration/5, 2*time.Second)
+	}
+	if o.Publishers <= 0 {
+		o.Publishers = 1
+	}
+	if o.Subscribers <= 0 {
+		o.Subscribers = 1
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.Size < 1 || o.Size > 4<<20 {
+		return fmt.Errorf("size %d: want 1 byte to 4 MiB", o.Size)
+	}
+	if o.Mode == amop.Multicast && o.Size < headerLen {
+		return fmt.Errorf("multicast needs a size of at least %d bytes to check order and loss", headerLen)
+	}
+	if o.Publishers > 256 || o.Subscribers > 256 {
+		return errors.New("at most 256 publishers and 256 subscribers")
+	}
+	return nil
+}
+
+// sender is one publisher connection.
+type sender interface {
+	send(ctx context.Context, topic string, data []byte, mode amop.Mode) error
+	close()
+}
+
+// receiver counts what one subscriber got.
+type receiver struct {
+	mu        sync.Mutex
+	last      []uint64 // per publisher: last sequence number seen
+	received  atomic.Int64
+	reordered atomic.Int64
+	close     func()
+}
+
+func (r *receiver) record(data []byte) {
+	r.received.Add(1)
+	if len(data) < headerLen {
+		return
+	}
+	pub := binary.BigEndian.Uint64(data)
+	seq := binary.BigEndian.Uint64(data[8:])
+	r.mu.Lock()
+	if pub < uint64(len(r.last)) {
+		if seq <= r.last[pub] {
+			r.reordered.Add(1)
+		} else {
+			r.last[pub] = seq
+		}
+	}
+	r.mu.Unlock()
+}
+
+// Run performs one measurement.
+func Run(ctx context.Context, o Options) (Result, error) {
+	if err := o.defaults(); err != nil {
+		return Result{}, err
+	}
+	res := Result{Mode: o.Mode.String(), Path: "adapter", Size: o.Size, Publishers: o.Publishers, Subscribers: o.Subscribers,
+		DurationS: o.Duration.Seconds(), Cores: runtime.NumCPU(), GoVersion: runtime.Version(), Network: "local"}
+	if o.Bare {
+		res.Path = "bare"
+	}
+	pubEP, subEP, certDir := "", "", o.CertDir
+	if len(o.Endpoints) == 0 {
+		n, err := local.Start(local.Options{Nodes: 2})
+		if err != nil {
+			return res, fmt.Errorf("start a local network: %w", err)
+		}
+		defer n.Close()
+		pubEP, subEP, certDir = n.Addr(0), n.Addr(1), n.CertDir()
+	} else {
+		pubEP, subEP = o.Endpoints[0], o.Endpoints[len(o.Endpoints)-1]
+		res.Network = fmt.Sprint(o.Endpoints)
+	}
+	base := amop.Config{
+		CAFile: filepath.Join(certDir, "ca.crt"), CertFile: filepath.Join(certDir, "sdk.crt"), KeyFile: filepath.Join(certDir, "sdk.key"),
+		ChainID: o.ChainID, GroupID: o.GroupID, SendTimeout: o.Timeout, EventBuffer: 1 << 16,
+		AutoReply: amop.ReplyPolicy{Mode: amop.ReplyEcho},
+	}
+	topic := "amoptui-bench-" + wire.NewSeq().String()[:8]
+
+	recvs := make([]*receiver, 0, o.Subscribers)
+	defer func() {
+		for _, r := range recvs {
+			r.close()
+		}
+	}()
+	for i := 0; i < o.Subscribers; i++ {
+		r, err := subscribe(ctx, base, subEP, topic, o)
+		if err != nil {
+			return res, err
+		}
+		recvs = append(recvs, r)
+	}
+	senders := make([]sender, 0, o.Publishers)
+	defer func() {
+		for _, s := range senders {
+			s.close()
+		}
+	}()
+	for i := 0; i < o.Publishers; i++ {
+		s, err := publisher(ctx, base, pubEP, o)
+		if err != nil {
+			return res, err
+		}
+		senders = append(senders, s)
+	}
+	if err := waitVisible(ctx, senders[0], topic, o); err != nil {
+		return res, err
+	}
+
+	// The closed loop: every publisher sends, waits for the answer, sends
+	// again. Only sends started inside the measured window count.
+	start := time.Now()
+	measureFrom, end := start.Add(o.Warmup), start.Add(o.Warmup+o.Duration)
+	type pubResult struct {
+		lat    []time.Duration
+		acked  int64
+		errs   int
+		first  error
+		sentIn int
+	}
+	results := make([]pubResult, len(senders))
+	var deliveredAtStart int64
+	var startOnce sync.Once
+	var wg sync.WaitGroup
+	for pi, s := range senders {
+		wg.Add(1)
+		go func(pi int, s sender) {
+			defer wg.Done()
+			pr := &results[pi]
+			pr.lat = make([]time.Duration, 0, 1<<16)
+			payload := make([]byte, o.Size)
+			for i := headerLen; i < len(payload); i++ {
+				payload[i] = 'x'
+			}
+			if len(payload) >= headerLen {
+				binary.BigEndian.PutUint64(payload, uint64(pi))
+			}
+			for seq := uint64(1); ctx.Err() == nil; seq++ {
+				t0 := time.Now()
+				if !t0.Before(end) {
+					return
+				}
+				if !t0.Before(measureFrom) {
+					startOnce.Do(func() { deliveredAtStart = delivered(recvs) })
+				}
+				if len(payload) >= headerLen {
+					binary.BigEndian.PutUint64(payload[8:], seq)
+				}
+				sctx, cancel := context.WithTimeout(ctx, o.Timeout)
+				err := s.send(sctx, topic, payload, o.Mode)
+				cancel()
+				rtt := time.Since(t0)
+				if err != nil {
+					pr.errs++
+					if pr.first == nil {
+						pr.first = err
+					}
+					if pr.errs > 100 && pr.acked == 0 {
+						return // nothing works; stop hammering
+					}
+					continue
+				}
+				pr.acked++
+				if !t0.Before(measureFrom) {
+					pr.lat = append(pr.lat, rtt)
+					pr.sentIn++
+				}
+			}
+		}(pi, s)
+	}
+	wg.Wait()
+	deliveredAtEnd := delivered(recvs)
+
+	var all []time.Duration
+	var acked int64
+	for _, pr := range results {
+		all = append(all, pr.lat...)
+		acked += pr.acked
+		res.Errors += pr.errs
+		if pr.first != nil && res.FirstError == "" {
+			res.FirstError = pr.first.Error()
+		}
+		res.Msgs += pr.sentIn
+	}
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	res.MsgsPerS = float64(res.Msgs) / o.Duration.Seconds()
+	if len(all) > 0 {
+		slices.Sort(all)
+		pct := func(q float64) float64 {
+			i := int(q*float64(len(all))+0.999999) - 1
+			return float64(all[max(0, min(len(all)-1, i))].Nanoseconds()) / 1e3
+		}
+		res.P50us, res.P90us, res.P99us, res.P999us = pct(0.50), pct(0.90), pct(0.99), pct(0.999)
+		res.MaxUs = float64(all[len(all)-1].Nanoseconds()) / 1e3
+	}
+	if o.Mode == amop.Multicast {
+		res.DeliveriesPerS = float64(deliveredAtEnd-deliveredAtStart) / o.Duration.Seconds()
+		// Every acknowledged multicast must reach every subscriber: wait for
+		// the stragglers, then count what is missing.
+		want := acked * int64(len(recvs))
+		deadline := time.Now().Add(5 * time.Second)
+		for got := delivered(recvs); got < want && time.Now().Before(deadline); got = delivered(recvs) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		res.Lost = max(0, want-delivered(recvs))
+		for _, r := range recvs {
+			res.Reordered += r.reordered.Load()
+		}
+	} else {
+		res.DeliveriesPerS = res.MsgsPerS
+	}
+	return res, nil
+}
+
+func delivered(recvs []*receiver) int64 {
+	var n int64
+	for _, r := range recvs {
+		n += r.received.Load()
+	}
+	return n
+}
+
+// waitVisible sends probes until the topic has a subscriber everywhere: a
+// unicast answers 100 until the node knows one. Probes carry no header, so
+// subscribers do not mistake them for measured messages.
+func waitVisible(ctx context.Context, s sender, topic string, o Options) error {
+	deadline := time.Now().Add(15 * time.Second)
+	probe := []byte("probe")
+	for {
+		sctx, cancel := context.WithTimeout(ctx, o.Timeout)
+		err := s.send(sctx, topic, probe, amop.Unicast)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("the subscribers never became reachable: %w", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+type adapterSender struct{ a *amop.SDK }
+
+func (s adapterSender) send(ctx context.Context, topic string, data []byte, mode amop.Mode) error {
+	if mode == amop.Multicast {
+		return s.a.Multicast(ctx, topic, data)
+	}
+	_, err := s.a.Unicast(ctx, topic, data)
+	return err
+}
+func (s adapterSender) close() { _ = s.a.Close() }
+
+type bareSender struct{ b *amop.Bare }
+
+// send has no deadline: bare go-sdk cannot honour one, which is one of the
+// reasons the guard exists.
+func (s bareSender) send(_ context.Context, topic string, data []byte, mode amop.Mode) error {
+	if mode == amop.Multicast {
+		return s.b.Multicast(topic, data)
+	}
+	_, err := s.b.Unicast(topic, data)
+	return err
+}
+
+// close does nothing: go-sdk's Close spins a core forever.
+func (s bareSender) close() {}
+
+func connectAdapter(ctx context.Context, cfg amop.Config) (*amop.SDK, error) {
+	a, err := amop.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := a.WaitReady(wctx); err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func publisher(ctx context.Context, base amop.Config, ep string, o Options) (sender, error) {
+	cfg := base
+	cfg.Endpoints = []string{ep}
+	if o.Bare {
+		b, err := amop.DialBare(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return bareSender{b}, nil
+	}
+	a, err := connectAdapter(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return adapterSender{a}, nil
+}
+
+func subscribe(ctx context.Context, base amop.Config, ep, topic string, o Options) (*receiver, error) {
+	cfg := base
+	cfg.Endpoints = []string{ep}
+	r := &receiver{last: make([]uint64, o.Publishers), close: func() {}}
+	if o.Bare {
+		b, err := amop.DialBare(cfg)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.Subscribe(topic, func(data []byte) []byte {
+			if len(data) >= headerLen {
+				r.record(data)
+			}
+			return data
+		}); err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
+	a, err := connectAdapter(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Join(topic); err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range a.Events() {
+			switch ev := ev.(type) {
+			case *amop.MessageEvent:
+				if len(ev.Data) >= headerLen {
+					r.record(ev.Data)
+				}
+			case *amop.DropEvent:
+				// Counted as lost by the accounting above.
+			}
+		}
+	}()
+	r.close = func() { _ = a.Close(); <-done }
+	return r, nil
+}
