@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/ui/sanitize"
+)
+
+// commandHelp lists the /commands for the help overlay, in the order a new
+// user needs them.
+var commandHelp = [][2]string{
+	{"/join TOPIC…", "join topics, a pane each"},
+	{"/leave [TOPIC]", "leave a topic (default: the active one)"},
+	{"/mode [unicast|multicast]", "set the send mode (no argument: toggle)"},
+	{"/reply off|echo|TEXT", "auto-reply to unicast requests"},
+	{"/filter [TEXT]", "show only lines containing TEXT (none: all)"},
+	{"/save FILE", "write the pane as JSON lines"},
+	{"/clear", "empty the active pane"},
+	{"/help", "this help"},
+	{"/quit", "leave amoptui"},
+	{"//text", "send a message that starts with /"},
+}
+
+// runCommand executes one /command line. Errors go to the footer; nothing
+// here blocks: calls into the client are Cmds.
+func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
+	name, arg, _ := strings.Cut(strings.TrimPrefix(line, "/"), " ")
+	name = strings.ToLower(name)
+	switch name {
+	case "join", "j":
+		return m, m.cmdJoin(strings.Fields(arg))
+	case "leave", "part", "l":
+		return m, m.cmdLeave(strings.TrimSpace(arg))
+	case "mode", "m":
+		return m, m.cmdMode(strings.TrimSpace(arg))
+	case "reply", "r":
+		return m, m.cmdReply(arg)
+	case "filter", "f":
+		return m, m.cmdFilter(arg)
+	case "save", "w":
+		return m, m.cmdSave(strings.TrimSpace(arg))
+	case "clear", "c":
+		if p := m.panes[m.list.Selected()]; p != nil {
+			p.Clear()
+		}
+		return m, nil
+	case "help", "h", "?":
+		m.showHelp, m.helpTop = true, 0
+		return m, nil
+	case "quit", "q", "exit":
+		return m.quit()
+	}
+	return m, m.setNotice(fmt.Sprintf("unknown command /%s · /help lists them", sanitize.String(name)), true)
+}
+
+func (m *Model) cmdJoin(topics []string) tea.Cmd {
+	if len(topics) == 0 {
+		return m.setNotice("usage: /join TOPIC…", true)
+	}
+	var cmds []tea.Cmd
+	first := ""
+	for _, t := range topics {
+		if err := amop.ValidateTopic(t); err != nil {
+			cmds = append(cmds, m.setNotice(sanitize.String(err.Error()), true))
+			continue
+		}
+		if !m.addTopic(t) {
+			if first == "" {
+				first = t
+			}
+			continue
+		}
+		if first == "" {
+			first = t
+		}
+		m.panes[t].AddNote(m.opts.Now(), "joining "+sanitize.String(t)+"…", false)
+		cmds = append(cmds, joinCmd(m.client, t))
+	}
+	if first != "" {
+		m.list.Select(m.list.Index(first))
+		m.activate()
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) cmdLeave(t string) tea.Cmd {
+	if t == "" {
+		t = m.list.Selected()
+	}
+	if t == "" || m.panes[t] == nil {
+		return m.setNotice("not joined: "+sanitize.String(t), true)
+	}
+	m.removeTopic(t)
+	return tea.Batch(leaveCmd(m.client, t), m.setNotice("left "+sanitize.String(t), false))
+}
+
+func (m *Model) cmdMode(arg string) tea.Cmd {
+	if arg == "" {
+		m.input.ToggleMode()
+	} else {
+		md, err := amop.ParseMode(arg)
+		if err != nil {
+			return m.setNotice("usage: /mode unicast|multicast", true)
+		}
+		m.input.SetMode(md)
+	}
+	return m.setNotice("mode "+modeName(m.input.Mode()), false)
+}
+
+func (m *Model) cmdReply(arg string) tea.Cmd {
+	if strings.TrimSpace(arg) == "" {
+		return m.setNotice("auto-reply is "+sanitize.String(m.policy.String())+" · usage: /reply off|echo|TEXT", false)
+	}
+	p := amop.ParseReplyPolicy(arg)
+	return tea.Batch(setReplyCmd(m.client, p), m.setNotice("auto-reply "+sanitize.String(p.String()), false))
+}
+
+func (m *Model) cmdFilter(arg string) tea.Cmd {
+	p := m.panes[m.list.Selected()]
+	if p == nil {
+		return m.setNotice("join a topic first: /join TOPIC", true)
+	}
+	p.SetFilter(arg)
+	if arg == "" {
+		return m.setNotice("filter off", false)
+	}
+	return m.setNotice(fmt.Sprintf("filter %q: %d of %d lines", sanitize.String(arg), p.Shown(), p.Len()), false)
+}
+
+func (m *Model) cmdSave(path string) tea.Cmd {
+	topic := m.list.Selected()
+	p := m.panes[topic]
+	switch {
+	case path == "":
+		return m.setNotice("usage: /save FILE", true)
+	case p == nil:
+		return m.setNotice("join a topic first: /join TOPIC", true)
+	}
+	return saveCmd(m.opts.Save, path, topic, p.Entries())
+}

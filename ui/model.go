@@ -1,0 +1,377 @@
+// Package ui is the amoptui terminal program: topic panes with millisecond
+// timestamps, an input line with the unicast/multicast mode always visible,
+// a topic list with unread counts, and the connection status, all driven by
+// an amop.Client.
+//
+// Model is the only tea.Model; the pieces it composes (ui/topiclist,
+// ui/topicpane, ui/input, ui/statusbar) return their concrete types. Update
+// never blocks: every call into the client runs in a tea.Cmd, and adapter
+// events arrive through one listen Cmd that re-arms itself and batches them
+// per frame. Everything that came from the network is passed through
+// ui/sanitize before it reaches the screen.
+package ui
+
+import (
+	"context"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/ui/input"
+	"github.com/amoptui/amoptui/ui/statusbar"
+	"github.com/amoptui/amoptui/ui/topiclist"
+	"github.com/amoptui/amoptui/ui/topicpane"
+)
+
+// Focus is the part of the screen that has the keyboard.
+type Focus uint8
+
+// The focus targets, in tab order.
+const (
+	FocusInput  Focus = iota // the message line
+	FocusPane                // the active topic pane
+	FocusTopics              // the topic list
+)
+
+// String names the focus for tests and debugging.
+func (f Focus) String() string {
+	switch f {
+	case FocusPane:
+		return "pane"
+	case FocusTopics:
+		return "topics"
+	}
+	return "input"
+}
+
+// MinWidth and MinHeight are the smallest terminal the layout is designed
+// for; below it the screen only says so.
+const (
+	MinWidth  = 60
+	MinHeight = 15
+)
+
+// pendingSend remembers where the line of a send in flight is.
+type pendingSend struct {
+	pane  *topicpane.Model
+	topic string
+	seq   uint64
+	mode  amop.Mode
+	data  []byte
+}
+
+// Model is the root model of the program.
+type Model struct {
+	client amop.Client
+	opts   Options
+	keys   KeyMap
+	styles Styles
+	pt     viewPaints
+	ctx    context.Context // cancelled on quit: sends in flight give up
+	cancel context.CancelFunc
+
+	width, height int
+	focus         Focus
+	layout        Layout
+	list          topiclist.Model
+	panes         map[string]*topicpane.Model
+	input         input.Model
+	status        statusbar.Model
+	help          help.Model
+	spin          spinner.Model
+	spinning      bool
+	showHelp      bool
+	helpTop       int
+
+	grid     grid            // the panes on screen and their sizes
+	visible  map[string]bool // topics whose pane is on screen
+	tileFrom int             // first topic shown in the tiled layout
+
+	pending  map[uint64]pendingSend
+	nextID   uint64
+	counters statusbar.Counters
+	strays   uint64 // messages for topics no longer joined
+	policy   amop.ReplyPolicy
+
+	notice    string
+	noticeErr bool
+	noticeID  int
+
+	rec      *recorder
+	quitting bool
+}
+
+// New builds the program for client. It reads the client's current status
+// and topics (snapshots, no network), resolves the colours (which may ask
+// the terminal for its background, so call it before tea.NewProgram), and
+// joins opts.Topics once the program starts.
+func New(client amop.Client, opts Options) Model {
+	opts = opts.withDefaults()
+	r := opts.Renderer
+	switch opts.Theme {
+	case ThemeMono:
+		r.SetColorProfile(termenv.Ascii)
+	case ThemeDark:
+		r.SetHasDarkBackground(true)
+	case ThemeLight:
+		r.SetHasDarkBackground(false)
+	default:
+		// Resolve the background now, before the program owns the
+		// terminal: asking later would race its input reader.
+		r.HasDarkBackground()
+	}
+	st := DefaultStyles(r)
+	ctx, cancel := context.WithCancel(context.Background())
+	m := Model{
+		client:  client,
+		opts:    opts,
+		keys:    DefaultKeyMap(),
+		styles:  st,
+		pt:      newViewPaints(st),
+		ctx:     ctx,
+		cancel:  cancel,
+		layout:  opts.Layout,
+		list:    topiclist.New(st.List),
+		panes:   make(map[string]*topicpane.Model),
+		input:   input.New(input.Options{HistoryCap: opts.History, Mode: opts.Mode, Placeholder: "type a message · /help for commands"}, st.Input),
+		status:  statusbar.New(st.Status, client.Status()),
+		help:    help.New(),
+		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Pane.Pending)),
+		visible: make(map[string]bool),
+		pending: make(map[uint64]pendingSend),
+		policy:  client.AutoReply(""),
+	}
+	m.help.Styles = st.Help
+	m.help.ShortSeparator = " · "
+	if opts.AutoReply != nil {
+		m.policy = *opts.AutoReply
+	}
+	m.status.SetPolicy(m.policy)
+	if opts.Transcript != nil {
+		m.rec = newRecorder(opts.Transcript)
+	}
+	for _, t := range client.Topics() {
+		m.addTopic(t)
+	}
+	for _, t := range opts.Topics {
+		m.addTopic(t)
+	}
+	for _, p := range m.panes {
+		for _, b := range opts.Banner {
+			p.AddNote(opts.Now(), b, false)
+		}
+	}
+	m.list.Select(0)
+	m.activate()
+	m.setFocus(FocusInput)
+	return m
+}
+
+// Init starts listening to the adapter, joins the start topics and applies
+// the auto-reply policy.
+func (m Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{listen(m.client.Events(), zeroTime), m.input.Focus()}
+	joined := make(map[string]bool)
+	for _, t := range m.client.Topics() {
+		joined[t] = true
+	}
+	for _, t := range m.opts.Topics {
+		if !joined[t] && amop.ValidateTopic(t) == nil {
+			joined[t] = true
+			cmds = append(cmds, joinCmd(m.client, t))
+		}
+	}
+	if m.opts.AutoReply != nil {
+		cmds = append(cmds, setReplyCmd(m.client, *m.opts.AutoReply))
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update implements tea.Model.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.relayout()
+		return m, nil
+	case tea.KeyMsg:
+		return m.updateKey(msg)
+	case eventsMsg:
+		return m.updateEvents(msg)
+	case disconnectedMsg:
+		return m.updateDisconnected()
+	case sentMsg:
+		return m.updateSent(msg)
+	case sendExpiredMsg:
+		return m.updateSendExpired(msg)
+	case joinedMsg:
+		return m.updateJoined(msg)
+	case leftMsg:
+		return m.updateLeft(msg)
+	case replySetMsg:
+		m.policy = msg.policy
+		m.status.SetPolicy(msg.policy)
+		m.record(stateRecord(m.opts.Now(), "auto-reply "+msg.policy.String()))
+		return m, nil
+	case savedMsg:
+		return m.updateSaved(msg)
+	case noticeExpiredMsg:
+		if msg.id == m.noticeID {
+			m.notice = ""
+		}
+		return m, nil
+	case spinner.TickMsg:
+		if len(m.pending) == 0 {
+			m.spinning = false
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	}
+	// Anything else (the cursor blink of the text input) goes to the input.
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	return m, cmd
+}
+
+// Focus is the part that has the keyboard.
+func (m Model) Focus() Focus { return m.focus }
+
+// Layout is the current layout.
+func (m Model) Layout() Layout { return m.layout }
+
+// Mode is the current send mode.
+func (m Model) Mode() amop.Mode { return m.input.Mode() }
+
+// Topics lists the topics with a pane, in list order.
+func (m Model) Topics() []string { return m.list.Names() }
+
+// ActiveTopic is the topic Enter sends to, "" when none is joined.
+func (m Model) ActiveTopic() string { return m.list.Selected() }
+
+// Pane returns the pane of topic, or nil.
+func (m Model) Pane(topic string) *topicpane.Model { return m.panes[topic] }
+
+// Unread is topic's unread count.
+func (m Model) Unread(topic string) int { return m.list.Unread(topic) }
+
+// HelpVisible reports whether the help overlay is open.
+func (m Model) HelpVisible() bool { return m.showHelp }
+
+// Notice is the footer notice, if any.
+func (m Model) Notice() string { return m.notice }
+
+// Counters are the totals shown in the status bar.
+func (m Model) Counters() statusbar.Counters { return m.counters }
+
+// InputValue is the text in the input line.
+func (m Model) InputValue() string { return m.input.Value() }
+
+// Close flushes the transcript and waits for it (a bounded time). Call it on
+// the final model after tea.Program.Run returns.
+func (m Model) Close() error {
+	m.cancel()
+	if m.rec != nil {
+		return m.rec.close()
+	}
+	return nil
+}
+
+// addTopic creates topic's pane and list entry, unless present or invalid.
+func (m *Model) addTopic(t string) bool {
+	if amop.ValidateTopic(t) != nil || m.panes[t] != nil {
+		return false
+	}
+	p := topicpane.New(t, topicpane.Options{Cap: m.opts.Scrollback, TimeFormat: m.opts.TimeFormat}, m.styles.Pane)
+	p.SetKeyMap(m.keys.Pane)
+	m.panes[t] = p
+	m.list.Add(t)
+	return true
+}
+
+// removeTopic drops topic's pane and list entry.
+func (m *Model) removeTopic(t string) {
+	delete(m.panes, t)
+	m.list.Remove(t)
+	m.activate()
+}
+
+// activate makes the list's selection the active topic: heavy frame,
+// keyboard when the panes have focus, the input's topic.
+func (m *Model) activate() {
+	active := m.list.Selected()
+	for t, p := range m.panes {
+		p.SetActive(t == active)
+		if t == active && m.focus == FocusPane {
+			p.Focus()
+		} else {
+			p.Blur()
+		}
+	}
+	m.input.SetTopic(active)
+	if active == "" && m.focus == FocusPane {
+		m.setFocus(FocusInput)
+	}
+	m.relayout()
+}
+
+// setFocus moves the keyboard to f and returns the input's cursor Cmd.
+func (m *Model) setFocus(f Focus) tea.Cmd {
+	if f == FocusPane && m.panes[m.list.Selected()] == nil {
+		f = FocusInput
+	}
+	if f == FocusTopics && !m.grid.listShown {
+		f = FocusInput
+	}
+	m.focus = f
+	var cmd tea.Cmd
+	if f == FocusInput {
+		cmd = m.input.Focus()
+	} else {
+		m.input.Blur()
+	}
+	if f == FocusTopics {
+		m.list.Focus()
+	} else {
+		m.list.Blur()
+	}
+	active := m.list.Selected()
+	for t, p := range m.panes {
+		if f == FocusPane && t == active {
+			p.Focus()
+		} else {
+			p.Blur()
+		}
+	}
+	return cmd
+}
+
+// cycleFocus moves the focus d steps (±1) in tab order, skipping parts that
+// are not on screen.
+func (m *Model) cycleFocus(d int) tea.Cmd {
+	order := []Focus{FocusInput}
+	if m.panes[m.list.Selected()] != nil {
+		order = append(order, FocusPane)
+	}
+	if m.grid.listShown {
+		order = append(order, FocusTopics)
+	}
+	i := 0
+	for j, f := range order {
+		if f == m.focus {
+			i = j
+		}
+	}
+	return m.setFocus(order[(i+d+len(order))%len(order)])
+}
+
+// setNotice shows text in the footer for a few seconds.
+func (m *Model) setNotice(text string, isErr bool) tea.Cmd {
+	m.noticeID++
+	m.notice, m.noticeErr = text, isErr
+	return expireNoticeCmd(m.noticeID)
+}

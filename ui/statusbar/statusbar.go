@@ -1,0 +1,177 @@
+// Package statusbar is the two status lines at the top of the screen: the
+// connection (state, node, version, chain, group, reconnect attempts, last
+// error) and the session (auto-reply policy, counters). Everything in it
+// that came from the network goes through sanitize.
+package statusbar
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/ui/internal/paint"
+	"github.com/amoptui/amoptui/ui/sanitize"
+)
+
+// Styles are the status bar's inline styles.
+type Styles struct {
+	App        lipgloss.Style // "amoptui"
+	Connected  lipgloss.Style
+	Connecting lipgloss.Style // connecting and reconnecting
+	Down       lipgloss.Style
+	Label      lipgloss.Style // separators and labels
+	Value      lipgloss.Style
+	Alert      lipgloss.Style // non-zero dropped/malformed/failed, errors
+}
+
+// Counters are the running totals shown on the second line.
+type Counters struct {
+	Received  uint64 // messages received
+	Dropped   uint64 // messages lost because the UI could not keep up
+	Malformed uint64 // frames from the node discarded as malformed
+	Failed    uint64 // sends that failed
+	Sent      uint64 // sends that succeeded
+}
+
+// Model is the status bar.
+type Model struct {
+	status   amop.Status
+	policy   amop.ReplyPolicy
+	counters Counters
+	width    int
+	extra    string // a short note appended to the second line
+
+	app, ok, wait, down paint.Paint
+	label, value, alert paint.Paint
+}
+
+// New returns a status bar showing st.
+func New(s Styles, st amop.Status) Model {
+	return Model{
+		status: st,
+		app:    paint.From(s.App), ok: paint.From(s.Connected), wait: paint.From(s.Connecting),
+		down: paint.From(s.Down), label: paint.From(s.Label), value: paint.From(s.Value),
+		alert: paint.From(s.Alert),
+	}
+}
+
+// Height is the number of lines the bar takes.
+const Height = 2
+
+// SetWidth sets the width of the lines.
+func (m *Model) SetWidth(w int) { m.width = w }
+
+// SetStatus records a connection state.
+func (m *Model) SetStatus(st amop.Status) { m.status = st }
+
+// Status is the connection state shown.
+func (m Model) Status() amop.Status { return m.status }
+
+// SetPolicy records the auto-reply policy.
+func (m *Model) SetPolicy(p amop.ReplyPolicy) { m.policy = p }
+
+// SetCounters records the counters.
+func (m *Model) SetCounters(c Counters) { m.counters = c }
+
+// SetExtra sets a short note for the end of the second line ("" for none).
+func (m *Model) SetExtra(s string) { m.extra = s }
+
+// span is a piece of a line: plain text (already safe) and its paint.
+type span struct {
+	text string
+	p    paint.Paint
+}
+
+// View renders the bar as one string.
+func (m Model) View() string { return strings.Join(m.Render(nil), "\n") }
+
+// Render appends the bar's lines, each exactly the width.
+func (m Model) Render(dst []string) []string {
+	if m.width <= 0 {
+		return dst
+	}
+	return append(dst, m.line(m.connLine()), m.line(m.sessionLine()))
+}
+
+func (m Model) connLine() []span {
+	st := m.status
+	sep := span{" · ", m.label}
+	out := []span{{" amoptui", m.app}, sep}
+	switch st.State {
+	case amop.StateConnected:
+		out = append(out, span{"● connected", m.ok})
+	case amop.StateConnecting:
+		out = append(out, span{"◌ connecting", m.wait})
+	case amop.StateReconnecting:
+		t := "◐ reconnecting"
+		if st.Attempt > 0 {
+			t += " (attempt " + strconv.Itoa(st.Attempt) + ")"
+		}
+		out = append(out, span{t, m.wait})
+	default:
+		out = append(out, span{"○ down", m.down})
+	}
+	if st.Endpoint != "" {
+		out = append(out, sep, span{"node ", m.label}, span{sanitize.String(st.Endpoint), m.value})
+	}
+	if st.State == amop.StateConnected {
+		n := st.Node
+		if n.Version != "" {
+			out = append(out, sep, span{"FISCO BCOS " + sanitize.String(n.Version), m.value})
+		}
+		out = append(out, sep, span{"chain ", m.label}, span{strconv.FormatInt(n.ChainID, 10), m.value},
+			sep, span{"group ", m.label}, span{strconv.Itoa(n.GroupID), m.value})
+		if n.SM {
+			out = append(out, sep, span{"SM", m.value})
+		}
+	} else if st.LastErr != "" {
+		out = append(out, sep, span{sanitize.String(st.LastErr), m.alert})
+	}
+	return out
+}
+
+func (m Model) sessionLine() []span {
+	c := m.counters
+	sep := span{" · ", m.label}
+	out := []span{{" auto-reply ", m.label}, {sanitize.String(m.policy.String()), m.value}}
+	count := func(long, short string, n uint64, alarm bool) {
+		p := m.value
+		if alarm && n > 0 {
+			p = m.alert
+		}
+		lbl := long
+		if m.width < 100 {
+			lbl = short
+		}
+		out = append(out, sep, span{lbl + " ", m.label}, span{paint.Count(n), p})
+	}
+	count("received", "recv", c.Received, false)
+	count("sent", "sent", c.Sent, false)
+	count("failed", "fail", c.Failed, true)
+	count("dropped", "drop", c.Dropped, true)
+	count("malformed", "bad", c.Malformed, true)
+	if m.status.State == amop.StateConnected && m.status.Resubscribed > 0 {
+		out = append(out, sep, span{"re-subscribed " + strconv.Itoa(m.status.Resubscribed) + " topics", m.ok})
+	}
+	if m.extra != "" {
+		out = append(out, sep, span{m.extra, m.label})
+	}
+	return out
+}
+
+// line joins spans and cuts them to the width, padding with spaces.
+func (m Model) line(spans []span) string {
+	var sb strings.Builder
+	used := 0
+	for _, s := range spans {
+		t, tw := paint.Fit(s.text, m.width-used)
+		if tw == 0 {
+			break
+		}
+		sb.WriteString(s.p.S(t))
+		used += tw
+	}
+	return paint.Pad(sb.String(), used, m.width)
+}

@@ -1,0 +1,105 @@
+package topicpane
+
+import (
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/ui/internal/paint"
+	"github.com/amoptui/amoptui/ui/sanitize"
+)
+
+// renderDetail draws the expanded message. Its lines are built once per
+// message and width (a 100 KB payload wraps to thousands of lines) and kept
+// until the view closes.
+func (m *Model) renderDetail(dst []string, inner int, fs paint.FrameStyle) []string {
+	if m.detail == nil || m.detailW != inner {
+		m.detail = m.buildDetail(inner)
+		m.detailW = inner
+	}
+	h := m.bodyHeight()
+	top := max(0, min(m.detailTop, len(m.detail)-h))
+	body := make([]string, 0, h)
+	for i := top; i < len(m.detail) && len(body) < h; i++ {
+		body = append(body, m.detail[i])
+	}
+	return paint.Frame(dst, body, m.width, m.height, m.titleText(), m.noteText(), fs)
+}
+
+// buildDetail lays out the selected message for width w: a header with
+// everything known about it, then the payload as pretty JSON when it parses,
+// a hex dump when it is binary, or wrapped text.
+func (m *Model) buildDetail(w int) []string {
+	e := m.ring.at(m.detailSeq)
+	if e == nil {
+		return []string{paint.FitPad(" the message was dropped from the scrollback", w)}
+	}
+	var out []string
+	add := func(p paint.Paint, s string) {
+		for _, l := range wrap(s, w) {
+			out = append(out, p.S(paint.FitPad(l, w)))
+		}
+	}
+	ts := time.Unix(0, e.at).Format(m.tf)
+	switch e.kind {
+	case KindSystem, KindError:
+		add(m.st.ts, ts+" · note from amoptui")
+		add(m.st.system, sanitize.Bytes(e.data))
+		return out
+	case KindReceived:
+		what := "multicast push"
+		if e.mode == amop.Unicast {
+			what = "unicast request"
+		}
+		add(m.st.ts, ts+" ← received "+what+" · "+paint.Size(len(e.data)))
+		if e.flags&flagReplied != 0 {
+			add(m.st.ok, "auto-reply sent: "+sanitize.Bytes(e.aux))
+		}
+	case KindSent:
+		add(m.st.ts, ts+" → sent "+e.mode.String()+" · "+paint.Size(len(e.data)))
+		switch e.st {
+		case StatusPending:
+			add(m.st.pending, "waiting for the node's answer…")
+		case StatusOK:
+			if e.mode == amop.Multicast {
+				add(m.st.ok, "✓ accepted by the node · round trip "+paint.RTT(e.rtt))
+			} else {
+				add(m.st.ok, "✓ reply ("+paint.Size(len(e.aux))+") · round trip "+paint.RTT(e.rtt)+": "+sanitize.Bytes(e.aux))
+			}
+		case StatusFailed:
+			add(m.st.err, "✗ "+sanitize.String(errText(e.err))+" · after "+paint.RTT(e.rtt))
+		}
+	}
+	out = append(out, m.st.meta.S(strings.Repeat("─", w)))
+	switch {
+	case len(e.data) == 0:
+		add(m.st.meta, "(empty payload)")
+	case e.flags&flagBinary != 0:
+		add(m.st.meta, "binary payload, hex dump:")
+		for _, l := range sanitize.HexDump(e.data) {
+			add(m.st.payload, l)
+		}
+	default:
+		if lines, ok := sanitize.PrettyJSON(e.data); ok {
+			for _, l := range lines {
+				add(m.st.payload, l)
+			}
+		} else {
+			add(m.st.payload, sanitize.Bytes(e.data))
+		}
+	}
+	return out
+}
+
+// wrap breaks sanitised text into lines of at most w cells.
+func wrap(s string, w int) []string {
+	if w <= 0 {
+		return nil
+	}
+	if ansi.StringWidth(s) <= w {
+		return []string{s}
+	}
+	return strings.Split(ansi.Hardwrap(s, w, true), "\n")
+}

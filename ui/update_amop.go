@@ -1,0 +1,183 @@
+package ui
+
+import (
+	"strconv"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/ui/sanitize"
+)
+
+// updateEvents applies a batch of adapter events and re-arms the listener.
+// Panes that are not on screen still take their messages and count them as
+// unread.
+func (m Model) updateEvents(msg eventsMsg) (tea.Model, tea.Cmd) {
+	for _, ev := range msg.events {
+		switch ev := ev.(type) {
+		case *amop.MessageEvent:
+			m.onMessage(ev)
+		case *amop.StateEvent:
+			m.onState(ev.Status)
+		case *amop.DropEvent:
+			m.counters.Dropped = ev.Total
+			m.record(record{at: m.opts.Now(), kind: "error", note: strconv.FormatUint(ev.Dropped, 10) + " messages dropped: the UI did not keep up"})
+		case *amop.CounterEvent:
+			m.counters.Malformed = ev.Malformed + ev.Reserved
+			m.record(record{at: m.opts.Now(), kind: "error", note: "frames discarded: " + strconv.FormatUint(ev.Malformed, 10) + " malformed, " + strconv.FormatUint(ev.Reserved, 10) + " on reserved topics"})
+		}
+	}
+	m.status.SetCounters(m.counters)
+	if !m.grid.listShown {
+		m.updateNotes()
+	}
+	if msg.closed {
+		return m.updateDisconnected()
+	}
+	return m, listen(m.client.Events(), msg.at)
+}
+
+func (m *Model) onMessage(ev *amop.MessageEvent) {
+	m.counters.Received++
+	m.record(record{at: ev.At, kind: "received", topic: ev.Topic, mode: ev.Mode.String(), data: ev.Data})
+	if ev.Replied {
+		m.record(record{at: ev.At, kind: "reply", topic: ev.Topic, data: ev.Reply})
+	}
+	p := m.panes[ev.Topic]
+	if p == nil {
+		// Left while it was in flight: counted, not shown.
+		m.strays++
+		return
+	}
+	p.AddReceived(ev)
+	if !m.visible[ev.Topic] {
+		m.list.AddUnread(ev.Topic, 1)
+	}
+}
+
+// onState shows a connection change in the status bar, and as a note in
+// every pane when the state itself changed (not on every retry).
+func (m *Model) onState(st amop.Status) {
+	prev := m.status.Status()
+	m.status.SetStatus(st)
+	note, isErr := "", false
+	switch {
+	case st.State == amop.StateConnected && (prev.State != amop.StateConnected || st.Resubscribed > 0):
+		note = "connected to " + sanitize.String(st.Endpoint)
+		if st.Resubscribed > 0 {
+			note = "reconnected to " + sanitize.String(st.Endpoint) + " · re-subscribed " + strconv.Itoa(st.Resubscribed) + " topics"
+		}
+	case st.State == amop.StateReconnecting && prev.State != amop.StateReconnecting:
+		note, isErr = "connection lost", true
+		if st.LastErr != "" {
+			note += ": " + sanitize.String(st.LastErr)
+		}
+		note += " · reconnecting"
+	case st.State == amop.StateDown && prev.State != amop.StateDown:
+		note, isErr = "connection down", true
+		if st.LastErr != "" {
+			note += ": " + sanitize.String(st.LastErr)
+		}
+	}
+	if note == "" {
+		return
+	}
+	m.record(stateRecord(m.opts.Now(), note))
+	m.noteAll(note, isErr)
+}
+
+// noteAll adds a note to every pane.
+func (m *Model) noteAll(note string, isErr bool) {
+	now := m.opts.Now()
+	for _, p := range m.panes {
+		p.AddNote(now, note, isErr)
+	}
+}
+
+// updateDisconnected handles the end of the event stream: the client was
+// closed. No listener is re-armed.
+func (m Model) updateDisconnected() (tea.Model, tea.Cmd) {
+	st := m.status.Status()
+	if st.State != amop.StateDown {
+		st.State = amop.StateDown
+		if st.LastErr == "" {
+			st.LastErr = "the AMOP client closed its event stream"
+		}
+		m.onState(st)
+	}
+	return m, nil
+}
+
+// updateSent resolves a pending line with the node's answer.
+func (m Model) updateSent(msg sentMsg) (tea.Model, tea.Cmd) {
+	ps, ok := m.pending[msg.id]
+	if !ok {
+		return m, nil // expired by the UI already
+	}
+	delete(m.pending, msg.id)
+	m.resolve(ps, msg.reply, msg.err, msg.rtt)
+	return m, nil
+}
+
+// updateSendExpired fails a send the adapter never answered.
+func (m Model) updateSendExpired(msg sendExpiredMsg) (tea.Model, tea.Cmd) {
+	ps, ok := m.pending[msg.id]
+	if !ok {
+		return m, nil
+	}
+	delete(m.pending, msg.id)
+	m.resolve(ps, nil, amop.ErrTimeout, m.opts.SendTimeout+sendGrace)
+	return m, nil
+}
+
+// resolve records a send's outcome: counters, its line, the transcript.
+func (m *Model) resolve(ps pendingSend, reply []byte, err error, rtt time.Duration) {
+	rec := record{at: m.opts.Now(), topic: ps.topic, mode: ps.mode.String(), rtt: rtt}
+	if err != nil {
+		m.counters.Failed++
+		rec.kind, rec.err = "error", err.Error()
+	} else {
+		m.counters.Sent++
+		rec.kind, rec.reply = "reply", reply
+	}
+	m.status.SetCounters(m.counters)
+	// The pane is held by pointer: if the topic was left (and maybe joined
+	// again) meanwhile, the old pane takes the answer and nothing shows.
+	ps.pane.Resolve(ps.seq, reply, err, rtt)
+	m.record(rec)
+}
+
+// updateJoined reports the outcome of a join in the topic's pane.
+func (m Model) updateJoined(msg joinedMsg) (tea.Model, tea.Cmd) {
+	p := m.panes[msg.topic]
+	if p == nil {
+		return m, nil
+	}
+	if msg.err != nil {
+		text := "join failed: " + sanitize.String(amop.ShortError(msg.err))
+		p.AddNote(m.opts.Now(), text, true)
+		m.record(record{at: m.opts.Now(), kind: "error", topic: msg.topic, note: text})
+		return m, m.setNotice(text, true)
+	}
+	p.AddNote(m.opts.Now(), "joined "+sanitize.String(msg.topic), false)
+	m.record(record{at: m.opts.Now(), kind: "state", topic: msg.topic, note: "joined"})
+	return m, nil
+}
+
+// updateLeft reports a failed leave (the pane is already gone).
+func (m Model) updateLeft(msg leftMsg) (tea.Model, tea.Cmd) {
+	if msg.err != nil {
+		return m, m.setNotice("leave "+sanitize.String(msg.topic)+" failed: "+sanitize.String(amop.ShortError(msg.err)), true)
+	}
+	m.record(record{at: m.opts.Now(), kind: "state", topic: msg.topic, note: "left"})
+	return m, nil
+}
+
+// updateSaved reports the outcome of /save.
+func (m Model) updateSaved(msg savedMsg) (tea.Model, tea.Cmd) {
+	if msg.err != nil {
+		return m, m.setNotice("save failed: "+sanitize.String(msg.err.Error()), true)
+	}
+	return m, m.setNotice("saved "+strconv.Itoa(msg.n)+" lines of "+sanitize.String(msg.topic)+" to "+sanitize.String(msg.path), false)
+}

@@ -1,0 +1,200 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/amoptui/amoptui/amop"
+)
+
+// updateKey routes a key: ctrl+c first, then the help overlay, then the
+// global bindings, then only the focused part. A key the input receives is
+// never seen by a pane and the other way round.
+func (m Model) updateKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if key.Matches(k, m.keys.Quit) {
+		return m.quit()
+	}
+	if m.grid.tooSmall {
+		return m, nil
+	}
+	if m.showHelp {
+		return m.updateHelpKey(k), nil
+	}
+	inInput := m.focus == FocusInput
+	switch {
+	case key.Matches(k, m.keys.HelpInput), !inInput && key.Matches(k, m.keys.Help):
+		m.showHelp, m.helpTop = true, 0
+		return m, nil
+	case key.Matches(k, m.keys.ToggleMode):
+		m.input.ToggleMode()
+		return m, nil
+	case key.Matches(k, m.keys.NextTopic):
+		m.list.Next()
+		m.activate()
+		return m, nil
+	case key.Matches(k, m.keys.PrevTopic):
+		m.list.Prev()
+		m.activate()
+		return m, nil
+	case key.Matches(k, m.keys.FocusNext):
+		return m, m.cycleFocus(+1)
+	case key.Matches(k, m.keys.FocusPrev):
+		return m, m.cycleFocus(-1)
+	case key.Matches(k, m.keys.Layout):
+		m.layout = toggleLayout(m.layout)
+		m.relayout()
+		return m, nil
+	}
+	switch m.focus {
+	case FocusPane:
+		return m.updatePaneKey(k)
+	case FocusTopics:
+		return m.updateListKey(k)
+	}
+	return m.updateInputKey(k)
+}
+
+// updateHelpKey scrolls or closes the help overlay; other keys are ignored
+// while it is open.
+func (m Model) updateHelpKey(k tea.KeyMsg) Model {
+	switch {
+	case key.Matches(k, m.keys.Back), key.Matches(k, m.keys.Help), k.String() == "q":
+		m.showHelp = false
+	case key.Matches(k, m.keys.Pane.Up):
+		m.helpTop = max(0, m.helpTop-1)
+	case key.Matches(k, m.keys.Pane.Down):
+		m.helpTop++
+	case key.Matches(k, m.keys.Pane.PageUp):
+		m.helpTop = max(0, m.helpTop-(m.grid.mainH-3))
+	case key.Matches(k, m.keys.Pane.PageDown):
+		m.helpTop += m.grid.mainH - 3
+	}
+	return m
+}
+
+// updateInputKey: enter submits, page keys scroll the active pane, esc
+// clears the line, everything else is typing.
+func (m Model) updateInputKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	p := m.panes[m.list.Selected()]
+	switch {
+	case key.Matches(k, m.keys.Send):
+		return m.submit()
+	case key.Matches(k, m.keys.Pane.PageUp):
+		if p != nil {
+			p.PageUp()
+		}
+		return m, nil
+	case key.Matches(k, m.keys.Pane.PageDown):
+		if p != nil {
+			p.PageDown()
+		}
+		return m, nil
+	case key.Matches(k, m.keys.Back):
+		m.input.SetValue("")
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(k)
+	return m, cmd
+}
+
+// updatePaneKey: / starts a command, esc goes back to the input once the
+// pane has nothing left to close, the rest is the pane's.
+func (m Model) updatePaneKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	p := m.panes[m.list.Selected()]
+	if p == nil {
+		return m, m.setFocus(FocusInput)
+	}
+	switch {
+	case key.Matches(k, m.keys.Command) && !p.Expanded():
+		cmd := m.setFocus(FocusInput)
+		m.input.SetValue("/")
+		return m, cmd
+	case key.Matches(k, m.keys.Back) && !p.Consumes(k):
+		return m, m.setFocus(FocusInput)
+	}
+	return m, p.Update(k)
+}
+
+// updateListKey: arrows change the active topic; enter and esc go back to
+// the input.
+func (m Model) updateListKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	switch {
+	case key.Matches(k, m.keys.Send), key.Matches(k, m.keys.Back):
+		return m, m.setFocus(FocusInput)
+	case key.Matches(k, m.keys.Command):
+		cmd := m.setFocus(FocusInput)
+		m.input.SetValue("/")
+		return m, cmd
+	}
+	before := m.list.SelectedIndex()
+	var cmd tea.Cmd
+	m.list, cmd = m.list.Update(k)
+	if m.list.SelectedIndex() != before {
+		m.activate()
+	}
+	return m, cmd
+}
+
+// submit handles enter in the input: a /command, or a message for the
+// active topic. "//text" sends "/text".
+func (m Model) submit() (tea.Model, tea.Cmd) {
+	line := m.input.Value()
+	if strings.TrimSpace(line) == "" {
+		return m, nil
+	}
+	m.input.Commit(line)
+	if strings.HasPrefix(line, "/") && !strings.HasPrefix(line, "//") {
+		return m.runCommand(line)
+	}
+	if strings.HasPrefix(line, "//") {
+		line = line[1:]
+	}
+	return m, m.send(line)
+}
+
+// send puts a pending line in the active pane and starts the send.
+func (m *Model) send(text string) tea.Cmd {
+	topic := m.list.Selected()
+	p := m.panes[topic]
+	if p == nil {
+		return m.setNotice("join a topic first: /join TOPIC", true)
+	}
+	mode := m.input.Mode()
+	data := []byte(text)
+	now := m.opts.Now()
+	seq := p.AddSent(now, mode, data)
+	m.nextID++
+	id := m.nextID
+	m.pending[id] = pendingSend{pane: p, topic: topic, seq: seq, mode: mode, data: data}
+	m.record(sendRecord(now, topic, mode, data))
+	cmds := []tea.Cmd{
+		sendCmd(m.ctx, m.client, id, topic, mode, data, m.opts.SendTimeout, m.opts.Now),
+		expireCmd(id, m.opts.SendTimeout+sendGrace),
+	}
+	if !m.spinning {
+		m.spinning = true
+		cmds = append(cmds, m.spin.Tick)
+	}
+	return tea.Batch(cmds...)
+}
+
+// quit ends the program: sends in flight are cancelled.
+func (m Model) quit() (tea.Model, tea.Cmd) {
+	m.quitting = true
+	m.cancel()
+	return m, tea.Quit
+}
+
+// modeName is the word the notices use for a mode.
+func modeName(md amop.Mode) string { return strings.ToUpper(md.String()) }
+
+// toggleLayout switches between tiled and single.
+func toggleLayout(l Layout) Layout {
+	if l == LayoutSingle {
+		return LayoutTiled
+	}
+	return LayoutSingle
+}

@@ -1,0 +1,188 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/amoptui/amoptui/ui/internal/paint"
+)
+
+// View implements tea.Model: status bar, topic list and panes, input line,
+// footer — exactly the terminal's size, every line exactly its width.
+func (m Model) View() string {
+	if m.quitting {
+		return ""
+	}
+	if m.width <= 0 || m.height <= 0 {
+		return "" // no size yet: the first WindowSizeMsg is on its way
+	}
+	if m.grid.tooSmall {
+		return m.tooSmallView()
+	}
+	lines := make([]string, 0, m.height)
+	lines = m.status.Render(lines)
+	lines = append(lines, m.middle()...)
+	lines = append(lines, m.input.View(), m.footer())
+	return strings.Join(lines, "\n")
+}
+
+// tooSmallView is the whole screen below MinWidth×MinHeight.
+func (m Model) tooSmallView() string {
+	t := fmt.Sprintf("terminal too small: %d×%d, amoptui needs %d×%d · ctrl+c quits", m.width, m.height, MinWidth, MinHeight)
+	s, _ := paint.Fit(t, m.width)
+	return m.pt.dim.S(s)
+}
+
+// middle is the topic list beside the pane grid, or the help overlay.
+func (m Model) middle() []string {
+	g := m.grid
+	if m.showHelp {
+		return m.helpView(m.width, g.mainH)
+	}
+	left := make([]string, 0, g.mainH)
+	if g.listShown {
+		left = m.list.Render(left)
+	}
+	right := m.panesView(g)
+	out := make([]string, g.mainH)
+	for i := range out {
+		var l, r string
+		if i < len(left) {
+			l = left[i]
+		}
+		if i < len(right) {
+			r = right[i]
+		}
+		out[i] = l + r
+	}
+	return out
+}
+
+// panesView renders the grid of panes, or a hint when no topic is joined.
+func (m Model) panesView(g grid) []string {
+	if len(g.rows) == 0 {
+		return m.emptyView(g.areaW, g.mainH)
+	}
+	spin := m.spin.View()
+	out := make([]string, 0, g.mainH)
+	for _, r := range g.rows {
+		if len(r.topics) == 1 {
+			if p := m.panes[r.topics[0]]; p != nil {
+				out = p.Render(out, spin)
+			}
+			continue
+		}
+		cols := make([][]string, len(r.topics))
+		for i, t := range r.topics {
+			if p := m.panes[t]; p != nil {
+				cols[i] = p.Render(nil, spin)
+			}
+		}
+		for y := 0; y < r.h; y++ {
+			var sb strings.Builder
+			for i, c := range cols {
+				if y < len(c) {
+					sb.WriteString(c[y])
+				} else {
+					sb.WriteString(strings.Repeat(" ", r.widths[i]))
+				}
+			}
+			out = append(out, sb.String())
+		}
+	}
+	return out
+}
+
+// emptyView is shown until a topic is joined.
+func (m Model) emptyView(w, h int) []string {
+	body := []string{
+		"",
+		"  No topic joined yet.",
+		"  Type /join TOPIC and press enter (the go-sdk examples use \"hello\").",
+		"",
+	}
+	for _, b := range m.opts.Banner {
+		body = append(body, "  "+b)
+	}
+	lines := make([]string, 0, len(body))
+	for _, b := range body {
+		lines = append(lines, m.pt.dim.S(paint.FitPad(b, w-2)))
+	}
+	return paint.Frame(nil, lines, w, h, "amoptui", "", m.pt.empty)
+}
+
+// footer is the transient notice, else the short help of the focused part.
+func (m Model) footer() string {
+	if m.notice != "" {
+		p := m.pt.notice
+		if m.noticeErr {
+			p = m.pt.alert
+		}
+		s, sw := paint.Fit(" "+m.notice, m.width)
+		return paint.Pad(p.S(s), sw, m.width)
+	}
+	h := m.help
+	h.ShowAll = false
+	h.Width = m.width - 1
+	s := " " + h.View(bindings{short: m.keys.ShortHelp(m.focus)})
+	s, sw := paint.Fit(s, m.width)
+	return paint.Pad(s, sw, m.width)
+}
+
+// helpView is the overlay: every key binding (from the KeyMap), the
+// /commands, and the banner.
+func (m Model) helpView(w, h int) []string {
+	hm := m.help
+	hm.ShowAll = true
+	hm.Width = w - 4
+	var body []string
+	add := func(s string) { body = append(body, " "+s) }
+	title := m.pt.helpTitle
+	add(title.S("Keys"))
+	for _, l := range strings.Split(hm.View(bindings{full: m.keys.FullHelp()}), "\n") {
+		add(l)
+	}
+	add("")
+	add(title.S("Commands"))
+	for _, c := range commandHelp {
+		add(m.pt.helpKey.S(fmt.Sprintf("%-22s", c[0])) + " " + m.pt.helpDesc.S(c[1]))
+	}
+	if len(m.opts.Banner) > 0 {
+		add("")
+		for _, b := range m.opts.Banner {
+			add(b)
+		}
+	}
+	inner := h - 2
+	top := paint.Clamp(m.helpTop, 0, max(0, len(body)-inner))
+	lines := make([]string, 0, inner)
+	for i := top; i < len(body) && len(lines) < inner; i++ {
+		s, sw := paint.Fit(body[i], w-2)
+		lines = append(lines, paint.Pad(s, sw, w-2))
+	}
+	note := "esc close"
+	if len(body) > inner {
+		note = "↑/↓ scroll · esc close"
+	}
+	return paint.Frame(nil, lines, w, h, "help", note, m.pt.helpFrame)
+}
+
+// viewPaints are the root's own styles, resolved once (see package paint).
+type viewPaints struct {
+	dim, notice, alert           paint.Paint
+	helpTitle, helpKey, helpDesc paint.Paint
+	helpFrame, empty             paint.FrameStyle
+}
+
+func newViewPaints(st Styles) viewPaints {
+	return viewPaints{
+		dim:       paint.From(st.Dim),
+		notice:    paint.From(st.Notice),
+		alert:     paint.From(st.Alert),
+		helpTitle: paint.From(st.HelpTitle),
+		helpKey:   paint.From(st.Help.FullKey),
+		helpDesc:  paint.From(st.Help.FullDesc),
+		helpFrame: paint.FrameStyle{Border: paint.Heavy, Line: paint.From(st.HelpFrame), Title: paint.From(st.HelpTitle)},
+		empty:     paint.FrameStyle{Border: paint.Light, Line: paint.From(st.Pane.Border), Title: paint.From(st.Pane.Title)},
+	}
+}
