@@ -240,6 +240,14 @@ func (g *Guard) Stats() Stats {
 // redial loop against the closed endpoint; the caller is expected to exit or
 // forget that go-sdk instance.
 func (g *Guard) Close() error {
+	// Let go-sdk finish the unicast pushes it is handling: their handlers
+	// have run (the messages were delivered), and cutting the session now
+	// would turn their replies into AMOP 104 for the publishers.
+	for deadline := time.Now().Add(closeGrace); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if !g.unicastInFlight() {
+			break
+		}
+	}
 	g.mu.Lock()
 	if g.closed {
 		g.mu.Unlock()
@@ -265,6 +273,20 @@ func (g *Guard) Close() error {
 	g.wg.Wait()
 	g.setState(func(s *Status) { s.State = Down; s.Err = errors.New("closed") })
 	return nil
+}
+
+// closeGrace bounds how long Close waits for go-sdk's answers to pushes.
+const closeGrace = time.Second
+
+func (g *Guard) unicastInFlight() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, p := range g.inflight {
+		if p.typ != wire.TypeMulticast {
+			return true
+		}
+	}
+	return false
 }
 
 // setState applies f to the status and reports the result.

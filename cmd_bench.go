@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/loadgen"
+	"github.com/amoptui/amoptui/ui/sanitize"
+)
+
+func init() {
+	register(&command{
+		name:    "bench",
+		usage:   "[--mode unicast|multicast] [--size BYTES] [--duration D] [--subscribers N] [--publishers N] [--bare] [--json] [--certs DIR] [ENDPOINT...]",
+		summary: "measure unicast round trips or multicast fan-out (starts its own local network without ENDPOINT)",
+		run:     runBench,
+	})
+}
+
+func runBench(ctx context.Context, args []string, std stdio) int {
+	fs := newFlagSet("bench", std)
+	var cf connFlags
+	cf.register(fs)
+	mode := fs.String("mode", "unicast", "unicast (round trip) or multicast (fan-out)")
+	var o loadgen.Options
+	fs.IntVar(&o.Size, "size", 128, "payload size in bytes (up to 4 MiB)")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured time, after the warm-up")
+	fs.DurationVar(&o.Warmup, "warmup", 0, "unmeasured time first (default: a fifth of --duration, at most 2s)")
+	fs.IntVar(&o.Subscribers, "subscribers", 1, "subscriber connections")
+	fs.IntVar(&o.Publishers, "publishers", 1, "closed-loop publisher connections")
+	fs.BoolVar(&o.Bare, "bare", false, "measure bare go-sdk → node instead of the adapter path the TUI uses")
+	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "deadline of each send")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: amoptui bench "+commands["bench"].usage)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return exitCode(std, "bench", err)
+	}
+	m, err := amop.ParseMode(*mode)
+	if err != nil {
+		return exitCode(std, "bench", usagef("--mode: %v", err))
+	}
+	o.Mode, o.ChainID, o.GroupID = m, cf.chainID, cf.group
+	for _, ep := range fs.Args() {
+		if err := checkEndpoint(ep); err != nil {
+			return exitCode(std, "bench", err)
+		}
+	}
+	if o.Endpoints = fs.Args(); len(o.Endpoints) > 0 {
+		dir, err := cf.certDir()
+		if err != nil {
+			return exitCode(std, "bench", err)
+		}
+		o.CertDir = dir
+	}
+	if !*asJSON {
+		fmt.Fprintf(std.err, "amoptui bench: %s, %d B, %d publisher(s), %d subscriber(s), %s path, %s after warm-up…\n",
+			m, o.Size, max(1, o.Publishers), max(1, o.Subscribers), pathName(o.Bare), o.Duration)
+	}
+	res, err := loadgen.Run(ctx, o)
+	if err != nil {
+		return exitCode(std, "bench", err)
+	}
+	if *asJSON {
+		if err := writeJSONLine(std.out, res); err != nil {
+			return exitCode(std, "bench", err)
+		}
+	} else {
+		printBench(std.out, res)
+	}
+	if res.Errors > 0 || res.Lost > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+func pathName(bare bool) string {
+	if bare {
+		return "bare go-sdk → node"
+	}
+	return "adapter → go-sdk → guard → node"
+}
+
+func printBench(w io.Writer, r loadgen.Result) {
+	fmt.Fprintf(w, "mode          %s (%s path, %s network)\n", r.Mode, r.Path, r.Network)
+	fmt.Fprintf(w, "payload       %d B, %d publisher(s) → %d subscriber(s), %.1fs measured\n", r.Size, r.Publishers, r.Subscribers, r.DurationS)
+	fmt.Fprintf(w, "messages      %d  (%.0f msgs/s acknowledged)\n", r.Msgs, r.MsgsPerS)
+	if r.Mode == "multicast" {
+		fmt.Fprintf(w, "deliveries    %.0f/s   lost %d   reordered %d\n", r.DeliveriesPerS, r.Lost, r.Reordered)
+	}
+	fmt.Fprintf(w, "latency (µs)  p50 %.0f   p90 %.0f   p99 %.0f   p99.9 %.0f   max %.0f\n", r.P50us, r.P90us, r.P99us, r.P999us, r.MaxUs)
+	if r.Errors > 0 {
+		fmt.Fprintf(w, "errors        %d (first: %s)\n", r.Errors, sanitize.String(r.FirstError))
+	}
+	fmt.Fprintf(w, "machine       %d cores, %s\n", r.Cores, r.GoVersion)
+}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/ui/sanitize"
+)
+
+func init() {
+	register(&command{
+		name:    "pub",
+		usage:   "[--certs DIR] [--multicast] [--count N] [--interval D] [--timeout D] [--json] ENDPOINT TOPIC [MESSAGE]",
+		summary: "publish unicast (default) or multicast messages; stdin lines when no MESSAGE is given",
+		run:     runPub,
+	})
+}
+
+// pubRecord is one line of `pub --json`.
+type pubRecord struct {
+	Time  string `json:"time"`
+	Topic string `json:"topic"`
+	Mode  string `json:"mode"`
+	Size  int    `json:"size"`
+	Data  string `json:"data"`
+	// Encoding is "base64" when data is not UTF-8.
+	Encoding string  `json:"encoding,omitempty"`
+	OK       bool    `json:"ok"`
+	Reply    string  `json:"reply,omitempty"`
+	Error    string  `json:"error,omitempty"`
+	RTTms    float64 `json:"rtt_ms"`
+}
+
+type pubOptions struct {
+	multicast bool
+	count     int
+	interval  time.Duration
+	timeout   time.Duration
+	asJSON    bool
+	wait      time.Duration
+	delay     time.Duration
+}
+
+func runPub(ctx context.Context, args []string, std stdio) int {
+	fs := newFlagSet("pub", std)
+	var cf connFlags
+	cf.register(fs)
+	var o pubOptions
+	fs.BoolVar(&o.multicast, "multicast", false, "send to every subscriber instead of one")
+	fs.IntVar(&o.count, "count", 1, "how many times to send MESSAGE")
+	fs.DurationVar(&o.interval, "interval", 200*time.Millisecond, "pause between sends")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "deadline of each send")
+	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object per send")
+	fs.DurationVar(&o.wait, "connect-timeout", 30*time.Second, "how long to wait for the first node session")
+	fs.DurationVar(&o.delay, "delay", 0, "pause after connecting before the first send (real nodes take up to 5 s to learn a new subscriber)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: amoptui pub "+commands["pub"].usage)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return exitCode(std, "pub", err)
+	}
+	return exitCode(std, "pub", publish(ctx, std, &cf, fs.Args(), o))
+}
+
+// errSomeFailed makes pub exit 1 after it has reported each failure.
+var errSomeFailed = errors.New("some sends failed")
+
+func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pubOptions) error {
+	if len(args) < 2 || len(args) > 3 {
+		return usagef("need ENDPOINT TOPIC [MESSAGE]")
+	}
+	if o.count < 1 {
+		return usagef("--count must be at least 1")
+	}
+	if o.timeout <= 0 || o.interval < 0 {
+		return usagef("--timeout must be positive and --interval not negative")
+	}
+	endpoint, topic := args[0], args[1]
+	if err := checkEndpoint(endpoint); err != nil {
+		return err
+	}
+	if err := amop.ValidateTopic(topic); err != nil {
+		return usagef("%v", err)
+	}
+	mode := amop.Unicast
+	if o.multicast {
+		mode = amop.Multicast
+	}
+	// The messages: MESSAGE --count times, or one per stdin line when no
+	// MESSAGE is given and stdin is not a terminal, or the go-sdk example's
+	// numbered greeting.
+	var next func(i int) (string, bool)
+	switch {
+	case len(args) == 3:
+		msg := args[2]
+		next = func(i int) (string, bool) { return msg, i < o.count }
+	case !isTerminal(std.in):
+		sc := bufio.NewScanner(std.in)
+		sc.Buffer(make([]byte, 64<<10), 16<<20)
+		next = func(int) (string, bool) {
+			if !sc.Scan() {
+				return "", false
+			}
+			return sc.Text(), true
+		}
+	default:
+		greeting := fmt.Sprintf("hello, FISCO BCOS, I am %s publisher!", mode)
+		next = func(i int) (string, bool) { return greeting + " " + strconv.Itoa(i), i < o.count }
+	}
+
+	cfg, closeLog, err := cf.adapterConfig([]string{endpoint})
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	cfg.SendTimeout = o.timeout
+	a, err := connect(ctx, cfg, o.wait, std.err)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if !sleepCtx(ctx, o.delay) {
+		return ctx.Err()
+	}
+	failed := 0
+	for i := 0; ; i++ {
+		msg, ok := next(i)
+		if !ok || ctx.Err() != nil {
+			break
+		}
+		if i > 0 && !sleepCtx(ctx, o.interval) {
+			break
+		}
+		sctx, cancel := context.WithTimeout(ctx, o.timeout)
+		start := time.Now()
+		var reply []byte
+		if mode == amop.Multicast {
+			err = a.Multicast(sctx, topic, []byte(msg))
+		} else {
+			reply, err = a.Unicast(sctx, topic, []byte(msg))
+		}
+		rtt := time.Since(start)
+		cancel()
+		if err != nil {
+			failed++
+		}
+		if o.asJSON {
+			rec := pubRecord{Time: start.Format("2006-01-02T15:04:05.000Z07:00"), Topic: topic, Mode: mode.String(),
+				Size: len(msg), Data: msg, OK: err == nil, RTTms: float64(rtt.Microseconds()) / 1000}
+			if !utf8.ValidString(msg) {
+				rec.Data, rec.Encoding = base64.StdEncoding.EncodeToString([]byte(msg)), "base64"
+			}
+			if err != nil {
+				rec.Error = err.Error()
+			} else if mode == amop.Unicast {
+				rec.Reply = sanitize.Bytes(reply)
+			}
+			if werr := writeJSONLine(std.out, rec); werr != nil {
+				return werr
+			}
+			continue
+		}
+		fmt.Fprintf(std.out, "%s publish message: %s\n", start.Format("2006/01/02 15:04:05"), sanitize.String(msg))
+		switch {
+		case err != nil:
+			fmt.Fprintf(std.out, "  ✗ %s\n", sanitize.String(err.Error()))
+		case mode == amop.Unicast:
+			fmt.Fprintf(std.out, "  ✓ reply \"%s\" in %s\n", sanitize.Bytes(reply), rtt.Round(time.Microsecond))
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%w: %d", errSomeFailed, failed)
+	}
+	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// isTerminal reports whether r is a character device (a terminal): pub then
+// does not wait for lines on it.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return r == nil
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

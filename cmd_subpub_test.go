@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/amoptui/amoptui/amop/local"
+)
+
+// syncBuffer is a bytes.Buffer safe for a command writing while a test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor polls until cond holds or fails the test after d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// runCmd runs the CLI in-process and returns its exit status and output.
+// An empty stdin stands for a terminal (pub then does not read lines).
+func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb syncBuffer
+	var in io.Reader
+	if stdin != "" {
+		in = strings.NewReader(stdin)
+	}
+	code := run(args, stdio{in: in, out: &out, err: &errb})
+	return code, out.String(), errb.String()
+}
+
+// startSub runs `amoptui sub` in the background; wait for its exit status
+// on the returned channel.
+func startSub(t *testing.T, args ...string) (*syncBuffer, *syncBuffer, chan int) {
+	t.Helper()
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(append([]string{"sub"}, args...), stdio{out: &out, err: &errb}) }()
+	waitFor(t, 10*time.Second, "Subscriber success", func() bool { return strings.Contains(out.String(), "Subscriber success") })
+	return &out, &errb, done
+}
+
+func TestSubAndPubReproduceTheExamples(t *testing.T) {
+	n := local.RunT(t, local.Options{})
+	dir := n.CertDir()
+	out, _, done := startSub(t, "--certs", dir, "--count", "3", n.Addr(1), "hello")
+	waitSubs(t, n, "hello", 1)
+
+	code, pubOut, pubErr := runCmd(t, "", "pub", "--certs", dir, "--count", "2", "--interval", "10ms", n.Addr(0), "hello")
+	if code != 0 {
+		t.Fatalf("pub exit %d: %s %s", code, pubOut, pubErr)
+	}
+	if !strings.Contains(pubOut, "publish message: hello, FISCO BCOS, I am unicast publisher! 0") ||
+		!strings.Contains(pubOut, "publish message: hello, FISCO BCOS, I am unicast publisher! 1") || !strings.Contains(pubOut, `✓ reply ""`) {
+		t.Fatalf("pub output:\n%s", pubOut)
+	}
+	// A payload full of escape sequences is printed escaped.
+	evil := "\x1b]0;pwned\x07\x1b[2Jgotcha\u009b31m\u202e"
+	if code, o, e := runCmd(t, "", "pub", "--certs", dir, "--multicast", n.Addr(0), "hello", evil); code != 0 {
+		t.Fatalf("multicast pub exit %d: %s %s", code, o, e)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("sub exit %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("sub did not stop after --count 3")
+	}
+	got := out.String()
+	for _, want := range []string{"received: hello, FISCO BCOS, I am unicast publisher! 0", "received: hello, FISCO BCOS, I am unicast publisher! 1", "gotcha"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("sub output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.ContainsAny(got, "\x1b\x07\u009b\u202e") {
+		t.Fatalf("a control character reached the terminal: %q", got)
+	}
+	// The examples' line shape: "2006/01/02 15:04:05 received: ...".
+	line := strings.Split(strings.TrimSpace(got), "\n")[1]
+	if _, err := time.Parse("2006/01/02 15:04:05", line[:19]); err != nil || line[19:30] != " received: " {
+		t.Fatalf("line shape %q", line)
+	}
+}
+
+func TestPubToNobodyFailsInPlainWords(t *testing.T) {
+	n := local.RunT(t, local.Options{Nodes: 1})
+	code, out, _ := runCmd(t, "", "pub", "--certs", n.CertDir(), n.Addr(0), "nobody-here", "hi")
+	if code != exitFailure {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if !strings.Contains(out, `nobody is subscribed to "nobody-here" on any reachable node (AMOP 100)`) {
+		t.Fatalf("output:\n%s", out)
+	}
+}
+
+func TestPubJSONAndStdinLines(t *testing.T) {
+	n := local.RunT(t, local.Options{})
+	dir := n.CertDir()
+	out, _, done := startSub(t, "--certs", dir, "--json", "--reply", "echo", "--count", "3", n.Addr(1), "lines")
+	waitSubs(t, n, "lines", 1)
+	code, pubOut, pubErr := runCmd(t, "first\nsecond\n\xff\xfe\n", "pub", "--certs", dir, "--json", "--interval", "0", n.Addr(0), "lines")
+	if code != 0 {
+		t.Fatalf("pub exit %d: %s\n%s", code, pubErr, pubOut)
+	}
+	var recs []pubRecord
+	for _, l := range strings.Split(strings.TrimSpace(pubOut), "\n") {
+		var r pubRecord
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("pub --json line %q: %v", l, err)
+		}
+		recs = append(recs, r)
+	}
+	if len(recs) != 3 || recs[0].Data != "first" || recs[0].Reply != "first" || !recs[1].OK || recs[1].Mode != "unicast" {
+		t.Fatalf("pub records %+v", recs)
+	}
+	<-done
+	var subs []subRecord
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n")[1:] {
+		var r subRecord
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("sub --json line %q: %v", l, err)
+		}
+		subs = append(subs, r)
+	}
+	if len(subs) != 3 || subs[0].Data != "first" || subs[0].Size != 5 || subs[0].Reply != "first" {
+		t.Fatalf("sub records %+v", subs)
+	}
+	raw, err := base64.StdEncoding.DecodeString(subs[2].Data)
+	if subs[2].Encoding != "base64" || err != nil || string(raw) != "\xff\xfe" {
+		t.Fatalf("binary payload record %+v", subs[2])
+	}
+}
+
+func TestSubSurvivesNodeRestarts(t *testing.T) {
+	n := local.RunT(t, local.Options{})
+	dir := n.CertDir()
+	out, errb, done := startSub(t, "--certs", dir, "--count", "3", n.Addr(1), "hello")
+	waitSubs(t, n, "hello", 1)
+	for i := 0; i < 3; i++ {
+		if i > 0 {
+			if err := n.StopNode(1); err != nil {
+				t.Fatal(err)
+			}
+			if err := n.StartNode(1); err != nil {
+				t.Fatal(err)
+			}
+			waitSubs(t, n, "hello", 1)
+		}
+		if code, o, e := runCmd(t, "", "pub", "--certs", dir, "--multicast", n.Addr(0), "hello", fmt.Sprint("round ", i)); code != 0 {
+			t.Fatalf("pub exit %d: %s %s", code, o, e)
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("sub got:\n%s\nstderr:\n%s", out, errb)
+	}
+	for i := 0; i < 3; i++ {
+		if !strings.Contains(out.String(), fmt.Sprint("received: round ", i)) {
+			t.Fatalf("missing round %d:\n%s", i, out)
+		}
+	}
+	if !strings.Contains(errb.String(), "re-subscribed 1 topics") {
+		t.Fatalf("stderr does not report the re-subscription:\n%s", errb)
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	cases := [][]string{
+		{"sub", "--nope"},
+		{"sub", "127.0.0.1:1"},
+		{"sub", "not-an-endpoint", "t"},
+		{"pub", "127.0.0.1:20200"},
+		{"pub", "--count", "0", "127.0.0.1:20200", "t", "m"},
+		{"pub", "127.0.0.1:20200", "_block_notify_1", "m"},
+		{"bench", "--mode", "sideways"},
+		{"no-such-command"},
+	}
+	for _, args := range cases {
+		if code, _, errOut := runCmd(t, "", args...); code != exitUsage || errOut == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
+
+func TestBenchSmoke(t *testing.T) {
+	code, out, errOut := runCmd(t, "", "bench", "--duration", "1s", "--json")
+	if code != 0 {
+		t.Fatalf("bench exit %d: %s", code, errOut)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("bench --json: %v\n%s", err, out)
+	}
+	for _, k := range []string{"mode", "size", "msgs", "msgs_per_s", "deliveries_per_s", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "lost", "reordered", "cores", "go_version"} {
+		if _, ok := res[k]; !ok {
+			t.Errorf("bench JSON lacks %q", k)
+		}
+	}
+}
+
+func waitSubs(t *testing.T, n *local.Network, topic string, want int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.WaitSubscribers(ctx, topic, want); err != nil {
+		t.Fatal(err)
+	}
+}
