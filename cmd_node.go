@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/amoptui/amoptui/amop/local"
+)
+
+func init() {
+	register(&command{
+		name:    "node",
+		usage:   "[--listen HOST:PORT[,HOST:PORT...]] [--certs DIR] [--chain-id N] [--group N]",
+		summary: "run a local AMOP network in the foreground (default two nodes on 127.0.0.1:20200 and :20201)",
+		run:     runNode,
+	})
+}
+
+// defaultNodeListen is the product's classic demo layout: two nodes on the
+// channel ports build_chain.sh gives the first two nodes of a host.
+const defaultNodeListen = "127.0.0.1:20200,127.0.0.1:20201"
+
+func runNode(ctx context.Context, args []string, std stdio) int {
+	return exitCode(std, "node", nodeMain(ctx, args, std))
+}
+
+// nodeMain parses the flags, starts the network, prints how to reach it and
+// runs until ctx is cancelled (SIGINT/SIGTERM).
+func nodeMain(ctx context.Context, args []string, std stdio) error {
+	fs := newFlagSet("node", std)
+	var (
+		listen      = fs.String("listen", defaultNodeListen, "comma-separated HOST:PORT of each node")
+		certs       = fs.String("certs", "", "certificate directory, created on first use (default: the per-user state directory)")
+		chainID     = fs.Int64("chain-id", 1, "chain id the nodes report (go-sdk's client.Dial checks it)")
+		group       = fs.Int("group", 1, "group id")
+		sm          = fs.Bool("sm", false, "report an SM (guomi) chain: \" gm\" in the FISCO-BCOS Version")
+		nodeVersion = fs.String("node-version", "2.9.0", "FISCO-BCOS Version the nodes report")
+		supported   = fs.String("supported-version", "2.9.0", "Supported Version the nodes report (x.y.z)")
+		keyType     = fs.String("key-type", "p256", "curve of newly generated certificates: p256 or secp256k1")
+		pushTimeout = fs.Duration("push-timeout", 5*time.Second, "wait for a subscriber's unicast reply before trying the next")
+		idle        = fs.Duration("idle-timeout", 60*time.Second, "close sessions silent for this long (negative: never)")
+		topicDelay  = fs.Duration("topic-delay", 0, "delay before other nodes see a new subscription, like real nodes' ≤5s sync")
+		verbose     = fs.Bool("verbose", false, "log every session to stderr (warnings are always logged)")
+	)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	addrs, err := parseNodeListen(*listen)
+	if err != nil {
+		return err
+	}
+	if *chainID < 1 {
+		return usagef("--chain-id %d: want a positive chain id", *chainID)
+	}
+	if *group < 1 {
+		return usagef("--group %d: want a positive group id", *group)
+	}
+	kt, err := local.ParseKeyType(*keyType)
+	if err != nil {
+		return usagef("--key-type: %v", err)
+	}
+	if *pushTimeout <= 0 {
+		return usagef("--push-timeout %v: want a positive duration", *pushTimeout)
+	}
+	if *idle == 0 {
+		return usagef("--idle-timeout 0: use a negative value to disable it")
+	}
+	defaultDir, derr := local.DefaultCertDir()
+	dir := *certs
+	if dir == "" {
+		if derr != nil {
+			return fmt.Errorf("%w; pass --certs DIR", derr)
+		}
+		dir = defaultDir
+	}
+
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	n, err := local.Start(local.Options{
+		Listen:           addrs,
+		CertDir:          dir,
+		KeyType:          kt,
+		ChainID:          *chainID,
+		GroupID:          *group,
+		NodeVersion:      *nodeVersion,
+		SupportedVersion: *supported,
+		SM:               *sm,
+		PushTimeout:      *pushTimeout,
+		IdleTimeout:      *idle,
+		TopicDelay:       *topicDelay,
+		Logger:           slog.New(slog.NewTextHandler(std.err, &slog.HandlerOptions{Level: level})),
+	})
+	if err != nil {
+		return nodeStartError(err)
+	}
+	printNodeBanner(std.out, n, dir != defaultDir)
+	<-ctx.Done()
+	fmt.Fprintln(std.out, "stopping")
+	return n.Close()
+}
+
+// parseNodeListen splits --listen and checks each HOST:PORT.
+func parseNodeListen(s string) ([]string, error) {
+	var out []string
+	for _, a := range strings.Split(s, ",") {
+		a = strings.TrimSpace(a)
+		host, port, err := net.SplitHostPort(a)
+		if err != nil {
+			return nil, usagef("--listen %q: want HOST:PORT", a)
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			return nil, usagef("--listen %q: bad port %q", a, port)
+		}
+		if host == "" {
+			return nil, usagef("--listen %q: give the host (127.0.0.1 to stay on this machine)", a)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// nodeStartError turns a taken port into one line that names it.
+func nodeStartError(err error) error {
+	var op *net.OpError
+	if errors.Is(err, syscall.EADDRINUSE) && errors.As(err, &op) && op.Addr != nil {
+		return fmt.Errorf("%s: address already in use (is another node running?)", op.Addr)
+	}
+	return err
+}
+
+// reachable is an address a client on this machine can dial: a wildcard
+// listen address is reached through the loopback.
+func reachable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if ip.To4() != nil {
+			host = "127.0.0.1"
+		} else {
+			host = "::1"
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func printNodeBanner(w io.Writer, n *local.Network, customDir bool) {
+	o := n.Options()
+	version := o.NodeVersion
+	if o.SM {
+		version += " gm"
+	}
+	fmt.Fprintf(w, "amoptui local AMOP network: chain %d, group %d, FISCO BCOS %s\n", o.ChainID, o.GroupID, version)
+	addrs := n.Addrs()
+	for i, a := range addrs {
+		fmt.Fprintf(w, "  node %d  %s\n", i, a)
+	}
+	dir := n.CertDir()
+	fmt.Fprintf(w, "certificates: %s (ca.crt, sdk.crt, sdk.key)\n\n", dir)
+	pubAddr, subAddr := reachable(addrs[0]), reachable(addrs[len(addrs)-1])
+	fmt.Fprintln(w, "go-sdk v1.1.1 AMOP examples (github.com/FISCO-BCOS/go-sdk/examples/amop), run in that directory:")
+	fmt.Fprintf(w, "  cd %s\n", dir)
+	fmt.Fprintf(w, "  sub %s hello              # subscriber on the last node\n", subAddr)
+	fmt.Fprintf(w, "  unicast_pub %s hello      # publisher on the first node (or broadcast_pub)\n", pubAddr)
+	certsFlag := ""
+	if customDir {
+		certsFlag = " --certs " + dir
+	}
+	fmt.Fprintln(w, "a second terminal joins with:")
+	fmt.Fprintf(w, "  amoptui --node %s%s\n", subAddr, certsFlag)
+	fmt.Fprintln(w, "Ctrl+C stops the network.")
+}
