@@ -62,6 +62,7 @@ func (m *Model) cmdJoin(topics []string) tea.Cmd {
 		return m.setNotice("usage: /join TOPIC…", true)
 	}
 	var cmds []tea.Cmd
+	var joins []string
 	first := ""
 	for _, t := range topics {
 		if err := amop.ValidateTopic(t); err != nil {
@@ -78,8 +79,9 @@ func (m *Model) cmdJoin(topics []string) tea.Cmd {
 			first = t
 		}
 		m.panes[t].AddNote(m.opts.Now(), "joining "+sanitize.String(t)+"…", false)
-		cmds = append(cmds, joinCmd(m.client, t))
+		joins = append(joins, t)
 	}
+	cmds = append(cmds, joinCmd(m.client, joins...))
 	if first != "" {
 		m.list.Select(m.list.Index(first))
 		m.activate()

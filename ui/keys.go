@@ -37,12 +37,12 @@ type KeyMap struct {
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Send:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
-		ToggleMode: key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "unicast/multicast")),
+		ToggleMode: key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "uni/multi")),
 		NextTopic:  key.NewBinding(key.WithKeys("ctrl+n"), key.WithHelp("ctrl+n", "next topic")),
 		PrevTopic:  key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "previous topic")),
-		FocusNext:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "focus next")),
-		FocusPrev:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "focus previous")),
-		Layout:     key.NewBinding(key.WithKeys("ctrl+l", "f2"), key.WithHelp("ctrl+l", "tiled/single layout")),
+		FocusNext:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "focus")),
+		FocusPrev:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "focus back")),
+		Layout:     key.NewBinding(key.WithKeys("ctrl+l", "f2"), key.WithHelp("ctrl+l", "layout")),
 		Help:       key.NewBinding(key.WithKeys("?", "f1"), key.WithHelp("?/f1", "help")),
 		HelpInput:  key.NewBinding(key.WithKeys("f1"), key.WithHelp("f1", "help")),
 		Command:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "command")),
@@ -77,7 +77,7 @@ func (k KeyMap) ShortHelp(f Focus) []key.Binding {
 	case FocusTopics:
 		return []key.Binding{k.List.Up, k.List.Down, k.Back, k.FocusNext, k.Help, k.Quit}
 	}
-	return []key.Binding{k.Send, k.ToggleMode, k.FocusNext, k.NextTopic, scroll, k.Layout, k.HelpInput, k.Quit}
+	return []key.Binding{k.Send, k.ToggleMode, k.NextTopic, k.FocusNext, scroll, k.Layout, k.HelpInput, k.Quit}
 }
 
 // FullHelp is every binding in columns, for the help overlay.

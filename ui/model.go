@@ -13,6 +13,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/ui/input"
+	"github.com/amoptui/amoptui/ui/sanitize"
 	"github.com/amoptui/amoptui/ui/statusbar"
 	"github.com/amoptui/amoptui/ui/topiclist"
 	"github.com/amoptui/amoptui/ui/topicpane"
@@ -100,8 +102,7 @@ type Model struct {
 	noticeErr bool
 	noticeID  int
 
-	rec      *recorder
-	quitting bool
+	rec *recorder
 }
 
 // New builds the program for client. It reads the client's current status
@@ -156,8 +157,18 @@ func New(client amop.Client, opts Options) Model {
 	for _, t := range client.Topics() {
 		m.addTopic(t)
 	}
+	var bad []string
 	for _, t := range opts.Topics {
+		if err := amop.ValidateTopic(t); err != nil {
+			bad = append(bad, sanitize.String(err.Error()))
+			continue
+		}
 		m.addTopic(t)
+	}
+	if len(bad) > 0 {
+		// Shown from the first frame; Init starts its timer.
+		m.noticeID++
+		m.notice, m.noticeErr = strings.Join(bad, "; "), true
 	}
 	for _, p := range m.panes {
 		for _, b := range opts.Banner {
@@ -178,14 +189,19 @@ func (m Model) Init() tea.Cmd {
 	for _, t := range m.client.Topics() {
 		joined[t] = true
 	}
+	var joins []string
 	for _, t := range m.opts.Topics {
 		if !joined[t] && amop.ValidateTopic(t) == nil {
 			joined[t] = true
-			cmds = append(cmds, joinCmd(m.client, t))
+			joins = append(joins, t)
 		}
 	}
+	cmds = append(cmds, joinCmd(m.client, joins...))
 	if m.opts.AutoReply != nil {
 		cmds = append(cmds, setReplyCmd(m.client, *m.opts.AutoReply))
+	}
+	if m.notice != "" {
+		cmds = append(cmds, expireNoticeCmd(m.noticeID))
 	}
 	return tea.Batch(cmds...)
 }

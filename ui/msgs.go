@@ -152,9 +152,21 @@ func expireCmd(id uint64, d time.Duration) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return sendExpiredMsg{id: id} })
 }
 
-// joinCmd subscribes to topic.
-func joinCmd(c amop.Client, topic string) tea.Cmd {
-	return func() tea.Msg { return joinedMsg{topic: topic, err: c.Join(topic)} }
+// joinCmd subscribes to topics one after the other, in order (the adapter
+// serialises subscriptions anyway, and Topics keeps the join order), and
+// reports each outcome as a joinedMsg.
+func joinCmd(c amop.Client, topics ...string) tea.Cmd {
+	if len(topics) == 0 {
+		return nil
+	}
+	return func() tea.Msg {
+		out := make(tea.BatchMsg, 0, len(topics))
+		for _, t := range topics {
+			msg := joinedMsg{topic: t, err: c.Join(t)}
+			out = append(out, func() tea.Msg { return msg })
+		}
+		return out
+	}
 }
 
 // leaveCmd unsubscribes from topic.

@@ -183,7 +183,6 @@ func (m *Model) send(text string) tea.Cmd {
 
 // quit ends the program: sends in flight are cancelled.
 func (m Model) quit() (tea.Model, tea.Cmd) {
-	m.quitting = true
 	m.cancel()
 	return m, tea.Quit
 }

@@ -10,9 +10,6 @@ import (
 // View implements tea.Model: status bar, topic list and panes, input line,
 // footer — exactly the terminal's size, every line exactly its width.
 func (m Model) View() string {
-	if m.quitting {
-		return ""
-	}
 	if m.width <= 0 || m.height <= 0 {
 		return "" // no size yet: the first WindowSizeMsg is on its way
 	}
@@ -28,7 +25,7 @@ func (m Model) View() string {
 
 // tooSmallView is the whole screen below MinWidth×MinHeight.
 func (m Model) tooSmallView() string {
-	t := fmt.Sprintf("terminal too small: %d×%d, amoptui needs %d×%d · ctrl+c quits", m.width, m.height, MinWidth, MinHeight)
+	t := fmt.Sprintf("terminal too small (%d×%d): amoptui needs %d×%d · ctrl+c quits", m.width, m.height, MinWidth, MinHeight)
 	s, _ := paint.Fit(t, m.width)
 	return m.pt.dim.S(s)
 }

@@ -138,6 +138,9 @@ func modeLabel(m amop.Mode) string {
 // The right-hand part (status, size, reply) is laid out first so that a
 // long payload is what gets cut, never the outcome.
 func (m *Model) row(e *entry, w int, selected bool, spin string) string {
+	if w <= 0 {
+		return ""
+	}
 	var sb strings.Builder
 	sb.Grow(w + 64)
 	used := 1

@@ -1,0 +1,256 @@
+package topicpane
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/amoptui/amoptui/amop"
+)
+
+var t0 = time.Date(2024, 5, 17, 21, 21, 50, 123_000_000, time.Local)
+
+func newPane(cap, w, h int) *Model {
+	p := New("hello", Options{Cap: cap}, Styles{})
+	p.SetSize(w, h)
+	return p
+}
+
+func recv(p *Model, data string) {
+	p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: []byte(data), Mode: amop.Multicast, At: t0})
+}
+
+func view(p *Model) string { return p.View("*") }
+
+func TestCapDropsOldestAndSays(t *testing.T) {
+	p := newPane(100, 80, 12)
+	for i := 0; i < 250; i++ {
+		recv(p, fmt.Sprintf("msg %d", i))
+	}
+	if p.Len() != 100 || p.Dropped() != 150 {
+		t.Fatalf("len %d dropped %d", p.Len(), p.Dropped())
+	}
+	v := view(p)
+	if !strings.Contains(v, "150 older dropped") || !strings.Contains(v, "msg 249") {
+		t.Fatalf("view:\n%s", v)
+	}
+	p.Top()
+	if v := view(p); !strings.Contains(v, "msg 150 ") {
+		t.Fatalf("oldest retained is not msg 150:\n%s", v)
+	}
+	es := p.Entries()
+	if len(es) != 100 || string(es[0].Data) != "msg 150" || string(es[99].Data) != "msg 249" {
+		t.Fatalf("entries %d %q %q", len(es), es[0].Data, es[99].Data)
+	}
+}
+
+func TestFollowPausesAndCountsNew(t *testing.T) {
+	p := newPane(1000, 80, 12) // 10 rows
+	for i := 0; i < 50; i++ {
+		recv(p, fmt.Sprintf("msg %d", i))
+	}
+	p.PageUp()
+	if p.Following() {
+		t.Fatal("still following after pgup")
+	}
+	top := view(p)
+	for i := 50; i < 55; i++ {
+		recv(p, fmt.Sprintf("msg %d", i))
+	}
+	if p.NewCount() != 5 || !strings.Contains(view(p), "5 new ↓") {
+		t.Fatalf("new %d\n%s", p.NewCount(), view(p))
+	}
+	// The window does not move while paused.
+	if strings.Split(view(p), "\n")[1] != strings.Split(top, "\n")[1] {
+		t.Fatal("paused window moved")
+	}
+	p.Bottom()
+	if !p.Following() || p.NewCount() != 0 || !strings.Contains(view(p), "msg 54") {
+		t.Fatalf("end does not follow:\n%s", view(p))
+	}
+	// Scrolling down to the bottom resumes following too.
+	p.ScrollUp(3)
+	p.ScrollDown(3)
+	if !p.Following() {
+		t.Fatal("scrolling back to the bottom does not follow")
+	}
+	// Nothing to scroll: stays following.
+	q := newPane(1000, 80, 12)
+	recv(q, "one")
+	q.PageUp()
+	if !q.Following() {
+		t.Fatal("pgup on a short pane pauses")
+	}
+}
+
+func TestPausedWindowSurvivesDrops(t *testing.T) {
+	p := newPane(20, 80, 7)
+	for i := 0; i < 20; i++ {
+		recv(p, fmt.Sprintf("msg %d", i))
+	}
+	p.Top()
+	for i := 20; i < 60; i++ {
+		recv(p, fmt.Sprintf("msg %d", i))
+	}
+	v := view(p)
+	if !strings.Contains(v, "msg 40 ") || len(strings.Split(v, "\n")) != 7 {
+		t.Fatalf("window after drops:\n%s", v)
+	}
+}
+
+func TestSelectionAndExpand(t *testing.T) {
+	p := newPane(1000, 80, 12)
+	for i := 0; i < 30; i++ {
+		recv(p, fmt.Sprintf(`{"n":%d}`, i))
+	}
+	p.Focus()
+	p.SelectPrev()
+	seq, ok := p.Selected()
+	if !ok || seq != 29 {
+		t.Fatalf("first up selects the newest: %d %v", seq, ok)
+	}
+	for i := 0; i < 15; i++ {
+		p.SelectPrev()
+	}
+	if seq, _ := p.Selected(); seq != 14 || p.Following() {
+		t.Fatalf("selection %d following %v", seq, p.Following())
+	}
+	if v := view(p); !strings.Contains(v, `▸21:21:50.123 ← multi {"n":14}`) {
+		t.Fatalf("selection not visible:\n%s", v)
+	}
+	p.Expand()
+	v := view(p)
+	if !p.Expanded() || !strings.Contains(v, `"n": 14`) {
+		t.Fatalf("expanded:\n%s", v)
+	}
+	p.Unselect()
+	if p.Expanded() {
+		t.Fatal("unselect closes the detail first")
+	}
+	p.Unselect()
+	if _, ok := p.Selected(); ok {
+		t.Fatal("second unselect drops the selection")
+	}
+}
+
+func TestDetailOfLongPayloadScrolls(t *testing.T) {
+	p := newPane(10, 60, 12)
+	p.Focus()
+	recv(p, strings.Repeat("x", 100_000))
+	p.Expand()
+	v := view(p)
+	if !strings.Contains(v, "1–10 of") {
+		t.Fatalf("detail:\n%s", v)
+	}
+	for _, l := range strings.Split(v, "\n") {
+		if lipgloss.Width(l) != 60 {
+			t.Fatalf("line width %d", lipgloss.Width(l))
+		}
+	}
+}
+
+func TestFilter(t *testing.T) {
+	p := newPane(1000, 80, 12)
+	for _, s := range []string{"apple", "banana", "Apple pie", "cherry"} {
+		recv(p, s)
+	}
+	p.SetFilter("APPLE")
+	if p.Shown() != 2 {
+		t.Fatalf("shown %d", p.Shown())
+	}
+	recv(p, "pineapple")
+	recv(p, "kiwi")
+	if p.Shown() != 3 {
+		t.Fatalf("shown after new %d", p.Shown())
+	}
+	v := view(p)
+	if strings.Contains(v, "banana") || strings.Contains(v, "kiwi") || !strings.Contains(v, `filter "APPLE" 3/6`) {
+		t.Fatalf("filtered:\n%s", v)
+	}
+	// A reply can make a sent line match.
+	seq := p.AddSent(t0, amop.Unicast, []byte("question"))
+	p.Resolve(seq, []byte("an apple"), nil, time.Millisecond)
+	if p.Shown() != 4 {
+		t.Fatalf("resolved reply not matched: %d", p.Shown())
+	}
+	p.SetFilter("")
+	if p.Shown() != 7 {
+		t.Fatalf("unfiltered %d", p.Shown())
+	}
+	p.SetFilter("zzz")
+	if !strings.Contains(view(p), "nothing matches") {
+		t.Fatal("empty filter result")
+	}
+}
+
+func TestResolveAfterClearIsIgnored(t *testing.T) {
+	p := newPane(1000, 80, 12)
+	seq := p.AddSent(t0, amop.Unicast, []byte("q"))
+	p.Clear()
+	recv(p, "other")
+	if p.Resolve(seq, []byte("r"), nil, 0) {
+		t.Fatal("resolved a cleared line")
+	}
+	if strings.Contains(view(p), "✓") {
+		t.Fatal("the answer landed on another line")
+	}
+}
+
+func TestSentLineStates(t *testing.T) {
+	p := newPane(1000, 100, 8)
+	a := p.AddSent(t0, amop.Unicast, []byte("ping"))
+	b := p.AddSent(t0, amop.Multicast, []byte("hi all"))
+	c := p.AddSent(t0, amop.Unicast, []byte("lost"))
+	p.AddSent(t0, amop.Unicast, []byte("waiting"))
+	p.Resolve(a, []byte("pong"), nil, 1800*time.Microsecond)
+	p.Resolve(b, nil, nil, 900*time.Microsecond)
+	p.Resolve(c, nil, fmt.Errorf("wrapped: %w", &amop.CodeError{Code: 102, Topic: "hello"}), 3*time.Second)
+	v := view(p)
+	for _, want := range []string{`✓ reply "pong" · 1.8 ms`, "✓ accepted · 900 µs", "✗ node timeout (AMOP 102) · 3.00 s", "* sending"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("missing %q:\n%s", want, v)
+		}
+	}
+	_ = errors.New
+}
+
+func TestNarrowRowsKeepTheOutcome(t *testing.T) {
+	p := newPane(1000, 48, 4) // the narrowest pane of the tiled layout
+	c := p.AddSent(t0, amop.Unicast, []byte(strings.Repeat("long payload ", 10)))
+	p.Resolve(c, nil, &amop.CodeError{Code: 100, Topic: "hello"}, time.Millisecond)
+	v := view(p)
+	if !strings.Contains(v, "✗ no subscriber") {
+		t.Fatalf("outcome cut away:\n%s", v)
+	}
+	for w := 2; w < 40; w++ {
+		p.SetSize(w, 4)
+		for _, l := range strings.Split(view(p), "\n") {
+			if lipgloss.Width(l) != w {
+				t.Fatalf("width %d: line %q is %d", w, l, lipgloss.Width(l))
+			}
+		}
+	}
+}
+
+func TestContainsFold(t *testing.T) {
+	cases := map[string]struct {
+		hay, needle string
+		want        bool
+	}{
+		"empty needle": {"abc", "", true},
+		"exact":        {"abc", "abc", true},
+		"case":         {"xAbCx", "abc", true},
+		"absent":       {"abd", "abc", false},
+		"short hay":    {"ab", "abc", false},
+		"utf8":         {"日本語 OK", "ok", true},
+	}
+	for name, c := range cases {
+		if got := containsFold([]byte(c.hay), lowerASCII([]byte(c.needle))); got != c.want {
+			t.Errorf("%s: got %v", name, got)
+		}
+	}
+}
