@@ -148,12 +148,9 @@ func reachable(addr string) string {
 	if err != nil {
 		return addr
 	}
+	// Go reports a 0.0.0.0 listener as [::] (dual stack): both take IPv4.
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		if ip.To4() != nil {
-			host = "127.0.0.1"
-		} else {
-			host = "::1"
-		}
+		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
 }
@@ -174,8 +171,10 @@ func printNodeBanner(w io.Writer, n *local.Network, customDir bool) {
 	pubAddr, subAddr := reachable(addrs[0]), reachable(addrs[len(addrs)-1])
 	fmt.Fprintln(w, "go-sdk v1.1.1 AMOP examples (github.com/FISCO-BCOS/go-sdk/examples/amop), run in that directory:")
 	fmt.Fprintf(w, "  cd %s\n", dir)
-	fmt.Fprintf(w, "  sub %s hello              # subscriber on the last node\n", subAddr)
-	fmt.Fprintf(w, "  unicast_pub %s hello      # publisher on the first node (or broadcast_pub)\n", pubAddr)
+	subCmd, pubCmd := "sub "+subAddr+" hello", "unicast_pub "+pubAddr+" hello"
+	width := max(len(subCmd), len(pubCmd)) + 2
+	fmt.Fprintf(w, "  %-*s# subscriber on the last node\n", width, subCmd)
+	fmt.Fprintf(w, "  %-*s# publisher on the first node (or broadcast_pub)\n", width, pubCmd)
 	certsFlag := ""
 	if customDir {
 		certsFlag = " --certs " + dir

@@ -222,7 +222,7 @@ func TestNodeWithGoSDKExamples(t *testing.T) {
 	// when its publisher multicasts "Done".
 	type run struct{ topic, pub, msg string }
 	runs := []run{
-		{"hello_unicast", "unicast_pub", "hello, FISCO BCOS, I am unicast publisher!"},
+		{"hello", "unicast_pub", "hello, FISCO BCOS, I am unicast publisher!"},
 		{"hello_broadcast", "broadcast_pub", "hello, FISCO BCOS, I am broadcast publisher!"},
 	}
 	subs := make([]*ntProc, len(runs))

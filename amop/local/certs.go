@@ -450,10 +450,12 @@ func signerFor(k *ecdsa.PrivateKey) crypto.Signer {
 
 type k1Signer struct{ k *ecdsa.PrivateKey }
 
+// Public returns the key under a P-256 label; see signerFor.
 func (s k1Signer) Public() crypto.PublicKey {
 	return &ecdsa.PublicKey{Curve: elliptic.P256(), X: s.k.X, Y: s.k.Y}
 }
 
+// Sign signs with the real secp256k1 key.
 func (s k1Signer) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	return s.k.Sign(r, digest, opts)
 }

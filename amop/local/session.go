@@ -69,6 +69,7 @@ const (
 	reasonSlow
 )
 
+// String is the reason as logged.
 func (r closeReason) String() string {
 	if r.err != nil {
 		return r.msg + ": " + r.err.Error()
