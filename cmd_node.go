@@ -35,10 +35,15 @@ func runNode(ctx context.Context, args []string, std stdio) int {
 // nodeMain parses the flags, starts the network, prints how to reach it and
 // runs until ctx is cancelled (SIGINT/SIGTERM).
 func nodeMain(ctx context.Context, args []string, std stdio) error {
+	defaultDir, derr := local.DefaultCertDir()
+	certsHelp := "certificate directory, created on first use (default " + defaultDir + ")"
+	if derr != nil {
+		certsHelp = "certificate directory, created on first use (required: " + derr.Error() + ")"
+	}
 	fs := newFlagSet("node", std)
 	var (
 		listen      = fs.String("listen", defaultNodeListen, "comma-separated HOST:PORT of each node")
-		certs       = fs.String("certs", "", "certificate directory, created on first use (default: the per-user state directory)")
+		certs       = fs.String("certs", "", certsHelp)
 		chainID     = fs.Int64("chain-id", 1, "chain id the nodes report (go-sdk's client.Dial checks it)")
 		group       = fs.Int("group", 1, "group id")
 		sm          = fs.Bool("sm", false, "report an SM (guomi) chain: \" gm\" in the FISCO-BCOS Version")
@@ -76,7 +81,6 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 	if *idle == 0 {
 		return usagef("--idle-timeout 0: use a negative value to disable it")
 	}
-	defaultDir, derr := local.DefaultCertDir()
 	dir := *certs
 	if dir == "" {
 		if derr != nil {
