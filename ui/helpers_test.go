@@ -27,6 +27,24 @@ var t0 = time.Date(2024, 5, 17, 21, 21, 50, 123_000_000, time.Local)
 
 func fixedNow() time.Time { return t0 }
 
+// clock is a settable test clock; Now is safe for the Cmd goroutines.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
 // asciiRenderer renders without colour, whatever the environment.
 func asciiRenderer() *lipgloss.Renderer {
 	r := lipgloss.NewRenderer(io.Discard)

@@ -71,13 +71,16 @@ func (k KeyMap) ShortHelp(f Focus) []key.Binding {
 	// The page keys scroll the active pane from the input too; their help
 	// text says "scroll", which holds in both places.
 	scroll := key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "scroll"))
+	topics := key.NewBinding(key.WithKeys("ctrl+n", "ctrl+p"), key.WithHelp("ctrl+n/p", "topic"))
+	updown := key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select"))
+	// Most useful first: the help view cuts the list at the screen width.
 	switch f {
 	case FocusPane:
-		return []key.Binding{k.Pane.Up, k.Pane.Expand, k.Pane.Bottom, k.Command, k.FocusNext, k.Help, k.Quit}
+		return []key.Binding{updown, k.Pane.Expand, k.Pane.Bottom, k.Help, k.Back, k.Command, k.FocusNext, k.Quit}
 	case FocusTopics:
-		return []key.Binding{k.List.Up, k.List.Down, k.Back, k.FocusNext, k.Help, k.Quit}
+		return []key.Binding{updown, k.Help, k.Back, k.FocusNext, k.Quit}
 	}
-	return []key.Binding{k.Send, k.ToggleMode, k.NextTopic, k.FocusNext, scroll, k.Layout, k.HelpInput, k.Quit}
+	return []key.Binding{k.Send, k.ToggleMode, k.HelpInput, topics, k.FocusNext, k.Quit, k.Layout, scroll}
 }
 
 // FullHelp is every binding in columns, for the help overlay.

@@ -25,7 +25,7 @@ func (m Model) View() string {
 
 // tooSmallView is the whole screen below MinWidth×MinHeight.
 func (m Model) tooSmallView() string {
-	t := fmt.Sprintf("terminal too small (%d×%d): amoptui needs %d×%d · ctrl+c quits", m.width, m.height, MinWidth, MinHeight)
+	t := fmt.Sprintf("terminal too small: %d×%d, need %d×%d · ctrl+c quits", m.width, m.height, MinWidth, MinHeight)
 	s, _ := paint.Fit(t, m.width)
 	return m.pt.dim.S(s)
 }
@@ -136,13 +136,23 @@ func (m Model) helpView(w, h int) []string {
 	add := func(s string) { body = append(body, " "+s) }
 	title := m.pt.helpTitle
 	add(title.S("Keys"))
-	for _, l := range strings.Split(hm.View(bindings{full: m.keys.FullHelp()}), "\n") {
-		add(l)
+	full := m.keys.FullHelp()
+	if w >= 90 {
+		for _, l := range strings.Split(hm.View(bindings{full: full}), "\n") {
+			add(l)
+		}
+	} else {
+		// Too narrow for columns: one binding per line, same source.
+		for _, col := range full {
+			for _, b := range col {
+				add(m.pt.helpKey.S(fmt.Sprintf("%-10s", b.Help().Key)) + " " + m.pt.helpDesc.S(b.Help().Desc))
+			}
+		}
 	}
 	add("")
 	add(title.S("Commands"))
 	for _, c := range commandHelp {
-		add(m.pt.helpKey.S(fmt.Sprintf("%-22s", c[0])) + " " + m.pt.helpDesc.S(c[1]))
+		add(m.pt.helpKey.S(fmt.Sprintf("%-25s", c[0])) + " " + m.pt.helpDesc.S(c[1]))
 	}
 	if len(m.opts.Banner) > 0 {
 		add("")

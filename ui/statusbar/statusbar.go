@@ -92,13 +92,30 @@ func (m Model) Render(dst []string) []string {
 	if m.width <= 0 {
 		return dst
 	}
-	return append(dst, m.line(m.connLine()), m.line(m.sessionLine()))
+	// The connection line has a long and a compact form; the compact one
+	// is used when the long one does not fit.
+	conn := m.connLine(false)
+	if spansWidth(conn) > m.width {
+		conn = m.connLine(true)
+	}
+	return append(dst, m.line(conn), m.line(m.sessionLine()))
 }
 
-func (m Model) connLine() []span {
+func spansWidth(ss []span) int {
+	n := 0
+	for _, s := range ss {
+		n += paint.Width(s.text)
+	}
+	return n
+}
+
+func (m Model) connLine(compact bool) []span {
 	st := m.status
 	sep := span{" · ", m.label}
 	out := []span{{" amoptui", m.app}, sep}
+	if compact {
+		out = []span{{" ", m.label}}
+	}
 	switch st.State {
 	case amop.StateConnected:
 		out = append(out, span{"● connected", m.ok})
@@ -114,12 +131,21 @@ func (m Model) connLine() []span {
 		out = append(out, span{"○ down", m.down})
 	}
 	if st.Endpoint != "" {
-		out = append(out, sep, span{"node ", m.label}, span{sanitize.String(st.Endpoint), m.value})
+		if !compact {
+			out = append(out, sep, span{"node ", m.label})
+		} else {
+			out = append(out, sep)
+		}
+		out = append(out, span{sanitize.String(st.Endpoint), m.value})
 	}
 	if st.State == amop.StateConnected {
 		n := st.Node
 		if n.Version != "" {
-			out = append(out, sep, span{"FISCO BCOS " + sanitize.String(n.Version), m.value})
+			v := "FISCO BCOS " + sanitize.String(n.Version)
+			if compact {
+				v = "v" + sanitize.String(n.Version)
+			}
+			out = append(out, sep, span{v, m.value})
 		}
 		out = append(out, sep, span{"chain ", m.label}, span{strconv.FormatInt(n.ChainID, 10), m.value},
 			sep, span{"group ", m.label}, span{strconv.Itoa(n.GroupID), m.value})

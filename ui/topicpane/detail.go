@@ -16,7 +16,11 @@ import (
 // until the view closes.
 func (m *Model) renderDetail(dst []string, inner int, fs paint.FrameStyle) []string {
 	if m.detail == nil || m.detailW != inner {
-		m.detail = m.buildDetail(inner)
+		// One column of margin on the left, as the list rows have.
+		m.detail = m.buildDetail(max(0, inner-1))
+		for i, l := range m.detail {
+			m.detail[i] = " " + l
+		}
 		m.detailW = inner
 	}
 	h := m.bodyHeight()
@@ -34,7 +38,7 @@ func (m *Model) renderDetail(dst []string, inner int, fs paint.FrameStyle) []str
 func (m *Model) buildDetail(w int) []string {
 	e := m.ring.at(m.detailSeq)
 	if e == nil {
-		return []string{paint.FitPad(" the message was dropped from the scrollback", w)}
+		return []string{paint.FitPad("the message was dropped from the scrollback", w)}
 	}
 	var out []string
 	add := func(p paint.Paint, s string) {

@@ -18,13 +18,13 @@ type KeyMap struct {
 // home/end, enter and esc.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "select previous")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "select next")),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "select up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "select down")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "scroll up")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "scroll down")),
 		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home/g", "oldest")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end/G", "newest, follow")),
-		Expand:   key.NewBinding(key.WithKeys("enter", " "), key.WithHelp("enter", "expand message")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end/G", "follow")),
+		Expand:   key.NewBinding(key.WithKeys("enter", " "), key.WithHelp("enter", "expand")),
 		Close:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close / unselect")),
 	}
 }
