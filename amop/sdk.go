@@ -634,3 +634,14 @@ func (a *SDK) Close() error {
 	a.evMu.Unlock()
 	return err
 }
+
+// Probe reports whether a node at endpoint completes a TLS handshake with
+// cfg's certificates (and, unless SkipNodeVerify, presents a certificate of
+// cfg's CA) within timeout. Nothing AMOP is sent.
+func Probe(cfg Config, endpoint string, timeout time.Duration) error {
+	creds, err := loadCredentials(cfg)
+	if err != nil {
+		return err
+	}
+	return guard.Probe(endpoint, creds, !cfg.SkipNodeVerify, timeout)
+}

@@ -10,15 +10,15 @@ import (
 
 func TestMapSDKError(t *testing.T) {
 	tests := map[string]error{
-		"sendMessage failed, err: error code 100, remote peer unavailable":                       &CodeError{Code: 100},
-		"sendMessage failed, err: error code 104, send channel message failed":                   &CodeError{Code: 104},
+		"sendMessage failed, err: error code 100, remote peer unavailable":                        &CodeError{Code: 100},
+		"sendMessage failed, err: error code 104, send channel message failed":                    &CodeError{Code: 104},
 		"pushTopicDataToALL, sendMessage failed, err: error code 103, reject amop reqeust or ...": &CodeError{Code: 103},
-		"sendMessage failed, err: response error: 20001":                                         ErrNotConnected,
-		"sendMessage failed, err: response error: 20002":                                         ErrTimeout,
-		"sendMessage failed, err: response error: 20003":                                         ErrConnectionLost,
-		"sendMessage failed, err: response error: 20004":                                         ErrMalformedReply,
-		"sendMessage failed, err: response error: 20006":                                         ErrClosed,
-		"sendMessage failed, err: connection unavailable":                                        ErrNotConnected,
+		"sendMessage failed, err: response error: 20001":                                          ErrNotConnected,
+		"sendMessage failed, err: response error: 20002":                                          ErrTimeout,
+		"sendMessage failed, err: response error: 20003":                                          ErrConnectionLost,
+		"sendMessage failed, err: response error: 20004":                                          ErrMalformedReply,
+		"sendMessage failed, err: response error: 20006":                                          ErrClosed,
+		"sendMessage failed, err: connection unavailable":                                         ErrNotConnected,
 	}
 	for msg, want := range tests {
 		got := mapSDKError("hello", errors.New(msg))

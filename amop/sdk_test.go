@@ -466,7 +466,9 @@ func TestBadCertificateFilesGiveClearErrors(t *testing.T) {
 		"key mismatch": {func(c *amop.Config) { c.KeyFile = filepath.Join(other, "sdk.key") }, []string{"does not match", "sdk.key"}},
 		"expired":      {func(c *amop.Config) { c.CertFile, c.KeyFile = expCert, expKey }, []string{"expired", "expired.crt"}},
 		"not yet":      {func(c *amop.Config) { c.CertFile, c.KeyFile = futCert, futKey }, []string{"not valid yet", "future.crt"}},
-		"foreign cert": {func(c *amop.Config) { c.CertFile, c.KeyFile = filepath.Join(other, "sdk.crt"), filepath.Join(other, "sdk.key") }, []string{"not signed by", "ca.crt"}},
+		"foreign cert": {func(c *amop.Config) {
+			c.CertFile, c.KeyFile = filepath.Join(other, "sdk.crt"), filepath.Join(other, "sdk.key")
+		}, []string{"not signed by", "ca.crt"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -286,3 +286,14 @@ func newEphemeral() (*ephemeral, error) {
 	}
 	return e, nil
 }
+
+// Probe reports whether a node answers a TLS handshake at endpoint with these
+// credentials, within timeout. The TUI uses it to find a local network that
+// is already running before it starts one of its own.
+func Probe(endpoint string, c *Credentials, verify bool, timeout time.Duration) error {
+	conn, err := ftls.DialWithDialer(&net.Dialer{Timeout: timeout}, "tcp", endpoint, c.upstreamTLS(endpoint, verify))
+	if err != nil {
+		return err
+	}
+	return conn.Close()
+}
