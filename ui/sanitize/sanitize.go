@@ -122,9 +122,7 @@ func PreviewString(s string, maxWidth int) (text string, cut bool) {
 // covers ordinary text (at most four bytes per cell); only input made of
 // zero-width runes or long clusters needs a bigger prefix.
 func preview(size int, prefix func(n int) string, maxWidth int) (string, bool) {
-	if maxWidth <= 0 {
-		return "", size > 0
-	}
+	maxWidth = max(maxWidth, 0)
 	n := size
 	if maxWidth < size {
 		n = (maxWidth+1)*utf8.UTFMax + 2*lookahead

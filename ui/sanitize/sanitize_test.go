@@ -207,6 +207,8 @@ func TestPreview(t *testing.T) {
 		{"a\u202eb", 6, "a…", true}, // placeholders are never split
 		{"abc", 0, "", true},
 		{"", 0, "", false},
+		{"\u0301", 0, "\u0301", false}, // zero width fits in zero cells
+		{"abc", -3, "", true},
 		{"", 5, "", false},
 		{"ab", 1, "…", true},
 		{"e\u0301e\u0301e\u0301", 2, "e\u0301…", true},
@@ -221,7 +223,7 @@ func TestPreview(t *testing.T) {
 		if tc.in != "" || got != "" {
 			checkSafe(t, got)
 		}
-		if w := Width(got); w > tc.max {
+		if w := Width(got); w > max(tc.max, 0) {
 			t.Errorf("Preview(%q, %d) width %d", tc.in, tc.max, w)
 		}
 	}
