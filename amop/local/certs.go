@@ -120,8 +120,8 @@ func DefaultCertDir() (string, error) {
 }
 
 // NewCertDir creates dir if needed and writes a fresh CA (ca.crt, ca.key) and
-// SDK certificate (sdk.crt, sdk.key) into it. It refuses to overwrite an
-// existing ca.crt. Tests use it to build a foreign CA, or a "real-chain
+// SDK certificate (sdk.crt, sdk.key) into it, both with opts' key type and
+// validity window. It refuses to overwrite an existing ca.crt. Tests use it to build a foreign CA, or a "real-chain
 // style" secp256k1 set, and then point Options.CertDir or a client at it.
 func NewCertDir(dir string, opts CertOptions) error {
 	if _, err := os.Stat(filepath.Join(dir, CAFile)); err == nil {
