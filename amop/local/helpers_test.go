@@ -77,7 +77,34 @@ func dialSDK(t testing.TB, n *local.Network, i int) *client.Client {
 	if err != nil {
 		t.Fatalf("client.Dial %s: %v", n.Addr(i), err)
 	}
+	settleBeforeClose(t, n)
 	return c
+}
+
+var settled sync.Map // *local.Network → struct{}
+
+// settleBeforeClose makes the test wait, before RunT's Close (cleanups run
+// last-registered first), until no frame has reached the network for 60 ms.
+// go-sdk writes a handler's reply on the handler's goroutine after the
+// handler returns, while the reconnect path that Close triggers sets the
+// connection field to nil without a lock (gosdk-pitfalls.md #11): a reply
+// still in flight at Close is a data race inside go-sdk that -race reports.
+func settleBeforeClose(t testing.TB, n *local.Network) {
+	if _, dup := settled.LoadOrStore(n, struct{}{}); dup {
+		return
+	}
+	t.Cleanup(func() {
+		defer settled.Delete(n)
+		last, quiet := n.Stats().FramesIn, 0
+		for i := 0; i < 100 && quiet < 3; i++ {
+			time.Sleep(20 * time.Millisecond)
+			if cur := n.Stats().FramesIn; cur == last {
+				quiet++
+			} else {
+				last, quiet = cur, 0
+			}
+		}
+	})
 }
 
 func subscribe(t testing.TB, c *client.Client, topic string, h func([]byte, *[]byte)) {
