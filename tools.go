@@ -5,7 +5,6 @@
 package main
 
 import (
-	_ "github.com/BurntSushi/toml"
 	_ "github.com/FISCO-BCOS/crypto/tls"
 	_ "github.com/FISCO-BCOS/crypto/x509"
 	_ "github.com/FISCO-BCOS/go-sdk/client"

@@ -1,0 +1,211 @@
+// Package config is amoptui's TOML configuration: typed settings, their
+// defaults, strict decoding with the file and line of every problem, and
+// validation that reports every problem at once.
+//
+// Precedence is defaults → file → flags: Load starts from Default and applies
+// the file; main then overwrites fields from its flags (calling MarkFlag so
+// that problems name the flag instead of a line) and finally calls Validate.
+// config.example.toml at the repository root documents every key.
+package config
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/amoptui/amoptui/amop"
+)
+
+// Defaults that other packages and the example file refer to.
+const (
+	DefaultChainID         = 1
+	DefaultGroupID         = 1
+	DefaultSendTimeout     = 10 * time.Second
+	DefaultScrollback      = 10_000
+	DefaultInputHistory    = 100
+	DefaultTimestampFormat = "15:04:05.000"
+	// DefaultTopic is joined when neither the file nor the flags name a
+	// topic: the topic of the go-sdk AMOP examples.
+	DefaultTopic = "hello"
+)
+
+// Layouts of the topic panes.
+const (
+	LayoutTiled  = "tiled"  // several topic panes at once
+	LayoutSingle = "single" // only the focused topic's pane
+)
+
+// Colour themes.
+const (
+	ThemeAuto  = "auto" // follow the terminal's background
+	ThemeDark  = "dark"
+	ThemeLight = "light"
+)
+
+// The file names build_chain.sh gives an SDK directory (nodes/IP/sdk).
+const (
+	CAFile   = "ca.crt"
+	CertFile = "sdk.crt"
+	KeyFile  = "sdk.key"
+)
+
+// Config is the whole configuration. Field comments name the TOML key.
+type Config struct {
+	ChainID  int64 // chain_id: the chain the node must belong to
+	GroupID  int   // group_id: the group used for the version handshake
+	SMCrypto bool  // sm_crypto: the chain uses the SM (guomi) suite
+	// Nodes is nodes: HOST:PORT endpoints tried in order, failing over to
+	// the next. Empty means the embedded local network.
+	Nodes       []string
+	SendTimeout time.Duration // send_timeout: per unicast/multicast
+	Transcript  string        // transcript: JSON-lines event log, "" = off
+	DebugLog    string        // debug_log: debug log file, "" = off
+
+	TLS    TLS
+	Topics Topics
+	Reply  Reply
+	UI     UI
+
+	// File is the file the configuration was read from, "" for none.
+	// Relative paths in it were resolved against its directory.
+	File string
+
+	pos   map[string]position // key path → where it was set in File
+	flags map[string]string   // key → the flag that set it
+}
+
+// TLS is the [tls] table: where the SDK certificate material comes from.
+// Each of the three inputs is an explicit file, inline PEM, or the
+// build_chain.sh name inside CertsDir, in that order of preference.
+type TLS struct {
+	CertsDir string // certs_dir: holds ca.crt, sdk.crt, sdk.key
+	CA       string // ca: CA certificate file
+	Cert     string // cert: SDK certificate file
+	Key      string // key: SDK private key file
+	CAPEM    string // ca_pem: CA certificate, inline PEM
+	CertPEM  string // cert_pem: SDK certificate, inline PEM
+	KeyPEM   string // key_pem: SDK private key, inline PEM
+	// VerifyNode is verify_node: check the node's certificate against the
+	// CA. go-sdk itself never does, so a man in the middle would go
+	// unnoticed; only turn it off for a node with a broken certificate.
+	VerifyNode bool
+}
+
+// Topics is the [topics] table.
+type Topics struct {
+	Join []string // join: topics joined at start
+}
+
+// Reply is the [reply] table: auto-replies to incoming unicast requests.
+// Values are "off", "echo" or any other text, which is sent as the reply
+// (see amop.ParseReplyPolicy).
+type Reply struct {
+	Default string            // default: for topics without an override
+	Topics  map[string]string // [reply.topics]: topic → policy
+}
+
+// UI is the [ui] table.
+type UI struct {
+	Scrollback      int    // scrollback: messages kept per topic
+	InputHistory    int    // input_history: sent lines kept per topic, 0 = off
+	TimestampFormat string // timestamp_format: Go time layout with milliseconds
+	Layout          string // layout: "tiled" or "single"
+	Theme           string // theme: "auto", "dark" or "light"
+}
+
+// Default returns the configuration used when there is no file.
+func Default() Config {
+	return Config{
+		ChainID:     DefaultChainID,
+		GroupID:     DefaultGroupID,
+		SendTimeout: DefaultSendTimeout,
+		TLS:         TLS{VerifyNode: true},
+		Reply:       Reply{Default: "off"},
+		UI: UI{
+			Scrollback:      DefaultScrollback,
+			InputHistory:    DefaultInputHistory,
+			TimestampFormat: DefaultTimestampFormat,
+			Layout:          LayoutTiled,
+			Theme:           ThemeAuto,
+		},
+	}
+}
+
+// Load reads the file at path over the defaults. It reports syntax errors,
+// unknown keys and values of the wrong type, each with file and line (a
+// *Problems); call Validate once flags have been applied.
+func Load(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Default(), fmt.Errorf("config: %w", err)
+	}
+	return Parse(data, path)
+}
+
+// JoinTopics returns the topics to join at start: Topics.Join, or
+// DefaultTopic when there are none.
+func (c Config) JoinTopics() []string {
+	if len(c.Topics.Join) == 0 {
+		return []string{DefaultTopic}
+	}
+	return c.Topics.Join
+}
+
+// ReplyPolicy returns the auto-reply for topic: its [reply.topics] entry if
+// there is one, else [reply] default.
+func (c Config) ReplyPolicy(topic string) amop.ReplyPolicy {
+	if p, ok := c.Reply.Topics[topic]; ok {
+		return amop.ParseReplyPolicy(p)
+	}
+	return amop.ParseReplyPolicy(c.Reply.Default)
+}
+
+// TLSFiles returns the CA, certificate and key files to load: the explicit
+// file if set, else the build_chain.sh name inside CertsDir, else "". An
+// input given as inline PEM gives "" (read TLS.CAPEM etc. instead).
+// Relative paths from the file are already resolved against its directory.
+func (c Config) TLSFiles() (ca, cert, key string) {
+	pick := func(file, pem, name string) string {
+		switch {
+		case pem != "":
+			return ""
+		case file != "":
+			return file
+		case c.TLS.CertsDir != "":
+			return filepath.Join(c.TLS.CertsDir, name)
+		}
+		return ""
+	}
+	return pick(c.TLS.CA, c.TLS.CAPEM, CAFile),
+		pick(c.TLS.Cert, c.TLS.CertPEM, CertFile),
+		pick(c.TLS.Key, c.TLS.KeyPEM, KeyFile)
+}
+
+// HasTLS reports whether the configuration names any certificate material;
+// when it does not, main applies its own default certificate directory.
+func (c Config) HasTLS() bool {
+	t := c.TLS
+	return t.CertsDir != "" || t.CA != "" || t.Cert != "" || t.Key != "" ||
+		t.CAPEM != "" || t.CertPEM != "" || t.KeyPEM != ""
+}
+
+// SetCertsDir applies --certs DIR: the directory replaces every certificate
+// source of the file, since a user naming a directory on the command line
+// means that directory, not a mix with the file's explicit paths.
+func (c *Config) SetCertsDir(dir, flag string) {
+	c.TLS = TLS{CertsDir: dir, VerifyNode: c.TLS.VerifyNode}
+	c.MarkFlag("tls.certs_dir", flag)
+}
+
+// MarkFlag records that main set key (a dotted TOML key such as "nodes" or
+// "ui.layout") from the command-line flag flag, so that Validate names the
+// flag rather than a line of the file for it.
+func (c *Config) MarkFlag(key, flag string) {
+	// Copy on write: Config is passed by value and copies must not change.
+	flags := make(map[string]string, len(c.flags)+1)
+	maps.Copy(flags, c.flags)
+	flags[key] = flag
+	c.flags = flags
+}

@@ -1,0 +1,186 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/amoptui/amoptui/amop"
+)
+
+// Limits that Validate enforces.
+const (
+	// MaxGroupID is the largest FISCO BCOS 2.x group id.
+	MaxGroupID = 32767
+	// MaxScrollback bounds ui.scrollback so a typo cannot exhaust memory.
+	MaxScrollback = 1_000_000
+	// MaxInputHistory bounds ui.input_history.
+	MaxInputHistory = 10_000
+	// maxTimestampLayout bounds ui.timestamp_format: it is a column.
+	maxTimestampLayout = 64
+)
+
+// Validate checks every value and returns all problems at once (a
+// Problems), each naming its key and the file line or flag it came from.
+// It does not touch the file system: missing certificate files are reported
+// by whoever opens them, with the file name.
+func (c Config) Validate() error {
+	var ps Problems
+	bad := func(p path, format string, args ...any) {
+		ps = append(ps, c.problem(p, format, args...))
+	}
+
+	if c.ChainID < 1 {
+		bad(path{"chain_id"}, "must be at least 1, got %d", c.ChainID)
+	}
+	if c.GroupID < 1 || c.GroupID > MaxGroupID {
+		bad(path{"group_id"}, "must be between 1 and %d, got %d", MaxGroupID, c.GroupID)
+	}
+	seen := map[string]int{}
+	for i, n := range c.Nodes {
+		p := path{"nodes"}.index(i)
+		if err := ValidateEndpoint(n); err != nil {
+			bad(p, "%v", err)
+		} else if j, dup := seen[n]; dup {
+			bad(p, "%q is already nodes[%d]", n, j)
+		} else {
+			seen[n] = i
+		}
+	}
+	if c.SendTimeout <= 0 {
+		bad(path{"send_timeout"}, "must be positive, got %s", c.SendTimeout)
+	}
+	if c.Transcript != "" && c.Transcript == c.DebugLog {
+		bad(path{"debug_log"}, "is the same file as transcript")
+	}
+	c.validateTLS(bad)
+
+	seen = map[string]int{}
+	for i, t := range c.Topics.Join {
+		p := path{"topics", "join"}.index(i)
+		if msg := topicProblem(t); msg != "" {
+			bad(p, "%s", msg)
+		} else if j, dup := seen[t]; dup {
+			bad(p, "%q is already topics.join[%d]", t, j)
+		} else {
+			seen[t] = i
+		}
+	}
+	for _, t := range slices.Sorted(maps.Keys(c.Reply.Topics)) {
+		if msg := topicProblem(t); msg != "" {
+			bad(path{"reply", "topics", t}, "%s", msg)
+		}
+	}
+
+	u := c.UI
+	if u.Scrollback < 1 || u.Scrollback > MaxScrollback {
+		bad(path{"ui", "scrollback"}, "must be between 1 and %d, got %d", MaxScrollback, u.Scrollback)
+	}
+	if u.InputHistory < 0 || u.InputHistory > MaxInputHistory {
+		bad(path{"ui", "input_history"}, "must be between 0 and %d, got %d", MaxInputHistory, u.InputHistory)
+	}
+	if msg := timestampProblem(u.TimestampFormat); msg != "" {
+		bad(path{"ui", "timestamp_format"}, "%s", msg)
+	}
+	if u.Layout != LayoutTiled && u.Layout != LayoutSingle {
+		bad(path{"ui", "layout"}, "%q is not %q or %q", u.Layout, LayoutTiled, LayoutSingle)
+	}
+	if u.Theme != ThemeAuto && u.Theme != ThemeDark && u.Theme != ThemeLight {
+		bad(path{"ui", "theme"}, "%q is not %q, %q or %q", u.Theme, ThemeAuto, ThemeDark, ThemeLight)
+	}
+	return ps.err()
+}
+
+// validateTLS checks that each of the three inputs has at most one source
+// and, once any is given, that all three are.
+func (c Config) validateTLS(bad func(p path, format string, args ...any)) {
+	t := c.TLS
+	items := []struct{ name, file, pem string }{
+		{"ca", t.CA, t.CAPEM},
+		{"cert", t.Cert, t.CertPEM},
+		{"key", t.Key, t.KeyPEM},
+	}
+	given := false
+	for _, it := range items {
+		given = given || it.file != "" || it.pem != ""
+	}
+	for _, it := range items {
+		pemKey := path{"tls", it.name + "_pem"}
+		if it.file != "" && it.pem != "" {
+			bad(pemKey, "set either %s or %s_pem, not both", it.name, it.name)
+		}
+		if it.pem != "" && !strings.Contains(it.pem, "-----BEGIN ") {
+			bad(pemKey, "is not PEM text (no -----BEGIN line)")
+		}
+		if given && t.CertsDir == "" && it.file == "" && it.pem == "" {
+			bad(path{"tls", it.name}, "missing: set %s, %s_pem or certs_dir", it.name, it.name)
+		}
+	}
+}
+
+// ValidateEndpoint checks a node endpoint: HOST:PORT with a non-empty host
+// and a numeric port from 1 to 65535 ("[::1]:20200" for IPv6). main uses it
+// for --node values too.
+func ValidateEndpoint(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%q is not HOST:PORT: %w", s, unwrapAddrError(err))
+	}
+	if host == "" || strings.ContainsAny(host, " \t") {
+		return fmt.Errorf("%q is not HOST:PORT: the host is missing", s)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 || port[0] == '+' || port[0] == '0' {
+		return fmt.Errorf("%q is not HOST:PORT: the port must be a number from 1 to 65535", s)
+	}
+	return nil
+}
+
+// unwrapAddrError keeps only the reason of a *net.AddrError: its Error
+// repeats the address, which the caller already quotes.
+func unwrapAddrError(err error) error {
+	var ae *net.AddrError
+	if errors.As(err, &ae) {
+		return errors.New(ae.Err)
+	}
+	return err
+}
+
+// topicProblem returns why t cannot be a topic, or "". amop.ValidateTopic is
+// the one place topics are validated; this only rewords its error.
+func topicProblem(t string) string {
+	err := amop.ValidateTopic(t)
+	if err == nil {
+		return ""
+	}
+	var te *amop.TopicError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%q is not a valid topic: %s", t, te.Reason)
+	}
+	return err.Error()
+}
+
+// timestampProblem returns why layout is not a usable timestamp layout, or
+// "". Every line of the UI shows milliseconds, always three digits so the
+// column does not jitter: ".000", not ".999".
+func timestampProblem(layout string) string {
+	switch {
+	case layout == "":
+		return "is empty"
+	case len(layout) > maxTimestampLayout:
+		return fmt.Sprintf("is longer than %d bytes", maxTimestampLayout)
+	case strings.ContainsFunc(layout, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return "contains control characters"
+	}
+	withMS := time.Date(2001, 2, 3, 4, 5, 6, 789_000_000, time.UTC).Format(layout)
+	zeroMS := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC).Format(layout)
+	if !strings.Contains(withMS, "789") || !strings.Contains(zeroMS, "000") {
+		return fmt.Sprintf(`%q does not always show milliseconds (use e.g. "15:04:05.000")`, layout)
+	}
+	return ""
+}
