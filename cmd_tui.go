@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/config"
+	"github.com/amoptui/amoptui/ui"
+)
+
+func init() {
+	register(&command{
+		name:    "tui",
+		usage:   "[--config FILE] [--node HOST:PORT]... [--certs DIR] [--topic T]... [--local]",
+		summary: "the interactive messenger (default); with no node it joins or starts the local network",
+		run:     runTUI,
+	})
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+// tuiFlags are the TUI's flags; they override the config file.
+type tuiFlags struct {
+	connFlags
+	config string
+	nodes  listFlag
+	topics listFlag
+	local  bool
+	mode   string
+	reply  string
+	layout string
+	theme  string
+	set    map[string]bool // flags given on the command line
+}
+
+func runTUI(ctx context.Context, args []string, std stdio) int {
+	fs := newFlagSet("", std)
+	var f tuiFlags
+	f.connFlags.register(fs)
+	fs.StringVar(&f.config, "config", "", "TOML configuration file (see config.example.toml)")
+	fs.Var(&f.nodes, "node", "node channel endpoint HOST:PORT (repeatable; tried in order)")
+	fs.Var(&f.topics, "topic", "topic to join at start (repeatable; default hello)")
+	fs.BoolVar(&f.local, "local", false, "start an embedded local network even if one is already running")
+	fs.StringVar(&f.mode, "mode", "", "initial send mode: unicast or multicast")
+	fs.StringVar(&f.reply, "reply", "", `auto-reply to unicast requests: off, echo or a fixed text`)
+	fs.StringVar(&f.layout, "layout", "", "tiled or single")
+	fs.StringVar(&f.theme, "theme", "", "auto, dark, light or mono")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: amoptui "+commands["tui"].usage)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return exitCode(std, "", err)
+	}
+	if fs.NArg() > 0 {
+		return exitCode(std, "", usagef("unexpected argument %q (commands: node, sub, pub, bench)", fs.Arg(0)))
+	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	return exitCode(std, "", tui(ctx, std, &f))
+}
+
+// session is everything a TUI run owns, closed in reverse order.
+type session struct {
+	client   *amop.SDK
+	embedded *embedded
+	closers  []func()
+}
+
+func (s *session) close() {
+	if s.client != nil {
+		_ = s.client.Close()
+	}
+	if s.embedded != nil {
+		s.embedded.close()
+	}
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+func tui(ctx context.Context, std stdio, f *tuiFlags) error {
+	plan, err := planTUI(f)
+	if err != nil {
+		return err
+	}
+	s := &session{}
+	defer s.close()
+
+	// Nothing may write to the terminal while the program owns it: the
+	// standard logger, slog's default and go-sdk's logrus go to the debug
+	// log or nowhere.
+	logOut := io.Discard
+	if plan.debugLog != "" {
+		lf, err := os.OpenFile(plan.debugLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("debug log: %w", err)
+		}
+		s.closers = append(s.closers, func() { _ = lf.Close() })
+		logOut = lf
+	}
+	log.SetOutput(logOut)
+	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	slog.SetDefault(logger)
+	plan.adapter.SDKLog, plan.adapter.Logger = logOut, logger
+
+	if len(plan.adapter.Endpoints) == 0 {
+		e, err := chooseEmbedded(f.local)
+		if err != nil {
+			return err
+		}
+		s.embedded = e
+		plan.adapter.Endpoints = e.endpoints
+		dir := e.certDir
+		plan.adapter.CAFile, plan.adapter.CertFile, plan.adapter.KeyFile =
+			filepath.Join(dir, "ca.crt"), filepath.Join(dir, "sdk.crt"), filepath.Join(dir, "sdk.key")
+		plan.ui.Banner = append(plan.ui.Banner, e.banner...)
+	}
+	client, err := amop.New(plan.adapter)
+	if err != nil {
+		return err
+	}
+	s.client = client
+	for t, p := range plan.replies {
+		client.SetAutoReply(t, p)
+	}
+
+	model := ui.New(client, plan.ui)
+	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx),
+		tea.WithInput(std.in), tea.WithOutput(std.out))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return err
+	}
+	return nil
+}
+
+// tuiPlan is the resolved configuration of a TUI run.
+type tuiPlan struct {
+	adapter  amop.Config
+	ui       ui.Options
+	debugLog string
+	replies  map[string]amop.ReplyPolicy // per-topic auto-replies
+}
+
+// planTUI merges defaults, the config file and the flags (in that order of
+// precedence, flags last) and validates the result; every problem is a
+// usage/config error naming the file and line or the flag.
+func planTUI(f *tuiFlags) (tuiPlan, error) {
+	cfg := config.Default()
+	if f.config != "" {
+		c, err := config.Load(f.config)
+		if err != nil {
+			return tuiPlan{}, &usageError{msg: err.Error()}
+		}
+		cfg = c
+	}
+	if f.set["node"] {
+		cfg.Nodes = f.nodes
+		cfg.MarkFlag("nodes", "--node")
+	}
+	if f.set["topic"] {
+		cfg.Topics.Join = f.topics
+		cfg.MarkFlag("topics.join", "--topic")
+	}
+	if f.set["certs"] {
+		cfg.SetCertsDir(f.certs, "--certs")
+	}
+	if f.set["chain-id"] {
+		cfg.ChainID = f.chainID
+		cfg.MarkFlag("chain_id", "--chain-id")
+	}
+	if f.set["group"] {
+		cfg.GroupID = f.group
+		cfg.MarkFlag("group_id", "--group")
+	}
+	if f.set["sm"] {
+		cfg.SMCrypto = f.sm
+		cfg.MarkFlag("sm_crypto", "--sm")
+	}
+	if f.set["no-verify-node"] {
+		cfg.TLS.VerifyNode = !f.noVerify
+		cfg.MarkFlag("tls.verify_node", "--no-verify-node")
+	}
+	if f.set["reply"] {
+		cfg.Reply.Default = f.reply
+		cfg.MarkFlag("reply.default", "--reply")
+	}
+	if f.set["debug-log"] {
+		cfg.DebugLog = f.debugLog
+		cfg.MarkFlag("debug_log", "--debug-log")
+	}
+	if f.set["layout"] {
+		cfg.UI.Layout = f.layout
+		cfg.MarkFlag("ui.layout", "--layout")
+	}
+	if f.set["theme"] {
+		cfg.UI.Theme = f.theme
+		cfg.MarkFlag("ui.theme", "--theme")
+	}
+	if err := cfg.Validate(); err != nil {
+		return tuiPlan{}, &usageError{msg: err.Error()}
+	}
+	mode := amop.Unicast
+	if f.mode != "" {
+		m, err := amop.ParseMode(f.mode)
+		if err != nil {
+			return tuiPlan{}, usagef("--mode: %v", err)
+		}
+		mode = m
+	}
+
+	a := amop.Config{
+		Endpoints: cfg.Nodes, ChainID: cfg.ChainID, GroupID: cfg.GroupID, SM: cfg.SMCrypto,
+		SkipNodeVerify: !cfg.TLS.VerifyNode, SendTimeout: cfg.SendTimeout,
+		AutoReply: amop.ParseReplyPolicy(cfg.Reply.Default),
+		CAPEM:     []byte(cfg.TLS.CAPEM), CertPEM: []byte(cfg.TLS.CertPEM), KeyPEM: []byte(cfg.TLS.KeyPEM),
+	}
+	if len(cfg.Nodes) > 0 {
+		if cfg.HasTLS() {
+			a.CAFile, a.CertFile, a.KeyFile = cfg.TLSFiles()
+		} else {
+			dir, err := f.connFlags.certDir()
+			if err != nil {
+				return tuiPlan{}, err
+			}
+			a.CAFile, a.CertFile, a.KeyFile = filepath.Join(dir, "ca.crt"), filepath.Join(dir, "sdk.crt"), filepath.Join(dir, "sdk.key")
+		}
+	}
+	layout, _ := ui.ParseLayout(cfg.UI.Layout)
+	theme, _ := ui.ParseTheme(cfg.UI.Theme)
+	if os.Getenv("NO_COLOR") != "" {
+		theme = ui.ThemeMono
+	}
+	policy := a.AutoReply
+	plan := tuiPlan{
+		adapter:  a,
+		debugLog: cfg.DebugLog,
+		replies:  map[string]amop.ReplyPolicy{},
+		ui: ui.Options{
+			Topics: cfg.JoinTopics(), Mode: mode, AutoReply: &policy,
+			Scrollback: cfg.UI.Scrollback, History: cfg.UI.InputHistory, TimeFormat: cfg.UI.TimestampFormat,
+			Layout: layout, Theme: theme, SendTimeout: cfg.SendTimeout,
+		},
+	}
+	for t, p := range cfg.Reply.Topics {
+		plan.replies[t] = amop.ParseReplyPolicy(p)
+	}
+	return plan, nil
+}
