@@ -142,5 +142,5 @@ func (m *Model) cmdSave(path string) tea.Cmd {
 	case p == nil:
 		return m.setNotice("join a topic first: /join TOPIC", true)
 	}
-	return saveCmd(m.opts.Save, path, topic, p.Entries())
+	return saveCmd(path, topic, p.Entries())
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/transcript"
 	"github.com/amoptui/amoptui/ui/input"
 	"github.com/amoptui/amoptui/ui/sanitize"
 	"github.com/amoptui/amoptui/ui/statusbar"
@@ -230,7 +231,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case replySetMsg:
 		m.policy = msg.policy
 		m.status.SetPolicy(msg.policy)
-		m.record(stateRecord(m.opts.Now(), "auto-reply "+msg.policy.String()))
+		m.record(note(transcript.KindState, "", "auto-reply "+msg.policy.String()))
 		return m, nil
 	case savedMsg:
 		return m.updateSaved(msg)

@@ -102,8 +102,6 @@ type Options struct {
 	// Transcript, when set, receives every event as it happens (see
 	// Transcript). The UI never closes it.
 	Transcript Transcript
-	// Save writes a pane for /save; nil uses WriteJSONLines.
-	Save SaveFunc
 	// Renderer is the lipgloss renderer styles are built with; nil uses
 	// lipgloss.DefaultRenderer (standard output).
 	Renderer *lipgloss.Renderer

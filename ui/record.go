@@ -2,12 +2,14 @@ package ui
 
 import (
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/transcript"
 	"github.com/amoptui/amoptui/ui/topicpane"
 )
 
@@ -17,56 +19,35 @@ const sendGrace = 2 * time.Second
 
 var zeroTime time.Time
 
-// record is one event for the transcript, as the UI sees it.
-type record struct {
-	at    time.Time
-	kind  string // sent, received, reply, error, state
-	topic string
-	mode  string
-	data  []byte
-	reply []byte
-	err   string
-	rtt   time.Duration
-	note  string
-}
-
-func sendRecord(at time.Time, topic string, mode amop.Mode, data []byte) record {
-	return record{at: at, kind: "sent", topic: topic, mode: mode.String(), data: data}
-}
-
-func stateRecord(at time.Time, note string) record {
-	return record{at: at, kind: "state", note: note}
-}
-
-// Transcript receives every event of the session (sent, received, reply,
-// error, state change) as it happens. Writes happen on a goroutine of the
-// UI's, one at a time and in order, never inside Update.
+// Transcript receives every event of the session (sent, result, received
+// with the auto-reply, state changes, drops, errors) as it happens.
+// *transcript.Writer implements it. The UI calls Write from a goroutine of
+// its own, one record at a time and in order, never inside Update; it
+// never closes the transcript.
 type Transcript interface {
-	write(r record) error
+	Write(r transcript.Record) error
 }
 
-// SaveFunc writes the lines of topic's pane to path for /save and returns
-// how many it wrote.
-type SaveFunc func(path, topic string, entries []topicpane.Entry) (int, error)
+// recordQueue is how many records may wait for the transcript before new
+// ones are counted as lost rather than slowing the UI down.
+const recordQueue = 8192
 
-// recorder feeds the transcript from a goroutine of its own: Update only
-// queues, and when the queue is full the event is counted as lost instead
-// of slowing the UI down.
+// recorder feeds the transcript from its own goroutine.
 type recorder struct {
-	ch      chan record
+	ch      chan transcript.Record
 	done    chan struct{}
 	once    sync.Once
 	mu      sync.Mutex
-	lost    uint64
+	lost    uint64 // records not written: queue full or write error
 	lastErr error
 }
 
 func newRecorder(t Transcript) *recorder {
-	r := &recorder{ch: make(chan record, 8192), done: make(chan struct{})}
+	r := &recorder{ch: make(chan transcript.Record, recordQueue), done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		for rec := range r.ch {
-			if err := t.write(rec); err != nil {
+			if err := t.Write(rec); err != nil {
 				r.mu.Lock()
 				r.lost++
 				r.lastErr = err
@@ -78,7 +59,7 @@ func newRecorder(t Transcript) *recorder {
 }
 
 // put queues rec without blocking.
-func (r *recorder) put(rec record) {
+func (r *recorder) put(rec transcript.Record) {
 	select {
 	case r.ch <- rec:
 	default:
@@ -88,34 +69,88 @@ func (r *recorder) put(rec record) {
 	}
 }
 
+// failures returns the number of records lost and the last write error.
+func (r *recorder) failures() (uint64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lost, r.lastErr
+}
+
 // close stops the goroutine after it has written what is queued, waiting at
-// most a few seconds.
+// most a few seconds, and reports lost records.
 func (r *recorder) close() error {
 	r.once.Do(func() { close(r.ch) })
 	select {
 	case <-r.done:
 	case <-time.After(3 * time.Second):
-		return errors.New("ui: transcript writer did not finish in 3s")
+		return errors.New("ui: the transcript writer did not finish within 3s")
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.lastErr
+	lost, err := r.failures()
+	switch {
+	case err != nil:
+		return errors.New("ui: transcript: " + strconv.FormatUint(lost, 10) + " records lost, last error: " + err.Error())
+	case lost > 0:
+		return errors.New("ui: transcript: " + strconv.FormatUint(lost, 10) + " records lost (writer too slow)")
+	}
+	return nil
 }
 
-// record queues rec for the transcript, if there is one.
-func (m *Model) record(rec record) {
-	if m.rec != nil {
-		m.rec.put(rec)
+// record queues rec for the transcript, if there is one, stamping it with
+// the UI's clock when it has no time of its own.
+func (m *Model) record(rec transcript.Record) {
+	if m.rec == nil {
+		return
 	}
+	if rec.Time.IsZero() {
+		rec.Time = m.opts.Now()
+	}
+	m.rec.put(rec)
 }
 
-// saveCmd runs /save off the UI goroutine.
-func saveCmd(save SaveFunc, path, topic string, entries []topicpane.Entry) tea.Cmd {
-	if save == nil {
-		save = WriteJSONLines
-	}
+// note is a free-text record of the given kind.
+func note(kind transcript.Kind, topic, text string) transcript.Record {
+	return transcript.Record{Kind: kind, Topic: topic, Text: text}
+}
+
+// saveCmd runs /save off the UI goroutine: it turns the pane's lines into
+// transcript records and writes them with transcript.WriteAll.
+func saveCmd(path, topic string, entries []topicpane.Entry) tea.Cmd {
 	return func() tea.Msg {
-		n, err := save(path, topic, entries)
-		return savedMsg{path: path, topic: topic, n: n, err: err}
+		recs := entryRecords(topic, entries)
+		err := transcript.WriteAll(path, recs)
+		return savedMsg{path: path, topic: topic, n: len(entries), err: err}
 	}
+}
+
+// entryRecords converts pane lines to records: a sent line becomes a
+// "sent" record and, once answered, a "result" with the same id.
+func entryRecords(topic string, entries []topicpane.Entry) []transcript.Record {
+	recs := make([]transcript.Record, 0, len(entries)+len(entries)/2)
+	var id uint64
+	for _, e := range entries {
+		switch e.Kind {
+		case topicpane.KindReceived:
+			r := transcript.Received(&amop.MessageEvent{Topic: topic, Data: e.Data, Mode: e.Mode, At: e.At, Reply: e.Reply, Replied: e.Replied})
+			recs = append(recs, r)
+		case topicpane.KindSent:
+			id++
+			s := transcript.Sent(id, topic, e.Mode, e.Data)
+			s.Time = e.At
+			recs = append(recs, s)
+			if e.Status == topicpane.StatusOK || e.Status == topicpane.StatusFailed {
+				r := transcript.Result(id, topic, e.Mode, e.Reply, e.RTT, e.Err)
+				r.Time = e.At.Add(e.RTT)
+				recs = append(recs, r)
+			}
+		case topicpane.KindError:
+			r := note(transcript.KindError, topic, string(e.Data))
+			r.Time = e.At
+			recs = append(recs, r)
+		default:
+			r := note(transcript.KindState, topic, string(e.Data))
+			r.Time = e.At
+			recs = append(recs, r)
+		}
+	}
+	return recs
 }

@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/transcript"
 	"github.com/amoptui/amoptui/ui/sanitize"
 )
 
@@ -19,13 +20,14 @@ func (m Model) updateEvents(msg eventsMsg) (tea.Model, tea.Cmd) {
 		case *amop.MessageEvent:
 			m.onMessage(ev)
 		case *amop.StateEvent:
+			m.record(transcript.State(ev.Status))
 			m.onState(ev.Status)
 		case *amop.DropEvent:
 			m.counters.Dropped = ev.Total
-			m.record(record{at: m.opts.Now(), kind: "error", note: strconv.FormatUint(ev.Dropped, 10) + " messages dropped: the UI did not keep up"})
+			m.record(transcript.Drop(ev))
 		case *amop.CounterEvent:
 			m.counters.Malformed = ev.Malformed + ev.Reserved
-			m.record(record{at: m.opts.Now(), kind: "error", note: "frames discarded: " + strconv.FormatUint(ev.Malformed, 10) + " malformed, " + strconv.FormatUint(ev.Reserved, 10) + " on reserved topics"})
+			m.record(note(transcript.KindError, "", "frames from the node discarded: "+strconv.FormatUint(ev.Malformed, 10)+" malformed, "+strconv.FormatUint(ev.Reserved, 10)+" on reserved topics (totals)"))
 		}
 	}
 	m.status.SetCounters(m.counters)
@@ -40,10 +42,7 @@ func (m Model) updateEvents(msg eventsMsg) (tea.Model, tea.Cmd) {
 
 func (m *Model) onMessage(ev *amop.MessageEvent) {
 	m.counters.Received++
-	m.record(record{at: ev.At, kind: "received", topic: ev.Topic, mode: ev.Mode.String(), data: ev.Data})
-	if ev.Replied {
-		m.record(record{at: ev.At, kind: "reply", topic: ev.Topic, data: ev.Reply})
-	}
+	m.record(transcript.Received(ev))
 	p := m.panes[ev.Topic]
 	if p == nil {
 		// Left while it was in flight: counted, not shown.
@@ -83,7 +82,6 @@ func (m *Model) onState(st amop.Status) {
 	if note == "" {
 		return
 	}
-	m.record(stateRecord(m.opts.Now(), note))
 	m.noteAll(note, isErr)
 }
 
@@ -116,7 +114,7 @@ func (m Model) updateSent(msg sentMsg) (tea.Model, tea.Cmd) {
 		return m, nil // expired by the UI already
 	}
 	delete(m.pending, msg.id)
-	m.resolve(ps, msg.reply, msg.err, msg.rtt)
+	m.resolve(msg.id, ps, msg.reply, msg.err, msg.rtt)
 	return m, nil
 }
 
@@ -127,25 +125,22 @@ func (m Model) updateSendExpired(msg sendExpiredMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	delete(m.pending, msg.id)
-	m.resolve(ps, nil, amop.ErrTimeout, m.opts.SendTimeout+sendGrace)
+	m.resolve(msg.id, ps, nil, amop.ErrTimeout, m.opts.SendTimeout+sendGrace)
 	return m, nil
 }
 
 // resolve records a send's outcome: counters, its line, the transcript.
-func (m *Model) resolve(ps pendingSend, reply []byte, err error, rtt time.Duration) {
-	rec := record{at: m.opts.Now(), topic: ps.topic, mode: ps.mode.String(), rtt: rtt}
+func (m *Model) resolve(id uint64, ps pendingSend, reply []byte, err error, rtt time.Duration) {
 	if err != nil {
 		m.counters.Failed++
-		rec.kind, rec.err = "error", err.Error()
 	} else {
 		m.counters.Sent++
-		rec.kind, rec.reply = "reply", reply
 	}
 	m.status.SetCounters(m.counters)
 	// The pane is held by pointer: if the topic was left (and maybe joined
 	// again) meanwhile, the old pane takes the answer and nothing shows.
 	ps.pane.Resolve(ps.seq, reply, err, rtt)
-	m.record(rec)
+	m.record(transcript.Result(id, ps.topic, ps.mode, reply, rtt, err))
 }
 
 // updateJoined reports the outcome of a join in the topic's pane.
@@ -157,20 +152,21 @@ func (m Model) updateJoined(msg joinedMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
 		text := "join failed: " + sanitize.String(amop.ShortError(msg.err))
 		p.AddNote(m.opts.Now(), text, true)
-		m.record(record{at: m.opts.Now(), kind: "error", topic: msg.topic, note: text})
+		m.record(transcript.Record{Kind: transcript.KindError, Topic: msg.topic, Error: "join failed: " + amop.ShortError(msg.err)})
 		return m, m.setNotice(text, true)
 	}
 	p.AddNote(m.opts.Now(), "joined "+sanitize.String(msg.topic), false)
-	m.record(record{at: m.opts.Now(), kind: "state", topic: msg.topic, note: "joined"})
+	m.record(note(transcript.KindState, msg.topic, "joined "+msg.topic))
 	return m, nil
 }
 
 // updateLeft reports a failed leave (the pane is already gone).
 func (m Model) updateLeft(msg leftMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
+		m.record(transcript.Record{Kind: transcript.KindError, Topic: msg.topic, Error: "leave failed: " + amop.ShortError(msg.err)})
 		return m, m.setNotice("leave "+sanitize.String(msg.topic)+" failed: "+sanitize.String(amop.ShortError(msg.err)), true)
 	}
-	m.record(record{at: m.opts.Now(), kind: "state", topic: msg.topic, note: "left"})
+	m.record(note(transcript.KindState, msg.topic, "left "+msg.topic))
 	return m, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/transcript"
 )
 
 // updateKey routes a key: ctrl+c first, then the help overlay, then the
@@ -169,7 +170,9 @@ func (m *Model) send(text string) tea.Cmd {
 	m.nextID++
 	id := m.nextID
 	m.pending[id] = pendingSend{pane: p, topic: topic, seq: seq, mode: mode, data: data}
-	m.record(sendRecord(now, topic, mode, data))
+	rec := transcript.Sent(id, topic, mode, data)
+	rec.Time = now
+	m.record(rec)
 	cmds := []tea.Cmd{
 		sendCmd(m.ctx, m.client, id, topic, mode, data, m.opts.SendTimeout, m.opts.Now),
 		expireCmd(id, m.opts.SendTimeout+sendGrace),

@@ -1,16 +1,19 @@
 package ui
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/transcript"
 	"github.com/amoptui/amoptui/ui/topicpane"
 )
 
@@ -544,8 +547,18 @@ func TestSaveCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(got) != 3 || !strings.Contains(got[0], `"data":"apple"`) || !strings.Contains(got[1], `"encoding":"base64"`) || !strings.Contains(got[2], `"reply":"pong"`) {
+	recs, err := transcript.Read(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, r := range recs {
+		kinds = append(kinds, string(r.Kind))
+	}
+	if got := strings.Join(kinds, ","); got != "received,received,sent,result" {
+		t.Fatalf("kinds %s\n%s", got, b)
+	}
+	if string(recs[0].Data) != "apple" || recs[1].Data[0] != 0xff || string(recs[3].Reply) != "pong" || recs[2].ID != recs[3].ID || !recs[3].OK {
 		t.Fatalf("saved:\n%s", b)
 	}
 	m = do(m, "/save "+filepath.Join(t.TempDir(), "no", "such", "dir", "x"))
@@ -782,3 +795,53 @@ func TestStrayMessagesAreCounted(t *testing.T) {
 
 var _ = errors.New
 var _ = topicpane.KindSent
+
+// memTranscript collects records.
+type memTranscript struct {
+	mu   sync.Mutex
+	recs []transcript.Record
+}
+
+func (w *memTranscript) Write(r transcript.Record) error {
+	w.mu.Lock()
+	w.recs = append(w.recs, r)
+	w.mu.Unlock()
+	return nil
+}
+
+func TestTranscriptRecordsEveryEvent(t *testing.T) {
+	c := newFake()
+	w := &memTranscript{}
+	opts := testOptions("hello")
+	opts.Transcript = w
+	m := newModel(t, c, opts, 100, 24)
+	m = settle(m, m.Init())
+	m = do(m, "ping")
+	c.Err = &amop.CodeError{Code: 100, Topic: "hello"}
+	m = do(m, "again")
+	ev := msgEvent("hello", "req", amop.Unicast, 0)
+	ev.Reply, ev.Replied = []byte("rep"), true
+	st := c.Status()
+	st.State = amop.StateReconnecting
+	m = update(m, events(ev, &amop.StateEvent{Status: st}, &amop.DropEvent{Dropped: 2, Total: 2}))
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, r := range w.recs {
+		kinds = append(kinds, string(r.Kind))
+		if r.Time.IsZero() {
+			t.Errorf("record without time: %+v", r)
+		}
+	}
+	want := "state,sent,result,sent,result,received,state,drop"
+	if got := strings.Join(kinds, ","); got != want {
+		t.Fatalf("kinds %s, want %s", got, want)
+	}
+	if r := w.recs[4]; r.OK || r.Code != 100 {
+		t.Fatalf("failed result %+v", r)
+	}
+	if r := w.recs[5]; !r.Replied || string(r.Reply) != "rep" {
+		t.Fatalf("received %+v", r)
+	}
+}
