@@ -11,8 +11,10 @@ import (
 const binarySample = 4096
 
 // IsBinary reports whether b is better shown as hex than as text: it is not
-// valid UTF-8, or more than a tenth of its first 4 KiB are control
-// characters other than tab, LF and CR (C0, DEL, C1). Empty input is text.
+// valid UTF-8, it contains NUL, or more than 30 % of its first 4 KiB are
+// control characters other than tab, LF, CR and the ESC, BEL and BS of
+// terminal escape sequences (which are text, shown escaped). Empty input is
+// text.
 func IsBinary(b []byte) bool {
 	if !utf8.Valid(b) {
 		return true
@@ -30,12 +32,17 @@ func IsBinary(b []byte) bool {
 		}
 		total++
 		switch {
-		case r == '\t', r == '\n', r == '\r':
+		case r == 0:
+			return true // text never carries NUL; serialised data often does
+		case r == '\t', r == '\n', r == '\r', r == 0x1b, r == 0x07, r == 0x08:
+			// Line breaks, and the bytes of terminal escape sequences: a
+			// payload full of them is text trying to drive the terminal, and
+			// the reader should see what it says, escaped.
 		case r < 0x20, r >= 0x7f && r < 0xa0:
 			ctrl++
 		}
 	}
-	return ctrl*10 > total
+	return ctrl*10 > total*3
 }
 
 // Hex returns at most maxBytes bytes of b as lowercase hex pairs separated
