@@ -118,17 +118,21 @@ func TestNoSubscriberAnswers100AtOnce(t *testing.T) {
 	t.Parallel()
 	n := local.RunT(t, local.Options{})
 	pub := dialSDK(t, n, 0)
+	// The best of three, so that a scheduling hiccup of a loaded machine
+	// does not count; a node that waited for anything would fail all three.
+	best := time.Hour
 	for range 3 {
 		start := time.Now()
 		_, err := sendAMOP(t, pub, "nobody", []byte("x"))
-		el := time.Since(start)
+		best = min(best, time.Since(start))
 		if !isCode(err, local.CodeNoSubscriber) {
 			t.Fatalf("err = %v; want error code 100", err)
 		}
-		if el > 100*time.Millisecond {
-			t.Fatalf("100 took %v", el)
-		}
 	}
+	if best > 100*time.Millisecond {
+		t.Fatalf("100 took %v", best)
+	}
+	t.Logf("error code 100 in %v", best)
 	// A multicast is accepted even when nobody listens.
 	if err := broadcast(t, pub, "nobody", []byte("x")); err != nil {
 		t.Fatalf("multicast with no subscriber: %v", err)
@@ -174,7 +178,7 @@ func TestPushTimeoutGives104WithOriginalBody(t *testing.T) {
 // publisher gets that reply, not an error.
 func TestPushTimeoutTriesNextSubscriber(t *testing.T) {
 	t.Parallel()
-	const timeout = 300 * time.Millisecond
+	const timeout = time.Second
 	n := local.RunT(t, local.Options{PushTimeout: timeout})
 	silent := dialRaw(t, n, 1)
 	silent.handshake()
@@ -182,6 +186,7 @@ func TestPushTimeoutTriesNextSubscriber(t *testing.T) {
 	waitSubs(t, n, "next", 1)
 
 	pub := dialSDK(t, n, 0)
+	sub := dialSDK(t, n, 0) // connected now, subscribed only once the push is out
 	type res struct {
 		b   []byte
 		err error
@@ -197,7 +202,6 @@ func TestPushTimeoutTriesNextSubscriber(t *testing.T) {
 		t.Fatalf("silent subscriber got %s", f.Type)
 	}
 	// Only now does a second subscriber appear: the retry must find it.
-	sub := dialSDK(t, n, 0)
 	subscribe(t, sub, "next", func(data []byte, resp *[]byte) { *resp = []byte("answer") })
 	waitSubs(t, n, "next", 2)
 	select {
@@ -217,14 +221,14 @@ func TestPushTimeoutTriesNextSubscriber(t *testing.T) {
 // pending hands the request on at once, without waiting for the timeout.
 func TestLostSubscriberTriesNext(t *testing.T) {
 	t.Parallel()
-	n := local.RunT(t, local.Options{}) // 5 s push timeout
+	const timeout = 30 * time.Second // far beyond the wait below
+	n := local.RunT(t, local.Options{PushTimeout: timeout})
 	quitter := dialRaw(t, n, 1)
 	quitter.handshake()
 	quitter.subscribe("lost")
 	waitSubs(t, n, "lost", 1)
 	pub := dialSDK(t, n, 0)
 	ch := make(chan []byte, 1)
-	start := time.Now()
 	go func() {
 		b, err := pub.SendAMOPMsg("lost", []byte("q"))
 		if err != nil {
@@ -239,10 +243,10 @@ func TestLostSubscriberTriesNext(t *testing.T) {
 	quitter.conn.Close()
 	select {
 	case b := <-ch:
-		if string(b) != "from the other one" || time.Since(start) > 3*time.Second {
-			t.Fatalf("after %v: %q", time.Since(start), b)
+		if string(b) != "from the other one" {
+			t.Fatalf("got %q", b)
 		}
-	case <-time.After(wait):
+	case <-time.After(wait): // < timeout: the loss, not the timer, moved it on
 		t.Fatal("no answer")
 	}
 }

@@ -223,11 +223,8 @@ func (s *session) close(why closeReason) {
 			reqs = append(reqs, req)
 		}
 		n.mu.Unlock()
-		close(s.done)
-		// A bounded close_notify: the fork's Close has no deadline of its
-		// own and would block on a peer that stopped reading.
-		s.conn.SetWriteDeadline(time.Now().Add(250 * time.Millisecond))
-		s.conn.Close()
+		// Counted before the connection closes, so that a client that sees
+		// the close also sees the count.
 		switch why.kind {
 		case reasonMalformed:
 			n.stats.closedMalformed.Add(1)
@@ -241,6 +238,11 @@ func (s *session) close(why closeReason) {
 		default:
 			n.log.Debug("session closed", "node", s.node.idx, "session", s.id, "remote", s.remote, "reason", why.String())
 		}
+		close(s.done)
+		// A bounded close_notify: the fork's Close has no deadline of its
+		// own and would block on a peer that stopped reading.
+		s.conn.SetWriteDeadline(time.Now().Add(250 * time.Millisecond))
+		s.conn.Close()
 		for _, req := range reqs {
 			n.advance(req)
 		}
