@@ -14,6 +14,7 @@ package ui
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -97,7 +98,10 @@ type Model struct {
 	nextID   uint64
 	counters statusbar.Counters
 	strays   uint64 // messages for topics no longer joined
-	policy   amop.ReplyPolicy
+
+	dropUnshown  uint64    // drops not yet told in a pane
+	lastDropNote time.Time // when a pane was last told
+	policy       amop.ReplyPolicy
 
 	notice    string
 	noticeErr bool

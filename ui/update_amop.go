@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -24,13 +25,16 @@ func (m Model) updateEvents(msg eventsMsg) (tea.Model, tea.Cmd) {
 			m.onState(ev.Status)
 		case *amop.DropEvent:
 			m.counters.Dropped = ev.Total
+			m.dropUnshown += ev.Dropped
 			m.record(transcript.Drop(ev))
 		case *amop.CounterEvent:
 			m.counters.Malformed = ev.Malformed + ev.Reserved
 			m.record(note(transcript.KindError, "", "frames from the node discarded: "+strconv.FormatUint(ev.Malformed, 10)+" malformed, "+strconv.FormatUint(ev.Reserved, 10)+" on reserved topics (totals)"))
 		}
 	}
+	m.noteDrops()
 	m.status.SetCounters(m.counters)
+	m.status.SetExtra(m.lossText())
 	if !m.grid.listShown {
 		m.updateNotes()
 	}
@@ -176,4 +180,40 @@ func (m Model) updateSaved(msg savedMsg) (tea.Model, tea.Cmd) {
 		return m, m.setNotice("save failed: "+sanitize.String(msg.err.Error()), true)
 	}
 	return m, m.setNotice("saved "+strconv.Itoa(msg.n)+" lines of "+sanitize.String(msg.topic)+" to "+sanitize.String(msg.path), false)
+}
+
+// noteDrops tells the active pane about messages the adapter dropped
+// because the UI fell behind, at most once a second so that a flood of
+// drops does not become a flood of notes; the status bar has the total.
+func (m *Model) noteDrops() {
+	if m.dropUnshown == 0 {
+		return
+	}
+	now := m.opts.Now()
+	if now.Sub(m.lastDropNote) < time.Second {
+		return
+	}
+	if p := m.panes[m.list.Selected()]; p != nil {
+		p.AddNote(now, strconv.FormatUint(m.dropUnshown, 10)+" messages dropped: the UI could not keep up (total "+strconv.FormatUint(m.counters.Dropped, 10)+")", true)
+	}
+	m.dropUnshown, m.lastDropNote = 0, now
+}
+
+// lossText is what else was lost, for the end of the status bar: records
+// the transcript could not take, messages for topics already left.
+func (m *Model) lossText() string {
+	var parts []string
+	if m.rec != nil {
+		if lost, err := m.rec.failures(); lost > 0 {
+			t := "transcript lost " + strconv.FormatUint(lost, 10)
+			if err != nil {
+				t += ": " + sanitize.String(err.Error())
+			}
+			parts = append(parts, t)
+		}
+	}
+	if m.strays > 0 {
+		parts = append(parts, strconv.FormatUint(m.strays, 10)+" for left topics")
+	}
+	return strings.Join(parts, " · ")
 }

@@ -1,20 +1,13 @@
 package ui
 
 import (
-	"bytes"
-	"errors"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/amoptui/amoptui/amop"
-	"github.com/amoptui/amoptui/transcript"
-	"github.com/amoptui/amoptui/ui/topicpane"
 )
 
 func TestModeToggle(t *testing.T) {
@@ -180,61 +173,6 @@ func TestDoubleSlashSendsLiteral(t *testing.T) {
 	}
 	if len(m.Topics()) != 1 {
 		t.Fatalf("topics %v", m.Topics())
-	}
-}
-
-func TestJoinLeave(t *testing.T) {
-	c := newFake()
-	m := newModel(t, c, testOptions("hello"), 100, 30)
-	m = do(m, "/join orders alerts")
-	if got := strings.Join(m.Topics(), ","); got != "hello,orders,alerts" {
-		t.Fatalf("topics %s", got)
-	}
-	if m.ActiveTopic() != "orders" {
-		t.Fatalf("active %q", m.ActiveTopic())
-	}
-	if got := strings.Join(c.Joins(), ","); got != "orders,alerts" {
-		t.Fatalf("joins %s", got)
-	}
-	if !strings.Contains(m.View(), "joined orders") {
-		t.Fatalf("no joined note:\n%s", m.View())
-	}
-	m = do(m, "/join orders")
-	if len(m.Topics()) != 3 || len(c.Joins()) != 2 {
-		t.Fatalf("joined twice: %v %v", m.Topics(), c.Joins())
-	}
-	m = do(m, "/leave")
-	if got := strings.Join(m.Topics(), ","); got != "hello,alerts" {
-		t.Fatalf("after /leave: %s", got)
-	}
-	if got := strings.Join(c.Leaves(), ","); got != "orders" {
-		t.Fatalf("leaves %s", got)
-	}
-	m = do(m, "/leave hello")
-	if got := strings.Join(m.Topics(), ","); got != "alerts" || m.ActiveTopic() != "alerts" {
-		t.Fatalf("after /leave hello: %s active %s", got, m.ActiveTopic())
-	}
-	m = do(m, "/leave nope")
-	if !strings.Contains(m.Notice(), "not joined") {
-		t.Fatalf("notice %q", m.Notice())
-	}
-	m = do(m, "/join _block_notify_1")
-	if !strings.Contains(m.Notice(), "reserved") || len(m.Topics()) != 1 {
-		t.Fatalf("reserved topic: %q %v", m.Notice(), m.Topics())
-	}
-	m = do(m, "/join")
-	if !strings.Contains(m.Notice(), "usage") {
-		t.Fatalf("notice %q", m.Notice())
-	}
-}
-
-func TestJoinFailureIsShown(t *testing.T) {
-	c := newFake()
-	c.JoinErr = amop.ErrNotConnected
-	m := newModel(t, c, testOptions(), 100, 24)
-	m = do(m, "/join hello")
-	if !strings.Contains(m.View(), "join failed: not connected") {
-		t.Fatalf("join failure:\n%s", m.View())
 	}
 }
 
@@ -463,38 +401,6 @@ func TestResizeKeepsWorking(t *testing.T) {
 	}
 }
 
-func TestReplyCommand(t *testing.T) {
-	c := newFake()
-	m := newModel(t, c, testOptions("hello"), 100, 24)
-	m = do(m, "/reply echo")
-	if c.AutoReply("").Mode != amop.ReplyEcho || !strings.Contains(m.View(), "auto-reply echo") {
-		t.Fatalf("echo: %+v\n%s", c.AutoReply(""), m.View())
-	}
-	m = do(m, "/reply got it")
-	if p := c.AutoReply(""); p.Mode != amop.ReplyText || p.Text != "got it" {
-		t.Fatalf("text: %+v", p)
-	}
-	if !strings.Contains(m.View(), `auto-reply "got it"`) {
-		t.Fatalf("status:\n%s", m.View())
-	}
-	m = do(m, "/reply off")
-	if c.AutoReply("").Mode != amop.ReplyOff {
-		t.Fatal("off")
-	}
-}
-
-func TestAutoReplyOption(t *testing.T) {
-	c := newFake()
-	opts := testOptions("hello")
-	p := amop.ParseReplyPolicy("echo")
-	opts.AutoReply = &p
-	m := New(c, opts)
-	runCmd(m.Init())
-	if c.AutoReply("hello").Mode != amop.ReplyEcho {
-		t.Fatal("auto-reply option not applied")
-	}
-}
-
 func TestReceivedLinesShowSizeAndAutoReply(t *testing.T) {
 	m := newModel(t, newFake(), testOptions("hello"), 100, 24)
 	ev := msgEvent("hello", "ping", amop.Unicast, 0)
@@ -508,100 +414,6 @@ func TestReceivedLinesShowSizeAndAutoReply(t *testing.T) {
 	}
 	if m.Counters().Received != 2 {
 		t.Fatalf("counters %+v", m.Counters())
-	}
-}
-
-func TestFilterCommand(t *testing.T) {
-	m := newModel(t, newFake(), testOptions("hello"), 100, 24)
-	m = update(m, events(msgEvent("hello", "apple", amop.Multicast, 0), msgEvent("hello", "banana", amop.Multicast, 0), msgEvent("hello", "APPLE pie", amop.Multicast, 0)))
-	m = do(m, "/filter apple")
-	v := m.View()
-	if strings.Contains(v, "banana") || !strings.Contains(v, "APPLE pie") || !strings.Contains(v, `filter "apple" 2/3`) {
-		t.Fatalf("filtered:\n%s", v)
-	}
-	m = do(m, "/filter")
-	if !strings.Contains(m.View(), "banana") {
-		t.Fatal("filter not cleared")
-	}
-}
-
-func TestClearCommand(t *testing.T) {
-	m := newModel(t, newFake(), testOptions("hello"), 100, 24)
-	m = update(m, events(msgEvent("hello", "apple", amop.Multicast, 0)))
-	m = do(m, "/clear")
-	if m.Pane("hello").Len() != 0 || !strings.Contains(m.View(), "no messages yet") {
-		t.Fatalf("clear:\n%s", m.View())
-	}
-}
-
-func TestSaveCommand(t *testing.T) {
-	m := newModel(t, newFake(), testOptions("hello"), 100, 24)
-	m = update(m, events(msgEvent("hello", "apple", amop.Multicast, 0), &amop.MessageEvent{Topic: "hello", Data: []byte{0xff}, At: t0}))
-	m = do(m, "ping")
-	path := filepath.Join(t.TempDir(), "pane.jsonl")
-	m = do(m, "/save "+path)
-	if !strings.Contains(m.Notice(), "saved 3 lines") {
-		t.Fatalf("notice %q", m.Notice())
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := transcript.Read(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kinds []string
-	for _, r := range recs {
-		kinds = append(kinds, string(r.Kind))
-	}
-	if got := strings.Join(kinds, ","); got != "received,received,sent,result" {
-		t.Fatalf("kinds %s\n%s", got, b)
-	}
-	if string(recs[0].Data) != "apple" || recs[1].Data[0] != 0xff || string(recs[3].Reply) != "pong" || recs[2].ID != recs[3].ID || !recs[3].OK {
-		t.Fatalf("saved:\n%s", b)
-	}
-	m = do(m, "/save "+filepath.Join(t.TempDir(), "no", "such", "dir", "x"))
-	if !strings.Contains(m.Notice(), "save failed") {
-		t.Fatalf("notice %q", m.Notice())
-	}
-}
-
-func TestUnknownCommand(t *testing.T) {
-	m := newModel(t, newFake(), testOptions("hello"), 100, 24)
-	m = do(m, "/frobnicate\x1b[2J")
-	if !strings.Contains(m.Notice(), "unknown command") || strings.Contains(m.Notice(), "\x1b") {
-		t.Fatalf("notice %q", m.Notice())
-	}
-}
-
-func TestQuit(t *testing.T) {
-	for _, how := range []string{"ctrl+c", "/quit"} {
-		m := newModel(t, newFake(), testOptions("hello"), 100, 24)
-		var cmd = func() (Model, func() any) { return m, nil }
-		_ = cmd
-		var msgs []any
-		if how == "ctrl+c" {
-			_, c := updateCmd(m, kp("ctrl+c"))
-			for _, x := range runCmd(c) {
-				msgs = append(msgs, x)
-			}
-		} else {
-			m = typeText(m, how)
-			_, c := updateCmd(m, keyEnter())
-			for _, x := range runCmd(c) {
-				msgs = append(msgs, x)
-			}
-		}
-		found := false
-		for _, x := range msgs {
-			if isQuit(x) {
-				found = true
-			}
-		}
-		if !found {
-			t.Fatalf("%s does not quit: %#v", how, msgs)
-		}
 	}
 }
 
@@ -793,55 +605,28 @@ func TestStrayMessagesAreCounted(t *testing.T) {
 	}
 }
 
-var _ = errors.New
-var _ = topicpane.KindSent
-
-// memTranscript collects records.
-type memTranscript struct {
-	mu   sync.Mutex
-	recs []transcript.Record
-}
-
-func (w *memTranscript) Write(r transcript.Record) error {
-	w.mu.Lock()
-	w.recs = append(w.recs, r)
-	w.mu.Unlock()
-	return nil
-}
-
-func TestTranscriptRecordsEveryEvent(t *testing.T) {
-	c := newFake()
-	w := &memTranscript{}
+func TestDropsAreToldOncePerSecond(t *testing.T) {
+	clk := &clock{t: t0}
 	opts := testOptions("hello")
-	opts.Transcript = w
-	m := newModel(t, c, opts, 100, 24)
-	m = settle(m, m.Init())
-	m = do(m, "ping")
-	c.Err = &amop.CodeError{Code: 100, Topic: "hello"}
-	m = do(m, "again")
-	ev := msgEvent("hello", "req", amop.Unicast, 0)
-	ev.Reply, ev.Replied = []byte("rep"), true
-	st := c.Status()
-	st.State = amop.StateReconnecting
-	m = update(m, events(ev, &amop.StateEvent{Status: st}, &amop.DropEvent{Dropped: 2, Total: 2}))
-	if err := m.Close(); err != nil {
-		t.Fatal(err)
+	opts.Now = clk.Now
+	m := newModel(t, newFake(), opts, 120, 24)
+	m = update(m, events(&amop.DropEvent{Dropped: 5, Total: 5}))
+	m = update(m, events(&amop.DropEvent{Dropped: 7, Total: 12}))
+	v := m.View()
+	if !strings.Contains(v, "5 messages dropped: the UI could not keep up (total 5)") || strings.Contains(v, "(total 12)") {
+		t.Fatalf("first note:\n%s", v)
 	}
-	var kinds []string
-	for _, r := range w.recs {
-		kinds = append(kinds, string(r.Kind))
-		if r.Time.IsZero() {
-			t.Errorf("record without time: %+v", r)
-		}
+	clk.Set(t0.Add(2 * time.Second))
+	m = update(m, events(&amop.DropEvent{Dropped: 1, Total: 13}))
+	if v := m.View(); !strings.Contains(v, "8 messages dropped: the UI could not keep up (total 13)") {
+		t.Fatalf("second note:\n%s", v)
 	}
-	want := "state,sent,result,sent,result,received,state,drop"
-	if got := strings.Join(kinds, ","); got != want {
-		t.Fatalf("kinds %s, want %s", got, want)
-	}
-	if r := w.recs[4]; r.OK || r.Code != 100 {
-		t.Fatalf("failed result %+v", r)
-	}
-	if r := w.recs[5]; !r.Replied || string(r.Reply) != "rep" {
-		t.Fatalf("received %+v", r)
+}
+
+func TestStrayCountShown(t *testing.T) {
+	m := newModel(t, newFake(), testOptions("hello"), 120, 24)
+	m = update(m, events(msgEvent("gone", "x", amop.Multicast, 0)))
+	if !strings.Contains(m.View(), "1 for left topics") {
+		t.Fatalf("strays:\n%s", m.View())
 	}
 }

@@ -1,0 +1,244 @@
+package ui
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/transcript"
+)
+
+func TestJoinLeave(t *testing.T) {
+	c := newFake()
+	m := newModel(t, c, testOptions("hello"), 100, 30)
+	m = do(m, "/join orders alerts")
+	if got := strings.Join(m.Topics(), ","); got != "hello,orders,alerts" {
+		t.Fatalf("topics %s", got)
+	}
+	if m.ActiveTopic() != "orders" {
+		t.Fatalf("active %q", m.ActiveTopic())
+	}
+	if got := strings.Join(c.Joins(), ","); got != "orders,alerts" {
+		t.Fatalf("joins %s", got)
+	}
+	if !strings.Contains(m.View(), "joined orders") {
+		t.Fatalf("no joined note:\n%s", m.View())
+	}
+	m = do(m, "/join orders")
+	if len(m.Topics()) != 3 || len(c.Joins()) != 2 {
+		t.Fatalf("joined twice: %v %v", m.Topics(), c.Joins())
+	}
+	m = do(m, "/leave")
+	if got := strings.Join(m.Topics(), ","); got != "hello,alerts" {
+		t.Fatalf("after /leave: %s", got)
+	}
+	if got := strings.Join(c.Leaves(), ","); got != "orders" {
+		t.Fatalf("leaves %s", got)
+	}
+	m = do(m, "/leave hello")
+	if got := strings.Join(m.Topics(), ","); got != "alerts" || m.ActiveTopic() != "alerts" {
+		t.Fatalf("after /leave hello: %s active %s", got, m.ActiveTopic())
+	}
+	m = do(m, "/leave nope")
+	if !strings.Contains(m.Notice(), "not joined") {
+		t.Fatalf("notice %q", m.Notice())
+	}
+	m = do(m, "/join _block_notify_1")
+	if !strings.Contains(m.Notice(), "reserved") || len(m.Topics()) != 1 {
+		t.Fatalf("reserved topic: %q %v", m.Notice(), m.Topics())
+	}
+	m = do(m, "/join")
+	if !strings.Contains(m.Notice(), "usage") {
+		t.Fatalf("notice %q", m.Notice())
+	}
+}
+
+func TestJoinFailureIsShown(t *testing.T) {
+	c := newFake()
+	c.JoinErr = amop.ErrNotConnected
+	m := newModel(t, c, testOptions(), 100, 24)
+	m = do(m, "/join hello")
+	if !strings.Contains(m.View(), "join failed: not connected") {
+		t.Fatalf("join failure:\n%s", m.View())
+	}
+}
+
+func TestReplyCommand(t *testing.T) {
+	c := newFake()
+	m := newModel(t, c, testOptions("hello"), 100, 24)
+	m = do(m, "/reply echo")
+	if c.AutoReply("").Mode != amop.ReplyEcho || !strings.Contains(m.View(), "auto-reply echo") {
+		t.Fatalf("echo: %+v\n%s", c.AutoReply(""), m.View())
+	}
+	m = do(m, "/reply got it")
+	if p := c.AutoReply(""); p.Mode != amop.ReplyText || p.Text != "got it" {
+		t.Fatalf("text: %+v", p)
+	}
+	if !strings.Contains(m.View(), `auto-reply "got it"`) {
+		t.Fatalf("status:\n%s", m.View())
+	}
+	m = do(m, "/reply off")
+	if c.AutoReply("").Mode != amop.ReplyOff {
+		t.Fatal("off")
+	}
+}
+
+func TestAutoReplyOption(t *testing.T) {
+	c := newFake()
+	opts := testOptions("hello")
+	p := amop.ParseReplyPolicy("echo")
+	opts.AutoReply = &p
+	m := New(c, opts)
+	runCmd(m.Init())
+	if c.AutoReply("hello").Mode != amop.ReplyEcho {
+		t.Fatal("auto-reply option not applied")
+	}
+}
+
+func TestFilterCommand(t *testing.T) {
+	m := newModel(t, newFake(), testOptions("hello"), 100, 24)
+	m = update(m, events(msgEvent("hello", "apple", amop.Multicast, 0), msgEvent("hello", "banana", amop.Multicast, 0), msgEvent("hello", "APPLE pie", amop.Multicast, 0)))
+	m = do(m, "/filter apple")
+	v := m.View()
+	if strings.Contains(v, "banana") || !strings.Contains(v, "APPLE pie") || !strings.Contains(v, `filter "apple" 2/3`) {
+		t.Fatalf("filtered:\n%s", v)
+	}
+	m = do(m, "/filter")
+	if !strings.Contains(m.View(), "banana") {
+		t.Fatal("filter not cleared")
+	}
+}
+
+func TestClearCommand(t *testing.T) {
+	m := newModel(t, newFake(), testOptions("hello"), 100, 24)
+	m = update(m, events(msgEvent("hello", "apple", amop.Multicast, 0)))
+	m = do(m, "/clear")
+	if m.Pane("hello").Len() != 0 || !strings.Contains(m.View(), "no messages yet") {
+		t.Fatalf("clear:\n%s", m.View())
+	}
+}
+
+func TestSaveCommand(t *testing.T) {
+	m := newModel(t, newFake(), testOptions("hello"), 100, 24)
+	m = update(m, events(msgEvent("hello", "apple", amop.Multicast, 0), &amop.MessageEvent{Topic: "hello", Data: []byte{0xff}, At: t0}))
+	m = do(m, "ping")
+	path := filepath.Join(t.TempDir(), "pane.jsonl")
+	m = do(m, "/save "+path)
+	if !strings.Contains(m.Notice(), "saved 3 lines") {
+		t.Fatalf("notice %q", m.Notice())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := transcript.Read(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, r := range recs {
+		kinds = append(kinds, string(r.Kind))
+	}
+	if got := strings.Join(kinds, ","); got != "received,received,sent,result" {
+		t.Fatalf("kinds %s\n%s", got, b)
+	}
+	if string(recs[0].Data) != "apple" || recs[1].Data[0] != 0xff || string(recs[3].Reply) != "pong" || recs[2].ID != recs[3].ID || !recs[3].OK {
+		t.Fatalf("saved:\n%s", b)
+	}
+	m = do(m, "/save "+filepath.Join(t.TempDir(), "no", "such", "dir", "x"))
+	if !strings.Contains(m.Notice(), "save failed") {
+		t.Fatalf("notice %q", m.Notice())
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	m := newModel(t, newFake(), testOptions("hello"), 100, 24)
+	m = do(m, "/frobnicate\x1b[2J")
+	if !strings.Contains(m.Notice(), "unknown command") || strings.Contains(m.Notice(), "\x1b") {
+		t.Fatalf("notice %q", m.Notice())
+	}
+}
+
+func TestQuit(t *testing.T) {
+	for _, how := range []string{"ctrl+c", "/quit"} {
+		m := newModel(t, newFake(), testOptions("hello"), 100, 24)
+		var cmd = func() (Model, func() any) { return m, nil }
+		_ = cmd
+		var msgs []any
+		if how == "ctrl+c" {
+			_, c := updateCmd(m, kp("ctrl+c"))
+			for _, x := range runCmd(c) {
+				msgs = append(msgs, x)
+			}
+		} else {
+			m = typeText(m, how)
+			_, c := updateCmd(m, keyEnter())
+			for _, x := range runCmd(c) {
+				msgs = append(msgs, x)
+			}
+		}
+		found := false
+		for _, x := range msgs {
+			if isQuit(x) {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("%s does not quit: %#v", how, msgs)
+		}
+	}
+}
+
+func TestTranscriptRecordsEveryEvent(t *testing.T) {
+	c := newFake()
+	w := &memTranscript{}
+	opts := testOptions("hello")
+	opts.Transcript = w
+	m := newModel(t, c, opts, 100, 24)
+	m = settle(m, m.Init())
+	m = do(m, "ping")
+	c.Err = &amop.CodeError{Code: 100, Topic: "hello"}
+	m = do(m, "again")
+	ev := msgEvent("hello", "req", amop.Unicast, 0)
+	ev.Reply, ev.Replied = []byte("rep"), true
+	st := c.Status()
+	st.State = amop.StateReconnecting
+	m = update(m, events(ev, &amop.StateEvent{Status: st}, &amop.DropEvent{Dropped: 2, Total: 2}))
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, r := range w.recs {
+		kinds = append(kinds, string(r.Kind))
+		if r.Time.IsZero() {
+			t.Errorf("record without time: %+v", r)
+		}
+	}
+	want := "state,sent,result,sent,result,received,state,drop"
+	if got := strings.Join(kinds, ","); got != want {
+		t.Fatalf("kinds %s, want %s", got, want)
+	}
+	if r := w.recs[4]; r.OK || r.Code != 100 {
+		t.Fatalf("failed result %+v", r)
+	}
+	if r := w.recs[5]; !r.Replied || string(r.Reply) != "rep" {
+		t.Fatalf("received %+v", r)
+	}
+}
+
+// memTranscript collects records.
+type memTranscript struct {
+	mu   sync.Mutex
+	recs []transcript.Record
+}
+
+func (w *memTranscript) Write(r transcript.Record) error {
+	w.mu.Lock()
+	w.recs = append(w.recs, r)
+	w.mu.Unlock()
+	return nil
+}
