@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"runtime"
+	"sort"
 	"testing"
 	"time"
 
@@ -149,27 +150,32 @@ func BenchmarkFirstFrame(b *testing.B) {
 }
 
 // BenchmarkFlood is one frame under 10,000 msgs/s: a batch of 167 messages
-// then a frame, with the key press of a user typing during the flood.
+// then a frame, with the key press of a user typing during the flood. The
+// worst case for a key is to arrive just as a batch starts: it waits for
+// the batch and its frame, then gets its own; the p99 of that sum is
+// reported as the key-press-to-frame latency (issue 6 goal: ≤ 100 ms).
 func BenchmarkFlood(b *testing.B) {
 	m := benchModel(b, 10000)
 	evs := benchEvents("hello", 10000)
 	const perFrame = 10000 / 60
 	batch := make([]amop.Event, perFrame)
-	var keyTime time.Duration
+	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for j := range batch {
 			batch[j] = evs[(i*perFrame+j)%len(evs)]
 		}
+		s := time.Now()
 		m = update(m, eventsMsg{events: batch, at: t0})
 		_ = m.View()
-		s := time.Now()
 		m = update(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'x'}})
 		_ = m.View()
-		keyTime += time.Since(s)
+		lat = append(lat, time.Since(s))
 	}
 	b.StopTimer()
 	frame := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	p99 := lat[min(len(lat)-1, len(lat)*99/100)]
 	b.ReportMetric(frame*60/1e9*100, "%cpu@10k-msg/s")
-	b.ReportMetric(float64(keyTime.Microseconds())/float64(b.N), "µs/key")
+	b.ReportMetric(float64(p99.Microseconds())/1000, "ms-p99-key-to-frame")
 }
