@@ -16,9 +16,10 @@ const downWriteTimeout = 10 * time.Second
 
 // downSession is go-sdk's connection to the guard.
 type downSession struct {
-	conn net.Conn
-	wmu  sync.Mutex
-	dead bool
+	conn   net.Conn
+	wmu    sync.Mutex
+	dead   bool
+	parked bool // left open on purpose at Close; see park
 }
 
 // write sends one frame in one TLS write (go-sdk decodes at most one frame
@@ -40,8 +41,24 @@ func (d *downSession) write(raw []byte) {
 func (d *downSession) close() {
 	d.wmu.Lock()
 	d.dead = true
+	parked := d.parked
 	d.wmu.Unlock()
-	_ = d.conn.Close()
+	if !parked {
+		_ = d.conn.Close()
+	}
+}
+
+// park ends the guard's use of go-sdk's connection without closing it. A
+// closed connection would send go-sdk down its reconnect path, which writes
+// its connection field while handler goroutines may still read it (a data
+// race the race detector reports, and a 5 s redial loop forever). Left open,
+// go-sdk just sees read timeouts every 10 s and stays idle; the socket goes
+// away with the process. The guard's reader is woken by a past deadline.
+func (d *downSession) park() {
+	d.wmu.Lock()
+	d.dead, d.parked = true, true
+	d.wmu.Unlock()
+	_ = d.conn.SetReadDeadline(time.Unix(1, 0))
 }
 
 func (g *Guard) acceptLoop() {

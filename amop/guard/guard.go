@@ -236,9 +236,8 @@ func (g *Guard) Stats() Stats {
 
 // Close answers every pending go-sdk request with ResultClosed, closes the
 // node session and the endpoint, and waits for the guard's goroutines.
-// go-sdk sees its connection close and starts its own (harmless, 5 s paced)
-// redial loop against the closed endpoint; the caller is expected to exit or
-// forget that go-sdk instance.
+// go-sdk's own connection is parked, not closed (see downSession.park): the
+// caller is expected to exit or forget that go-sdk instance.
 func (g *Guard) Close() error {
 	// Let go-sdk finish the unicast pushes it is handling: their handlers
 	// have run (the messages were delivered), and cutting the session now
@@ -268,7 +267,7 @@ func (g *Guard) Close() error {
 		up.close()
 	}
 	if down != nil {
-		down.close()
+		down.park()
 	}
 	g.wg.Wait()
 	g.setState(func(s *Status) { s.State = Down; s.Err = errors.New("closed") })
