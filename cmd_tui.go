@@ -16,6 +16,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/config"
+	"github.com/amoptui/amoptui/transcript"
 	"github.com/amoptui/amoptui/ui"
 )
 
@@ -37,15 +38,16 @@ func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 // tuiFlags are the TUI's flags; they override the config file.
 type tuiFlags struct {
 	connFlags
-	config string
-	nodes  listFlag
-	topics listFlag
-	local  bool
-	mode   string
-	reply  string
-	layout string
-	theme  string
-	set    map[string]bool // flags given on the command line
+	config     string
+	nodes      listFlag
+	topics     listFlag
+	local      bool
+	mode       string
+	reply      string
+	transcript string
+	layout     string
+	theme      string
+	set        map[string]bool // flags given on the command line
 }
 
 func runTUI(ctx context.Context, args []string, std stdio) int {
@@ -58,6 +60,7 @@ func runTUI(ctx context.Context, args []string, std stdio) int {
 	fs.BoolVar(&f.local, "local", false, "start an embedded local network even if one is already running")
 	fs.StringVar(&f.mode, "mode", "", "initial send mode: unicast or multicast")
 	fs.StringVar(&f.reply, "reply", "", `auto-reply to unicast requests: off, echo or a fixed text`)
+	fs.StringVar(&f.transcript, "transcript", "", "append every event to this JSON-lines file")
 	fs.StringVar(&f.layout, "layout", "", "tiled or single")
 	fs.StringVar(&f.theme, "theme", "", "auto, dark, light or mono")
 	fs.Usage = func() {
@@ -131,6 +134,14 @@ func tui(ctx context.Context, std stdio, f *tuiFlags) error {
 			filepath.Join(dir, "ca.crt"), filepath.Join(dir, "sdk.crt"), filepath.Join(dir, "sdk.key")
 		plan.ui.Banner = append(plan.ui.Banner, e.banner...)
 	}
+	if plan.transcript != "" {
+		tw, err := transcript.Open(plan.transcript)
+		if err != nil {
+			return err
+		}
+		s.closers = append(s.closers, func() { _ = tw.Close() })
+		plan.ui.Transcript = tw
+	}
 	client, err := amop.New(plan.adapter)
 	if err != nil {
 		return err
@@ -143,18 +154,26 @@ func tui(ctx context.Context, std stdio, f *tuiFlags) error {
 	model := ui.New(client, plan.ui)
 	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx),
 		tea.WithInput(std.in), tea.WithOutput(std.out))
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+	final, err := p.Run()
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return err
+	}
+	// Cancels sends still in flight and flushes the transcript queue.
+	if m, ok := final.(ui.Model); ok {
+		if cerr := m.Close(); cerr != nil {
+			return cerr
+		}
 	}
 	return nil
 }
 
 // tuiPlan is the resolved configuration of a TUI run.
 type tuiPlan struct {
-	adapter  amop.Config
-	ui       ui.Options
-	debugLog string
-	replies  map[string]amop.ReplyPolicy // per-topic auto-replies
+	adapter    amop.Config
+	ui         ui.Options
+	debugLog   string
+	transcript string
+	replies    map[string]amop.ReplyPolicy // per-topic auto-replies
 }
 
 // planTUI merges defaults, the config file and the flags (in that order of
@@ -199,6 +218,10 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 	if f.set["reply"] {
 		cfg.Reply.Default = f.reply
 		cfg.MarkFlag("reply.default", "--reply")
+	}
+	if f.set["transcript"] {
+		cfg.Transcript = f.transcript
+		cfg.MarkFlag("transcript", "--transcript")
 	}
 	if f.set["debug-log"] {
 		cfg.DebugLog = f.debugLog
@@ -248,9 +271,10 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 	}
 	policy := a.AutoReply
 	plan := tuiPlan{
-		adapter:  a,
-		debugLog: cfg.DebugLog,
-		replies:  map[string]amop.ReplyPolicy{},
+		adapter:    a,
+		debugLog:   cfg.DebugLog,
+		transcript: cfg.Transcript,
+		replies:    map[string]amop.ReplyPolicy{},
 		ui: ui.Options{
 			Topics: cfg.JoinTopics(), Mode: mode, AutoReply: &policy,
 			Scrollback: cfg.UI.Scrollback, History: cfg.UI.InputHistory, TimeFormat: cfg.UI.TimestampFormat,

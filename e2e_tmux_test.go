@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/amoptui/amoptui/transcript"
 )
 
 var (
@@ -84,7 +86,9 @@ func (s *tmuxServer) start(name string, w, h int, cmd string) {
 	s.run("new-session", "-d", "-s", name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), cmd)
 }
 
-func (s *tmuxServer) screen(name string) string { return s.run("capture-pane", "-p", "-t", "="+name+":") }
+func (s *tmuxServer) screen(name string) string {
+	return s.run("capture-pane", "-p", "-t", "="+name+":")
+}
 
 func (s *tmuxServer) keys(name string, keys ...string) {
 	s.run(append([]string{"send-keys", "-t", "=" + name + ":"}, keys...)...)
@@ -104,6 +108,7 @@ func (s *tmuxServer) waitScreen(name, want string) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+
 }
 
 // TestTUIEndToEndInTmux drives the real binary as a person would: two TUIs
@@ -122,11 +127,12 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 	node := ntStart(t, certs, bin, "node", "--listen", strings.Join(addrs, ","), "--certs", certs)
 	ntWait(t, 20*time.Second, "the node's banner", func() bool { return strings.Contains(node.out.String(), "Ctrl+C") })
 
-	tui := func(addr string) string {
-		return fmt.Sprintf("env TERM=xterm-256color XDG_STATE_HOME=%s %s --node %s --certs %s", certs, bin, addr, certs)
+	tui := func(addr, extra string) string {
+		return fmt.Sprintf("env TERM=xterm-256color XDG_STATE_HOME=%s %s --node %s --certs %s %s", certs, bin, addr, certs, extra)
 	}
-	tm.start("A", 100, 30, tui(addrs[0]))
-	tm.start("B", 100, 30, tui(addrs[1]))
+	trans := filepath.Join(t.TempDir(), "b.jsonl")
+	tm.start("A", 100, 30, tui(addrs[0], ""))
+	tm.start("B", 100, 30, tui(addrs[1], "--transcript "+trans))
 	tm.waitScreen("A", "● connected")
 	tm.waitScreen("B", "● connected")
 	tm.waitScreen("B", "UNICAST")
@@ -185,5 +191,25 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 			t.Fatalf("TUIs still running after ctrl+c:\n%s", out)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+
+	// B's transcript holds the session, one JSON object per line.
+	f, err := os.Open(trans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := transcript.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[transcript.Kind]int{}
+	var evilSeen bool
+	for _, r := range recs {
+		kinds[r.Kind]++
+		evilSeen = evilSeen || strings.Contains(string(r.Data), "\x1b]0;pwned")
+	}
+	if kinds[transcript.KindSent] < 1 || kinds[transcript.KindResult] < 1 || kinds[transcript.KindReceived] < 2 || kinds[transcript.KindState] < 1 || !evilSeen {
+		t.Fatalf("transcript kinds %v (payload kept verbatim: %v)", kinds, evilSeen)
 	}
 }

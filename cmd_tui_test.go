@@ -1,0 +1,75 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/ui"
+)
+
+func planFor(t *testing.T, args ...string) (tuiPlan, error) {
+	t.Helper()
+	fs := newFlagSet("", stdio{err: &syncBuffer{}})
+	var f tuiFlags
+	f.connFlags.register(fs)
+	fs.StringVar(&f.config, "config", "", "")
+	fs.Var(&f.nodes, "node", "")
+	fs.Var(&f.topics, "topic", "")
+	fs.StringVar(&f.mode, "mode", "", "")
+	fs.StringVar(&f.reply, "reply", "", "")
+	fs.StringVar(&f.layout, "layout", "", "")
+	fs.StringVar(&f.transcript, "transcript", "", "")
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	return planTUI(&f)
+}
+
+func TestPlanFromExampleConfigAndFlags(t *testing.T) {
+	p, err := planFor(t, "--config", "config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.adapter.Endpoints) != 2 || p.adapter.Endpoints[0] != "127.0.0.1:20200" || p.adapter.ChainID != 1 {
+		t.Fatalf("adapter config from the example: %+v", p.adapter)
+	}
+	if len(p.ui.Topics) != 1 || p.ui.Topics[0] != "hello" || p.ui.Scrollback != 10000 || p.ui.TimeFormat != "15:04:05.000" {
+		t.Fatalf("ui options from the example: %+v", p.ui)
+	}
+	p, err = planFor(t, "--config", "config.example.toml", "--node", "127.0.0.1:30300", "--topic", "a", "--topic", "b",
+		"--mode", "multicast", "--reply", "pong", "--layout", "single", "--transcript", "t.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.adapter.Endpoints) != 1 || p.adapter.Endpoints[0] != "127.0.0.1:30300" || strings.Join(p.ui.Topics, ",") != "a,b" ||
+		p.ui.Mode != amop.Multicast || p.adapter.AutoReply.Text != "pong" || p.ui.Layout != ui.LayoutSingle || p.transcript != "t.jsonl" {
+		t.Fatalf("flags did not override the file: %+v %+v", p.adapter, p.ui)
+	}
+	// No config and no node: the embedded network decides the endpoints.
+	p, err = planFor(t)
+	if err != nil || len(p.adapter.Endpoints) != 0 || p.ui.Topics[0] != "hello" {
+		t.Fatalf("defaults: %+v %v", p, err)
+	}
+}
+
+func TestBadConfigExitsTwoNamingTheLine(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.toml")
+	if err := os.WriteFile(bad, []byte("chain_id = 1\n\n[ui]\nscrolback = 5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCmd(t, "", "--config", bad)
+	if code != exitUsage || !strings.Contains(errOut, "bad.toml:4") || !strings.Contains(errOut, "scrolback") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = runCmd(t, "", "--node", "nowhere")
+	if code != exitUsage || !strings.Contains(errOut, "--node") {
+		t.Fatalf("bad --node: exit %d, stderr %q", code, errOut)
+	}
+}
