@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -203,16 +202,7 @@ func TestNodeWithGoSDKExamples(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the go-sdk example programs (~15 s)")
 	}
-	bin := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin+string(os.PathSeparator), ".",
-		"github.com/FISCO-BCOS/go-sdk/examples/amop/sub",
-		"github.com/FISCO-BCOS/go-sdk/examples/amop/unicast_pub",
-		"github.com/FISCO-BCOS/go-sdk/examples/amop/broadcast_pub")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testBinaries(t)
 	certs := t.TempDir()
 	addrs := ntFreePorts(t, 2)
 	node := ntStart(t, certs, filepath.Join(bin, "amoptui"), "node", "--listen", strings.Join(addrs, ","), "--certs", certs)

@@ -213,3 +213,55 @@ func TestTUIEndToEndInTmux(t *testing.T) {
 		t.Fatalf("transcript kinds %v (payload kept verbatim: %v)", kinds, evilSeen)
 	}
 }
+
+// TestEmbeddedDefaultInTmux is issue 4's "done when": a new user runs the
+// binary with no arguments in one terminal, and in a second terminal either
+// the same (it joins the running network) or the command the first screen
+// shows; the two then chat across the two nodes.
+func TestEmbeddedDefaultInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs it in tmux")
+	}
+	tm := newTmux(t)
+	bin := filepath.Join(testBinaries(t), "amoptui")
+	state := t.TempDir() // the per-user state directory: certificates are generated here
+	run := func(args string) string {
+		return fmt.Sprintf("env TERM=xterm-256color XDG_STATE_HOME=%s %s %s", state, bin, args)
+	}
+	tm.start("A", 100, 30, run(""))
+	scr := tm.waitScreen("A", "Second terminal:")
+	tm.waitScreen("A", "● connected")
+	var hint string
+	for _, l := range strings.Split(scr, "\n") {
+		if i := strings.Index(l, "Second terminal: "); i >= 0 {
+			hint = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(l[i+len("Second terminal: "):]), "┃│"))
+		}
+	}
+	fields := strings.Fields(hint)
+	if len(fields) != 3 || fields[0] != "amoptui" || fields[1] != "--node" {
+		t.Fatalf("the first screen does not say what a second terminal runs: %q\n%s", hint, scr)
+	}
+	second := fields[2]
+	if second == "127.0.0.1:20201" {
+		// On the default ports, a plain second run joins the running network.
+		tm.start("B", 100, 30, run(""))
+		tm.waitScreen("B", "Joined the local AMOP network")
+	} else {
+		// Something else held the default ports; the screen's command works.
+		tm.start("B", 100, 30, run("--node "+second))
+	}
+	tm.waitScreen("B", "● connected · node "+second)
+
+	tm.keys("B", "hello from the second terminal", "Enter")
+	tm.waitScreen("A", "hello from the second terminal")
+	tm.waitScreen("B", "✓ reply")
+	tm.keys("A", "C-t")
+	tm.keys("A", "to everyone", "Enter")
+	tm.waitScreen("B", "to everyone")
+	tm.waitScreen("A", "✓ accepted")
+
+	// Quitting A stops the network it started; B says so.
+	tm.keys("A", "C-c")
+	tm.waitScreen("B", "reconnecting")
+	tm.keys("B", "C-c")
+}
