@@ -1,55 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/amoptui/amoptui/amop/local"
 )
 
-// syncBuffer is a bytes.Buffer safe for a command writing while a test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// waitFor polls until cond holds or fails the test after d.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // runCmd runs the CLI in-process and returns its exit status and output.
 // An empty stdin stands for a terminal (pub then does not read lines).
 func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errb syncBuffer
+	var out, errb ntBuffer
 	var in io.Reader
 	if stdin != "" {
 		in = strings.NewReader(stdin)
@@ -60,12 +28,12 @@ func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
 
 // startSub runs `amoptui sub` in the background; wait for its exit status
 // on the returned channel.
-func startSub(t *testing.T, args ...string) (*syncBuffer, *syncBuffer, chan int) {
+func startSub(t *testing.T, args ...string) (*ntBuffer, *ntBuffer, chan int) {
 	t.Helper()
-	var out, errb syncBuffer
+	var out, errb ntBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(append([]string{"sub"}, args...), stdio{out: &out, err: &errb}) }()
-	waitFor(t, 10*time.Second, "Subscriber success", func() bool { return strings.Contains(out.String(), "Subscriber success") })
+	ntWait(t, 10*time.Second, "Subscriber success", func() bool { return strings.Contains(out.String(), "Subscriber success") })
 	return &out, &errb, done
 }
 

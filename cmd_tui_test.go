@@ -13,7 +13,7 @@ import (
 
 func planFor(t *testing.T, args ...string) (tuiPlan, error) {
 	t.Helper()
-	fs := newFlagSet("", stdio{err: &syncBuffer{}})
+	fs := newFlagSet("", stdio{err: &ntBuffer{}})
 	var f tuiFlags
 	f.connFlags.register(fs)
 	fs.StringVar(&f.config, "config", "", "")
