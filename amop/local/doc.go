@@ -15,6 +15,7 @@
 //	n.StopNode(0); n.StartNode(0)               // same address
 //	n.Freeze(1); n.Thaw(1)                      // a hung node with its TCP connections open
 //	n.Inject(1, "hello", [][]byte{a, b})        // raw, possibly malformed writes
+//	n.Hostile(0, "victim", local.Behaviour{Kind: local.BadTopicLength}) // a broken node, toward one session
 //	n.Stats()                                   // counters
 //
 // # Certificates

@@ -30,11 +30,14 @@ type session struct {
 	done   chan struct{}
 	once   sync.Once
 	last   atomic.Int64 // unix nanos of the last completed read or write
+	// hostile, when set, twists what the node writes (Network.Hostile).
+	hostile atomic.Pointer[Behaviour]
 
 	// guarded by Network.mu
 	closed  bool
 	topics  map[string]time.Time
 	pending map[wire.Seq]*unicastReq // unicast pushes awaiting this session's reply
+	verify  map[string]*verifyState  // private wire topic → verification state (private.go)
 }
 
 func newSession(nd *node, c *tls.Conn) *session {
@@ -157,7 +160,7 @@ func (s *session) writeLoop() {
 			s.touch()
 		}
 		s.conn.SetWriteDeadline(time.Now().Add(n.opts.WriteTimeout))
-		if _, err := s.conn.Write(f); err != nil {
+		if err := s.write(f); err != nil {
 			kind := reasonNormal
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
@@ -284,9 +287,10 @@ func (s *session) handle(raw []byte) error {
 	case wire.TypeEventRegister, wire.TypeEventUnregister:
 		body, _ := wire.AppendTopicBody(nil, "", []byte(`{"result":-1}`))
 		s.enqueue(reply(f.Type, &f.Seq, 0, body))
-	case wire.TypeVerifyRequest, wire.TypeTopicStatus, wire.TypeTxNotify, wire.TypeBlockNotify, wire.TypeEventPush:
-		// Private-topic traffic and node-to-SDK types: not implemented,
-		// ignored without closing the session.
+	case wire.TypeTopicStatus:
+		s.net.topicStatus(s, &f)
+	case wire.TypeVerifyRequest, wire.TypeTxNotify, wire.TypeBlockNotify, wire.TypeEventPush:
+		// Node-to-SDK types: ignored without closing the session.
 	default:
 		return fmt.Errorf("unknown frame type %s", f.Type)
 	}
