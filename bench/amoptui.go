@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// amoptuiRun is one `amoptui bench` invocation. The harness runs the binary
+// built from the root module instead of importing it, so that neither
+// module's dependencies leak into the other's.
+type amoptuiRun struct {
+	Bin         string
+	Mode        string // unicast or multicast
+	Bare        bool   // bare go-sdk → node instead of the adapter path
+	Subscribers int
+	Extra       []string // more flags, e.g. --cpuprofile FILE
+	loopOptions
+}
+
+// args is the command line of r, without the binary.
+func (r amoptuiRun) args() []string {
+	a := []string{"bench", "--json", "--mode", r.Mode,
+		"--size", strconv.Itoa(r.Size),
+		"--duration", r.Duration.String(), "--warmup", r.Warmup.String(), "--timeout", r.Timeout.String(),
+		"--publishers", strconv.Itoa(r.Publishers), "--subscribers", strconv.Itoa(r.Subscribers)}
+	if r.Bare {
+		a = append(a, "--bare")
+	}
+	return append(a, r.Extra...)
+}
+
+// run executes the binary and decodes its JSON line. amoptui exits 1 when a
+// run saw errors or loss but still prints its figures; those are returned
+// with the exit status noted in FirstError, so the table shows them.
+func (r amoptuiRun) run(ctx context.Context) (Result, error) {
+	// The binary starts and stops its own local network around the run.
+	ctx, cancel := context.WithTimeout(ctx, r.Warmup+r.Duration+2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, r.Bin, r.args()...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	var res Result
+	line := bytes.TrimSpace(stdout.Bytes())
+	if err := json.Unmarshal(line, &res); err != nil {
+		if runErr != nil {
+			return res, fmt.Errorf("%s %s: %v: %s", r.Bin, strings.Join(r.args(), " "), runErr, lastLine(stderr.String()))
+		}
+		return res, fmt.Errorf("amoptui bench --json printed no JSON: %v: %q", err, line)
+	}
+	if runErr != nil && res.FirstError == "" {
+		res.FirstError = runErr.Error() + ": " + lastLine(stderr.String())
+	}
+	return res, nil
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
+}

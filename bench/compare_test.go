@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// The self-tests of the harness's own pieces. They run with
+// `cd bench && go test ./...`; the root module's tests never descend here.
+
+var quick = loopOptions{Size: 128, Publishers: 1, Warmup: 50 * time.Millisecond, Duration: 300 * time.Millisecond, Timeout: 5 * time.Second}
+
+func TestPercentileIsNearestRank(t *testing.T) {
+	var lat []time.Duration
+	for i := 1; i <= 1000; i++ {
+		lat = append(lat, time.Duration(i)*time.Microsecond)
+	}
+	for q, want := range map[float64]float64{0.5: 500, 0.9: 900, 0.99: 990, 0.999: 999, 1: 1000} {
+		if got := pct(lat, q); got != want {
+			t.Errorf("pct(%v) = %v, want %v", q, got, want)
+		}
+	}
+	if got := pct([]time.Duration{7 * time.Microsecond}, 0.999); got != 7 {
+		t.Errorf("one sample: %v", got)
+	}
+	if got := pct(nil, 0.5); got != 0 {
+		t.Errorf("no sample: %v", got)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, c := range []struct {
+		in   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{9, 1, 5}, 5}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		if got := median(c.in); got != c.want {
+			t.Errorf("median(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
+
+func msg(pub, seq uint64) []byte {
+	p := newPayload(32, int(pub))
+	binary.BigEndian.PutUint64(p[8:], seq)
+	return p
+}
+
+func TestReceiverCountsReorderingPerPublisher(t *testing.T) {
+	r := newReceiver(2)
+	for _, m := range [][]byte{msg(0, 1), msg(1, 1), msg(0, 2), msg(1, 3), msg(1, 2), msg(0, 2), []byte("probe")} {
+		r.record(m)
+	}
+	if got := r.received.Load(); got != 6 {
+		t.Errorf("received %d, want 6 (the probe is not counted)", got)
+	}
+	if got := r.reordered.Load(); got != 2 {
+		t.Errorf("reordered %d, want 2 (1:2 after 1:3, 0:2 twice)", got)
+	}
+}
+
+func TestClosedLoopMeasuresOnlyAfterWarmup(t *testing.T) {
+	o := loopOptions{Size: 64, Publishers: 2, Warmup: 100 * time.Millisecond, Duration: 200 * time.Millisecond, Timeout: time.Second}
+	var sawMeasure time.Time
+	start := time.Now()
+	send := func(context.Context, []byte) error { time.Sleep(time.Millisecond); return nil }
+	out := closedLoop(context.Background(), o, []sendFunc{send, send}, func() { sawMeasure = time.Now() })
+	if sawMeasure.Sub(start) < o.Warmup {
+		t.Errorf("measurement started after %v, before the warm-up ended", sawMeasure.Sub(start))
+	}
+	if out.msgs == 0 || int64(out.msgs) >= out.acked || len(out.lat) != out.msgs {
+		t.Errorf("msgs %d, acked %d, latencies %d: want warm-up sends acknowledged but not measured", out.msgs, out.acked, len(out.lat))
+	}
+	var r Result
+	summarise(&r, o, out)
+	if r.P50us < 1000 || r.MaxUs < r.P999us || r.P999us < r.P99us || r.P99us < r.P90us || r.P90us < r.P50us {
+		t.Errorf("percentiles out of order or below the 1 ms send: %+v", r)
+	}
+}
+
+func TestTLSEchoFloor(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeCerts(dir); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, clientKeyFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("client key: %v %v", fi, err)
+	}
+	res, err := tlsEcho(context.Background(), quick, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Msgs == 0 || res.Errors != 0 || res.P50us <= 0 {
+		t.Fatalf("%+v", res)
+	}
+	if !strings.HasPrefix(res.TLS, "TLS 1.2 TLS_ECDHE_ECDSA_") {
+		t.Errorf("negotiated %q, want TLS 1.2 with ECDSA", res.TLS)
+	}
+}
+
+// TestNATS runs both NATS measurements against a real nats-server with
+// mutual TLS, when one is installed (bench/run.sh installs it).
+func TestNATS(t *testing.T) {
+	bin, err := exec.LookPath("nats-server")
+	if err != nil {
+		if _, err := os.Stat("/usr/sbin/nats-server"); err != nil {
+			t.Skip("nats-server is not installed (apt-get install nats-server)")
+		}
+		bin = "/usr/sbin/nats-server"
+	}
+	dir := t.TempDir()
+	if err := writeCerts(dir); err != nil {
+		t.Fatal(err)
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := "listen: 127.0.0.1:" + strconv.Itoa(port) + "\ntls {\n" +
+		"  cert_file: \"" + filepath.Join(dir, serverCertFile) + "\"\n" +
+		"  key_file: \"" + filepath.Join(dir, serverKeyFile) + "\"\n" +
+		"  ca_file: \"" + filepath.Join(dir, caCertFile) + "\"\n  verify: true\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "nats.conf"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-c", filepath.Join(dir, "nats.conf"))
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	o := natsOptions{loopOptions: quick, URL: "tls://127.0.0.1:" + strconv.Itoa(port), CertDir: dir, Subscribers: 1}
+	var res Result
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if res, err = natsRequestReply(context.Background(), o); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("request/reply: %v\n%s", err, log.String())
+	}
+	if res.Msgs == 0 || res.Errors != 0 || !strings.HasPrefix(res.Server, "nats-server ") || res.TLS == "" {
+		t.Fatalf("request/reply: %+v", res)
+	}
+
+	// A client without a certificate is refused: the broker verifies clients.
+	if nc, err := nats.Connect(o.URL, nats.RootCAs(filepath.Join(dir, caCertFile)), nats.Timeout(2*time.Second)); err == nil {
+		nc.Close()
+		t.Error("a client without a certificate was let in")
+	}
+	o.Subscribers = 3
+	res, err = natsPublishFlush(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Msgs == 0 || res.Errors != 0 || res.Lost != 0 || res.Reordered != 0 || res.DeliveriesPerS < 2*res.MsgsPerS {
+		t.Fatalf("publish+flush: %+v", res)
+	}
+}
+
+// TestAmoptuiRunDecodesTheBenchJSON runs a stand-in for the binary that
+// prints what `amoptui bench --json` prints, exiting 1 as it does on loss.
+func TestAmoptuiRunDecodesTheBenchJSON(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "amoptui")
+	script := "#!/bin/sh\necho \"$@\" > " + filepath.Join(dir, "args") + "\n" +
+		`echo '{"mode":"multicast","path":"adapter","size":128,"msgs":10,"msgs_per_s":2,"p50_us":100,"lost":3}'` + "\nexit 1\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := amoptuiRun{Bin: fake, Mode: "multicast", Subscribers: 10, Bare: true, loopOptions: quick}
+	res, err := r.run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != "multicast" || res.Lost != 3 || res.P50us != 100 || !strings.Contains(res.FirstError, "exit status 1") {
+		t.Errorf("%+v", res)
+	}
+	args, err := os.ReadFile(filepath.Join(dir, "args"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"bench --json --mode multicast", "--size 128", "--duration 300ms", "--warmup 50ms", "--subscribers 10", "--bare"} {
+		if !strings.Contains(string(args), want) {
+			t.Errorf("args %q lack %q", args, want)
+		}
+	}
+}
+
+func TestReportRatios(t *testing.T) {
+	var recs []record
+	add := func(c string, round int, r Result) { recs = append(recs, record{Case: c, Round: round, Result: r}) }
+	for round := 1; round <= 3; round++ {
+		f := float64(round)
+		add(caseNatsRR, round, Result{P50us: 200, P99us: 400 * f})
+		add(caseAmopUni, round, Result{P50us: 100 * f, P99us: 500})
+		add(caseNatsPub1, round, Result{MsgsPerS: 1000})
+		add(caseAmopMc1, round, Result{MsgsPerS: 950, Reordered: int64(round - 1)})
+		add(caseNatsPub10, round, Result{MsgsPerS: 1000})
+		add(caseAmopMc10, round, Result{MsgsPerS: 500})
+		add(caseBareUni, round, Result{P50us: 100})
+	}
+	add(caseAmop1MiB, 1, Result{P50us: 20000, P99us: 90000, MaxUs: 120000})
+	byWhat := map[string]goal{}
+	for _, g := range goals(recs) {
+		byWhat[g.What] = g
+	}
+	check := func(what string, value float64, met string) {
+		t.Helper()
+		g, ok := byWhat[what]
+		if !ok {
+			t.Fatalf("no goal %q", what)
+		}
+		if g.Value < value-1e-9 || g.Value > value+1e-9 || g.Met != met {
+			t.Errorf("%s: %v %q, want %v %q", what, g.Value, g.Met, value, met)
+		}
+	}
+	check("unicast p50 / NATS request/reply p50", 1.0, "met (stretch)")
+	check("unicast p99 / NATS request/reply p99", 500.0/800, "met")
+	check("multicast msgs/s / NATS publish+flush, 1 sub", 0.95, "met")
+	check("multicast msgs/s / NATS publish+flush, 10 subs", 0.5, "missed")
+	check("multicast loss / reordering seen by the adapter", 0, "missed")
+	check("1 MiB unicast round trip, p50 (p99, max)", 20, "met")
+	check("guard overhead: whole path / bare go-sdk, unicast p50", 2, "missed")
+	if g := byWhat["unicast p50 / NATS request/reply p50"]; len(g.Rounds) != 3 || g.Rounds[2] != 1.5 {
+		t.Errorf("per-round ratios %v, want 0.5, 1, 1.5", g.Rounds)
+	}
+
+	var out bytes.Buffer
+	writeReport(&out, recs, machine{Cores: 2, CPU: "test CPU", LoadAvgBefore: "1 2 3", LoadAvgAfter: "4 5 6"})
+	for _, want := range []string{"Medians over 3 interleaved round(s)", "| amoptui unicast | 3 |", "| 0.50× | 0.50, 0.50, 0.50 | ≥ 0.6 | missed |",
+		"| 0 / 3 |", "not measured", "2 cores, test CPU", "1 2 3 before, 4 5 6 after"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestRunRejectsBadUsage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	for _, args := range [][]string{nil, {"nope"}, {"certs"}, {"run"}, {"nats", "--certs", "x"}, {"tls-echo", "--certs", "x", "--size", "3"}} {
+		if code := run(context.Background(), args, &stdout, &stderr); code == 0 {
+			t.Errorf("%q: exit 0", args)
+		}
+	}
+}

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// The cases of one comparison, in the order a round runs them: each NATS
+// case right before the amoptui case it is compared with (A/B), so that
+// whatever else loads the machine hits both alike.
+const (
+	caseNatsRR    = "NATS request/reply"
+	caseAmopUni   = "amoptui unicast"
+	caseNatsPub1  = "NATS publish+flush, 1 sub"
+	caseAmopMc1   = "amoptui multicast, 1 sub"
+	caseNatsPub10 = "NATS publish+flush, 10 subs"
+	caseAmopMc10  = "amoptui multicast, 10 subs"
+	caseTLSEcho   = "raw TLS 1.2 echo (floor)"
+	caseBareUni   = "bare go-sdk unicast"
+	caseBareMc1   = "bare go-sdk multicast, 1 sub"
+	caseNats1MiB  = "NATS request/reply, 1 MiB"
+	caseAmop1MiB  = "amoptui unicast, 1 MiB"
+)
+
+// record is one run of one case, as written to the results file (JSON
+// lines) and read back by `report`.
+type record struct {
+	Case    string `json:"case"`
+	Round   int    `json:"round"`
+	LoadAvg string `json:"loadavg"` // /proc/loadavg's 1, 5 and 15 min figures when the run started
+	Result
+}
+
+// machine is what the report says about where it ran.
+type machine struct {
+	Cores         int
+	CPU           string
+	Kernel        string
+	HarnessGo     string
+	LoadAvgBefore string
+	LoadAvgAfter  string
+}
+
+// figures gathers one case's runs.
+type figures []record
+
+func (f figures) med(get func(Result) float64) float64 {
+	v := make([]float64, len(f))
+	for i, r := range f {
+		v[i] = get(r.Result)
+	}
+	return median(v)
+}
+
+func (f figures) sum(get func(Result) int64) int64 {
+	var n int64
+	for _, r := range f {
+		n += get(r.Result)
+	}
+	return n
+}
+
+// median of v; the mean of the middle two for an even count; 0 for none.
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func byCase(recs []record) map[string]figures {
+	m := map[string]figures{}
+	for _, r := range recs {
+		m[r.Case] = append(m[r.Case], r)
+	}
+	return m
+}
+
+func caseOrder(recs []record) []string {
+	var names []string
+	for _, r := range recs {
+		if !slices.Contains(names, r.Case) {
+			names = append(names, r.Case)
+		}
+	}
+	return names
+}
+
+func p50(r Result) float64      { return r.P50us }
+func p99(r Result) float64      { return r.P99us }
+func msgsPerS(r Result) float64 { return r.MsgsPerS }
+
+// goal is one line of the goals table.
+type goal struct {
+	What     string
+	Value    float64 // the ratio (or ms for the 1 MiB round trip)
+	Rounds   []float64
+	Unit     string // "×" or " ms"
+	Target   string
+	Met      string
+	Ignored  bool // a side is missing from the results
+	Extended string
+}
+
+// ratioGoal is a/b of the medians of two cases, with each round's own
+// ratio (the rounds are paired A/B) for the spread.
+func ratioGoal(c map[string]figures, what, num, den string, get func(Result) float64, target string, ok func(float64) string) goal {
+	a, b := c[num], c[den]
+	g := goal{What: what, Unit: "×", Target: target}
+	if len(a) == 0 || len(b) == 0 || b.med(get) == 0 {
+		g.Ignored = true
+		return g
+	}
+	g.Value = a.med(get) / b.med(get)
+	for _, ra := range a {
+		for _, rb := range b {
+			if ra.Round == rb.Round && get(rb.Result) != 0 {
+				g.Rounds = append(g.Rounds, get(ra.Result)/get(rb.Result))
+			}
+		}
+	}
+	g.Met = ok(g.Value)
+	return g
+}
+
+func atMost(limit float64) func(float64) string {
+	return func(v float64) string { return yesNo(v <= limit) }
+}
+
+func atLeast(limit float64) func(float64) string {
+	return func(v float64) string { return yesNo(v >= limit) }
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "met"
+	}
+	return "missed"
+}
+
+// goals computes issue 5's goals from the results.
+func goals(recs []record) []goal {
+	c := byCase(recs)
+	gs := []goal{
+		ratioGoal(c, "unicast p50 / NATS request/reply p50", caseAmopUni, caseNatsRR, p50, "≤ 1.0 (stretch), ≤ 1.5",
+			func(v float64) string {
+				switch {
+				case v <= 1.0:
+					return "met (stretch)"
+				case v <= 1.5:
+					return "met (floor)"
+				}
+				return "missed"
+			}),
+		ratioGoal(c, "unicast p99 / NATS request/reply p99", caseAmopUni, caseNatsRR, p99, "≤ 2", atMost(2)),
+		ratioGoal(c, "multicast msgs/s / NATS publish+flush, 1 sub", caseAmopMc1, caseNatsPub1, msgsPerS, "≥ 0.9", atLeast(0.9)),
+		ratioGoal(c, "multicast msgs/s / NATS publish+flush, 10 subs", caseAmopMc10, caseNatsPub10, msgsPerS, "≥ 0.6", atLeast(0.6)),
+	}
+	lossG := goal{What: "multicast loss / reordering seen by the adapter", Unit: "", Target: "0 / 0"}
+	mc := append(slices.Clone(c[caseAmopMc1]), c[caseAmopMc10]...)
+	if len(mc) == 0 {
+		lossG.Ignored = true
+	} else {
+		lost, reord := mc.sum(func(r Result) int64 { return r.Lost }), mc.sum(func(r Result) int64 { return r.Reordered })
+		lossG.Extended = fmt.Sprintf("%d / %d", lost, reord)
+		lossG.Met = yesNo(lost == 0 && reord == 0)
+	}
+	gs = append(gs, lossG)
+	mib := goal{What: "1 MiB unicast round trip, p50 (p99, max)", Unit: " ms", Target: "≤ 100 ms (judged on p99)"}
+	if f := c[caseAmop1MiB]; len(f) == 0 {
+		mib.Ignored = true
+	} else {
+		mib.Value = f.med(p50) / 1e3
+		mib.Extended = fmt.Sprintf("%.1f ms (%.1f, %.1f)", mib.Value, f.med(p99)/1e3, f.med(func(r Result) float64 { return r.MaxUs })/1e3)
+		mib.Met = yesNo(f.med(p99)/1e3 <= 100)
+	}
+	gs = append(gs, mib)
+	gs = append(gs,
+		ratioGoal(c, "guard overhead: whole path / bare go-sdk, unicast p50", caseAmopUni, caseBareUni, p50, "≤ 1.4", atMost(1.4)),
+	)
+	return gs
+}
+
+// info are ratios the issue sets no goal for but that place the figures.
+func info(recs []record) []goal {
+	c := byCase(recs)
+	none := func(float64) string { return "" }
+	return []goal{
+		ratioGoal(c, "bare go-sdk multicast msgs/s / whole path's, 1 sub", caseBareMc1, caseAmopMc1, msgsPerS, "", none),
+		ratioGoal(c, "unicast p50 / raw TLS echo p50", caseAmopUni, caseTLSEcho, p50, "", none),
+		ratioGoal(c, "NATS request/reply p50 / raw TLS echo p50", caseNatsRR, caseTLSEcho, p50, "", none),
+		ratioGoal(c, "1 MiB unicast p50 / NATS 1 MiB request/reply p50", caseAmop1MiB, caseNats1MiB, p50, "", none),
+	}
+}
+
+// writeReport prints the medians table and the goals as Markdown, so that
+// the output can go into the README as it is.
+func writeReport(w io.Writer, recs []record, m machine) {
+	c := byCase(recs)
+	rounds := 0
+	for _, r := range recs {
+		rounds = max(rounds, r.Round)
+	}
+	fmt.Fprintf(w, "Medians over %d interleaved round(s); latencies in µs.\n\n", rounds)
+	fmt.Fprintln(w, "| case | runs | msgs/s | deliveries/s | p50 | p90 | p99 | p99.9 | max | lost | reordered | errors |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, name := range caseOrder(recs) {
+		f := c[name]
+		fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %d | %d | %d |\n",
+			name, len(f), f.med(msgsPerS), f.med(func(r Result) float64 { return r.DeliveriesPerS }),
+			f.med(p50), f.med(func(r Result) float64 { return r.P90us }), f.med(p99),
+			f.med(func(r Result) float64 { return r.P999us }), f.med(func(r Result) float64 { return r.MaxUs }),
+			f.sum(func(r Result) int64 { return r.Lost }), f.sum(func(r Result) int64 { return r.Reordered }),
+			f.sum(func(r Result) int64 { return int64(r.Errors) }))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| goal (issue 5) | measured | per round | target | |")
+	fmt.Fprintln(w, "| --- | ---: | --- | --- | --- |")
+	for _, g := range goals(recs) {
+		writeGoal(w, g)
+	}
+	for _, g := range info(recs) {
+		writeGoal(w, g)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Machine: %d cores, %s, Linux %s; harness %s", m.Cores, m.CPU, m.Kernel, m.HarnessGo)
+	if f := c[caseAmopUni]; len(f) > 0 {
+		fmt.Fprintf(w, ", amoptui built with %s", f[0].GoVersion)
+	}
+	for _, name := range []string{caseNatsRR, caseNatsPub1} {
+		if f := c[name]; len(f) > 0 && f[0].Server != "" {
+			fmt.Fprintf(w, "; %s (%s, mutual TLS)", f[0].Server, f[0].TLS)
+			break
+		}
+	}
+	if f := c[caseTLSEcho]; len(f) > 0 {
+		fmt.Fprintf(w, "; floor %s", f[0].TLS)
+	}
+	fmt.Fprintf(w, ". Load average (1/5/15 min) %s before, %s after.\n", m.LoadAvgBefore, m.LoadAvgAfter)
+	var firstErrs []string
+	for _, r := range recs {
+		if r.FirstError != "" {
+			firstErrs = append(firstErrs, fmt.Sprintf("%s round %d: %s", r.Case, r.Round, r.FirstError))
+		}
+	}
+	if len(firstErrs) > 0 {
+		fmt.Fprintf(w, "\nErrors:\n- %s\n", strings.Join(firstErrs, "\n- "))
+	}
+}
+
+func writeGoal(w io.Writer, g goal) {
+	if g.Ignored {
+		fmt.Fprintf(w, "| %s | not measured | | %s | |\n", g.What, g.Target)
+		return
+	}
+	val := g.Extended
+	if val == "" {
+		val = fmt.Sprintf("%.2f%s", g.Value, g.Unit)
+	}
+	var per []string
+	for _, r := range g.Rounds {
+		per = append(per, fmt.Sprintf("%.2f", r))
+	}
+	fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", g.What, val, strings.Join(per, ", "), g.Target, g.Met)
+}
