@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
@@ -14,7 +16,7 @@ import (
 func init() {
 	register(&command{
 		name:    "bench",
-		usage:   "[--mode unicast|multicast] [--size BYTES] [--duration D] [--subscribers N] [--publishers N] [--bare] [--json] [--certs DIR] [ENDPOINT...]",
+		usage:   "[--mode unicast|multicast] [--size BYTES] [--duration D] [--subscribers N] [--publishers N] [--bare] [--json] [--cpuprofile FILE] [--memprofile FILE] [--certs DIR] [ENDPOINT...]",
 		summary: "measure unicast round trips or multicast fan-out (starts its own local network without ENDPOINT)",
 		run:     runBench,
 	})
@@ -34,6 +36,10 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 	fs.BoolVar(&o.Bare, "bare", false, "measure bare go-sdk → node instead of the adapter path the TUI uses")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "deadline of each send")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
+	// The profiles cover the whole process — adapter, go-sdk, guard and,
+	// without ENDPOINT, the local nodes — which is what tuning the path needs.
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE` (go tool pprof)")
+	memProfile := fs.String("memprofile", "", "write an allocation profile to `FILE` when the run ends")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: amoptui bench "+commands["bench"].usage)
 		fs.PrintDefaults()
@@ -62,7 +68,19 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintf(std.err, "amoptui bench: %s, %d B, %d publisher(s), %d subscriber(s), %s path, %s after warm-up…\n",
 			m, o.Size, max(1, o.Publishers), max(1, o.Subscribers), pathName(o.Bare), o.Duration)
 	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return exitCode(std, "bench", err)
+		}
+		defer stop()
+	}
 	res, err := loadgen.Run(ctx, o)
+	if *memProfile != "" {
+		if perr := writeAllocProfile(*memProfile); perr != nil {
+			return exitCode(std, "bench", perr)
+		}
+	}
 	if err != nil {
 		return exitCode(std, "bench", err)
 	}
@@ -77,6 +95,33 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
+}
+
+// writeAllocProfile writes every allocation sampled since the start, which
+// is where per-message allocations on the hot paths show up.
+func writeAllocProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func pathName(bare bool) string {
