@@ -46,7 +46,10 @@ cleanup() {
 trap cleanup EXIT
 out=${BENCH_OUT:-$work/results.jsonl}
 
-echo "building amoptui and the harness" >&2
+rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$root" status --porcelain 2>/dev/null)" ]; then rev="$rev with local changes"; fi
+echo "building amoptui ($rev) and the harness" >&2
+echo "amoptui $rev"
 (cd "$root" && go build -o "$work/amoptui" .)
 (cd "$here" && go build -o "$work/compare" .)
 
