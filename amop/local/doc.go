@@ -12,6 +12,7 @@
 //	n := local.RunT(t, local.Options{})         // two nodes on 127.0.0.1:0, fresh certificates
 //	cfg.NodeURL = n.Addr(1)                     // ca.crt, sdk.crt, sdk.key are in n.CertDir()
 //	n.WaitSubscribers(ctx, "hello", 1)          // instead of sleeping after a subscribe
+//	n.WaitPrivate(ctx, "secret", cond)          // a private topic's verification counts
 //	n.StopNode(0); n.StartNode(0)               // same address
 //	n.Freeze(1); n.Thaw(1)                      // a hung node with its TCP connections open
 //	n.Inject(1, "hello", [][]byte{a, b})        // raw, possibly malformed writes
@@ -62,8 +63,21 @@
 //     others get a JSON-RPC "method not found" error. Event-log registration
 //     (0x15/0x16) is answered with {"result":-1} so go-sdk fails instead of
 //     waiting for logs that never come. No block notifies are sent.
-//   - Private topics (0x37/0x38) are not implemented: 0x38 is ignored and
-//     routing treats "#!$TopicNeedVerify_" topics like any other.
+//   - Private topics (0x37/0x38, private.go) keep one verification state
+//     per (subscriber session, private topic), shared by the whole network,
+//     where a real node keeps one per (remote peer node, topic) of its own
+//     and asks only its own publishers. Here the 0x37 goes to a random
+//     publisher session on any node, its "nodeId" names the subscriber
+//     session (128 hex digits, as a node id), and one verdict serves every
+//     node. Every subscriber is verified, including those on the
+//     publisher's node, which real 2.8–2.11 nodes never verify (and, per
+//     §4.3, never deliver to). A subscriber or publisher that appears is
+//     matched at once instead of at the next 5 s heartbeat; VERIFYING
+//     subscribers are offered again every Options.VerifyInterval. A 0x38
+//     is honoured only from a session that publishes the topic (subscribes
+//     its "#!$PushChannel_" topic); others are ignored and counted. A
+//     subscriber without a "#!$VerifyChannel_" challenge topic stays
+//     VERIFYING and receives nothing.
 //   - Topic changes reach other nodes immediately unless Options.TopicDelay
 //     is set (real nodes sync within ~5 s); unsubscribing takes effect
 //     everywhere at once. The same-issuer ("agency") check of

@@ -79,6 +79,11 @@ type Options struct {
 	// send queue; a session that exceeds it is closed as a slow consumer
 	// (default 30 s).
 	WriteTimeout time.Duration
+	// VerifyInterval is how often a private topic's subscriber that is
+	// still VERIFYING is offered to a publisher again (default 5 s, the
+	// heartbeat of real nodes). New subscribers and publishers are matched
+	// at once.
+	VerifyInterval time.Duration
 	// MaxFrame is the largest frame accepted (default wire.DefaultMaxFrame,
 	// 100 MiB as nodes from 2.8.0); a larger one closes the session.
 	MaxFrame int
@@ -131,6 +136,9 @@ func (o *Options) normalize() error {
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = 30 * time.Second
 	}
+	if o.VerifyInterval <= 0 {
+		o.VerifyInterval = verifyIntervalDefault
+	}
 	if o.MaxFrame <= 0 {
 		o.MaxFrame = wire.DefaultMaxFrame
 	}
@@ -156,8 +164,11 @@ type Network struct {
 	closed  bool
 	rng     *rand.Rand
 	subs    map[string]map[*session]time.Time // topic → subscribed session → visible to other nodes from
-	changed chan struct{}                     // closed and replaced on every change of subs
+	changed chan struct{}                     // closed and replaced on every change of subs or of a verification state
 	nextID  uint64
+
+	verifyKick chan struct{} // wakes the verifier (private.go)
+	verifySeq  uint64        // seq counter of 0x37, as dev::newSeq()
 
 	hsMu   sync.Mutex
 	hsSeen map[string]*hsEntry
@@ -197,6 +208,8 @@ func Start(opts Options) (*Network, error) {
 		subs:    map[string]map[*session]time.Time{},
 		changed: make(chan struct{}),
 		hsSeen:  map[string]*hsEntry{},
+
+		verifyKick: make(chan struct{}, 1),
 	}
 	var seed [32]byte
 	if _, err := crand.Read(seed[:]); err != nil {
@@ -222,6 +235,8 @@ func Start(opts Options) (*Network, error) {
 		close(nd.thaw)
 		n.nodes = append(n.nodes, nd)
 	}
+	n.wg.Add(1)
+	go n.verifyLoop()
 	for _, nd := range n.nodes {
 		if err := nd.start(); err != nil {
 			n.Close()
@@ -481,12 +496,16 @@ type Stats struct {
 	ClosedSlow        uint64 // sessions closed as slow consumers (WriteTimeout)
 	DroppedFrozen     uint64 // frames dropped because a frozen session's queue was full
 	HandshakeFailures uint64 // failed TLS handshakes
+	VerifyRequests    uint64 // 0x37 pushed to private topics' publishers
+	StatusApplied     uint64 // 0x38 that settled a subscriber's verification
+	StatusIgnored     uint64 // 0x38 ignored: malformed, not from a publisher of the topic, or not VERIFYING
 }
 
 type counters struct {
 	framesIn, framesOut, unicast, unicastReplies, unicastRetries, multicast, multicastPushes,
 	replies100, replies104, refused, unmatched, closedMalformed, closedIdle, closedSlow,
 	droppedFrozen, handshakeFailures atomic.Uint64
+	verifyRequests, statusApplied, statusIgnored atomic.Uint64
 }
 
 // Stats returns a snapshot of the counters.
@@ -500,6 +519,7 @@ func (n *Network) Stats() Stats {
 		UnmatchedReplies: c.unmatched.Load(), ClosedMalformed: c.closedMalformed.Load(),
 		ClosedIdle: c.closedIdle.Load(), ClosedSlow: c.closedSlow.Load(), DroppedFrozen: c.droppedFrozen.Load(),
 		HandshakeFailures: c.handshakeFailures.Load(),
+		VerifyRequests:    c.verifyRequests.Load(), StatusApplied: c.statusApplied.Load(), StatusIgnored: c.statusIgnored.Load(),
 	}
 	n.mu.Lock()
 	for _, nd := range n.nodes {

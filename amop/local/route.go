@@ -21,6 +21,10 @@ type unicastReq struct {
 	cur      *session    // the subscriber pushed to, while a push is pending
 	timer    *time.Timer // its push timeout
 	answered bool
+	// verify, for a 0x37 pushed to a private topic's publishers (pub is
+	// then the subscriber being checked): the answer ends the round
+	// instead of being relayed (private.go).
+	verify *verifyState
 }
 
 // subscribe replaces s's topic set (0x32 semantics). Topics s already had
@@ -55,6 +59,7 @@ func (n *Network) subscribe(s *session, topics []string) {
 		}
 		m[s] = at
 	}
+	n.syncVerifyLocked(s)
 	n.notifyLocked()
 }
 
@@ -69,13 +74,18 @@ func (n *Network) unsubscribeLocked(s *session, topic string) {
 
 // eligibleLocked lists the sessions a message from pub on topic may go to:
 // subscribed, not pub itself (see the package documentation), visible from
-// pub's node, not excluded, and not already waiting on this seq. The list
-// is sorted so that a seeded pick is reproducible.
+// pub's node, not excluded, not already waiting on this seq, and verified
+// when the topic is private. The list is sorted so that a seeded pick is
+// reproducible.
 func (n *Network) eligibleLocked(pub *session, topic string, exclude map[*session]bool, seq *wire.Seq) []*session {
 	now := time.Now()
+	private := strings.HasPrefix(topic, NeedVerifyPrefix)
 	var out []*session
 	for s, at := range n.subs[topic] {
 		if s == pub || s.closed || exclude[s] {
+			continue
+		}
+		if private && !s.verifiedLocked(topic) {
 			continue
 		}
 		if s.node != pub.node && at.After(now) {
@@ -170,11 +180,19 @@ func (n *Network) pushTimedOut(req *unicastReq, s *session) {
 func (n *Network) advance(req *unicastReq) {
 	n.mu.Lock()
 	if n.closed || req.answered || req.pub.closed {
+		if req.verify != nil && !req.answered {
+			req.verifyDoneLocked()
+		}
 		req.answered = true
 		n.mu.Unlock()
 		return
 	}
 	cand := n.pickLocked(req)
+	if cand == nil && req.verify != nil {
+		req.verifyDoneLocked() // no publisher left: the next round retries
+		n.mu.Unlock()
+		return
+	}
 	if cand == nil {
 		req.answered = true
 		n.mu.Unlock()
@@ -202,7 +220,7 @@ func (n *Network) reply(s *session, raw []byte, f *wire.Frame) (bool, error) {
 	}
 	// go-sdk decodes a successful reply's body as a topic body and panics
 	// when its length byte lies, so such a reply is never relayed.
-	if f.Result == 0 {
+	if f.Result == 0 && req.verify == nil {
 		if _, _, err := wire.DecodeTopic(f.Body); err != nil {
 			n.mu.Unlock()
 			return true, err // s.close hands req on
@@ -211,6 +229,11 @@ func (n *Network) reply(s *session, raw []byte, f *wire.Frame) (bool, error) {
 	delete(s.pending, f.Seq)
 	n.stopTimerLocked(req)
 	if req.answered {
+		n.mu.Unlock()
+		return true, nil
+	}
+	if req.verify != nil {
+		req.verifyDoneLocked() // acknowledged; the verdict comes in a 0x38
 		n.mu.Unlock()
 		return true, nil
 	}

@@ -37,6 +37,7 @@ type session struct {
 	closed  bool
 	topics  map[string]time.Time
 	pending map[wire.Seq]*unicastReq // unicast pushes awaiting this session's reply
+	verify  map[string]*verifyState  // private wire topic → verification state (private.go)
 }
 
 func newSession(nd *node, c *tls.Conn) *session {
@@ -286,9 +287,10 @@ func (s *session) handle(raw []byte) error {
 	case wire.TypeEventRegister, wire.TypeEventUnregister:
 		body, _ := wire.AppendTopicBody(nil, "", []byte(`{"result":-1}`))
 		s.enqueue(reply(f.Type, &f.Seq, 0, body))
-	case wire.TypeVerifyRequest, wire.TypeTopicStatus, wire.TypeTxNotify, wire.TypeBlockNotify, wire.TypeEventPush:
-		// Private-topic traffic and node-to-SDK types: not implemented,
-		// ignored without closing the session.
+	case wire.TypeTopicStatus:
+		s.net.topicStatus(s, &f)
+	case wire.TypeVerifyRequest, wire.TypeTxNotify, wire.TypeBlockNotify, wire.TypeEventPush:
+		// Node-to-SDK types: ignored without closing the session.
 	default:
 		return fmt.Errorf("unknown frame type %s", f.Type)
 	}
