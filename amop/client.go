@@ -144,7 +144,8 @@ type MessageEvent struct {
 // StateEvent reports a change of the connection state.
 type StateEvent struct{ Status Status }
 
-// DropEvent reports messages lost because Events was not read fast enough.
+// DropEvent reports messages lost because Events was not read fast enough,
+// or because go-sdk fell behind and the guard's queue for a topic was full.
 type DropEvent struct {
 	Dropped uint64 // lost since the previous DropEvent
 	Total   uint64 // lost since the client started
@@ -211,7 +212,7 @@ type Status struct {
 // Stats are the client's running totals.
 type Stats struct {
 	Received   uint64 // messages delivered to Events
-	Dropped    uint64 // messages lost because Events was full
+	Dropped    uint64 // messages lost: Events was full, or go-sdk fell behind and the guard dropped pushes
 	Replied    uint64 // unicast requests answered
 	Sent       uint64 // sends that succeeded
 	Failed     uint64 // sends that returned an error

@@ -411,6 +411,9 @@ func (a *SDK) flushLoop() {
 	defer a.wg.Done()
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
+	// Pushes the guard dropped because go-sdk fell behind on a topic are
+	// lost messages too: they are reported with the adapter's own drops.
+	var overflow uint64
 	for {
 		select {
 		case <-a.done:
@@ -418,11 +421,15 @@ func (a *SDK) flushLoop() {
 		case <-t.C:
 		}
 		a.flushState()
+		if ov := a.g.Stats().Overflow; ov > overflow {
+			a.unreported.Add(ov - overflow)
+			overflow = ov
+		}
 		a.evMu.RLock()
 		if !a.closed {
 			if n := a.unreported.Load(); n > 0 {
 				select {
-				case a.events <- &DropEvent{Dropped: n, Total: a.dropped.Load()}:
+				case a.events <- &DropEvent{Dropped: n, Total: a.dropped.Load() + overflow}:
 					a.unreported.Add(-n)
 				default:
 				}
