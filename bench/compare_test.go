@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -252,5 +253,28 @@ func TestRunRejectsBadUsage(t *testing.T) {
 		if code := run(context.Background(), args, &stdout, &stderr); code == 0 {
 			t.Errorf("%q: exit 0", args)
 		}
+	}
+}
+
+func TestOthersCPU(t *testing.T) {
+	a, err := sampleCPU(os.Getpid()) // counts this process twice; harmless here
+	if err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(100 * time.Millisecond); time.Now().Before(end); {
+	}
+	b, err := sampleCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.ours <= a.ours || b.busy < a.busy {
+		t.Errorf("spinning 100 ms did not show: %+v → %+v", a, b)
+	}
+	others, steal := othersCores(a, b)
+	if others < 0 || others > float64(runtime.NumCPU()) || steal < 0 {
+		t.Errorf("others %.2f, steal %.2f cores", others, steal)
+	}
+	if _, err := procCPU(1 << 30); err == nil {
+		t.Error("no error for a process that does not exist")
 	}
 }

@@ -168,8 +168,9 @@ func cmdOne(ctx context.Context, name string, args []string, stdout, stderr io.W
 	return json.NewEncoder(stdout).Encode(res)
 }
 
-// cmdRun is the comparison: rounds of interleaved A/B pairs, the floor and
-// the bare go-sdk figures, then the 1 MiB round trips once; every run goes
+// cmdRun is the comparison: rounds of interleaved A/B pairs (each bare
+// go-sdk run right after the whole-path run it is compared with) and the
+// floor, then the 1 MiB round trips once; every run goes
 // to the results file as it finishes, and the tables come at the end.
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
@@ -179,6 +180,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	rounds := fs.Int("rounds", 3, "interleaved rounds")
 	out := fs.String("out", "", "append every run as one JSON line to this file")
 	big := fs.Bool("1mib", true, "also run the 1 MiB unicast round trips once")
+	natsPID := fs.Int("nats-pid", 0, "nats-server's pid, so that its CPU time is not counted as other processes' load")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -202,13 +204,17 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	step := func(round int, name string, measure func() (Result, error)) error {
 		la := loadAvg()
 		fmt.Fprintf(stderr, "round %d: %-30s load %s … ", round, name, la)
+		before, cpuErr := sampleCPU(*natsPID)
 		res, err := measure()
 		if err != nil {
 			fmt.Fprintln(stderr, "failed")
 			return fmt.Errorf("%s, round %d: %w", name, round, err)
 		}
-		fmt.Fprintf(stderr, "%8.0f msgs/s  p50 %6.0f µs  p99 %6.0f µs\n", res.MsgsPerS, res.P50us, res.P99us)
-		r := record{Case: name, Round: round, LoadAvg: la, Result: res}
+		r := record{Case: name, Round: round, LoadAvg: la, Result: res, OthersCores: -1, StealCores: -1}
+		if after, err := sampleCPU(*natsPID); err == nil && cpuErr == nil {
+			r.OthersCores, r.StealCores = othersCores(before, after)
+		}
+		fmt.Fprintf(stderr, "%8.0f msgs/s  p50 %6.0f µs  p99 %6.0f µs  others %.2f cores\n", res.MsgsPerS, res.P50us, res.P99us, r.OthersCores)
 		recs = append(recs, r)
 		line, err := json.Marshal(r)
 		if err != nil {
@@ -230,13 +236,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}{
 			{caseNatsRR, func() (Result, error) { return natsRequestReply(ctx, nats(o, 1)) }},
 			{caseAmopUni, amop(o, "unicast", 1, false)},
+			{caseBareUni, amop(o, "unicast", 1, true)},
 			{caseNatsPub1, func() (Result, error) { return natsPublishFlush(ctx, nats(o, 1)) }},
 			{caseAmopMc1, amop(o, "multicast", 1, false)},
+			{caseBareMc1, amop(o, "multicast", 1, true)},
 			{caseNatsPub10, func() (Result, error) { return natsPublishFlush(ctx, nats(o, 10)) }},
 			{caseAmopMc10, amop(o, "multicast", 10, false)},
 			{caseTLSEcho, func() (Result, error) { return tlsEcho(ctx, o, c.certs) }},
-			{caseBareUni, amop(o, "unicast", 1, true)},
-			{caseBareMc1, amop(o, "multicast", 1, true)},
 		}
 		for _, s := range steps {
 			if err := step(round, s.name, s.measure); err != nil {

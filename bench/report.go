@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// The cases of one comparison, in the order a round runs them: each NATS
-// case right before the amoptui case it is compared with (A/B), so that
-// whatever else loads the machine hits both alike.
+// The cases of one comparison. A round runs each NATS case right before the
+// amoptui case it is compared with, and each bare go-sdk case right after
+// it (A/B), so that whatever else loads the machine hits both alike.
 const (
 	caseNatsRR    = "NATS request/reply"
 	caseAmopUni   = "amoptui unicast"
@@ -30,6 +30,10 @@ type record struct {
 	Case    string `json:"case"`
 	Round   int    `json:"round"`
 	LoadAvg string `json:"loadavg"` // /proc/loadavg's 1, 5 and 15 min figures when the run started
+	// OthersCores is how many cores other processes kept busy on average
+	// during the run, StealCores the hypervisor's steal; -1 when unknown.
+	OthersCores float64 `json:"others_cores"`
+	StealCores  float64 `json:"steal_cores"`
 	Result
 }
 
@@ -243,7 +247,18 @@ func writeReport(w io.Writer, recs []record, m machine) {
 	if f := c[caseTLSEcho]; len(f) > 0 {
 		fmt.Fprintf(w, "; floor %s", f[0].TLS)
 	}
-	fmt.Fprintf(w, ". Load average (1/5/15 min) %s before, %s after.\n", m.LoadAvgBefore, m.LoadAvgAfter)
+	fmt.Fprintf(w, ". Load average (1/5/15 min) %s before, %s after", m.LoadAvgBefore, m.LoadAvgAfter)
+	var others, steal []float64
+	for _, r := range recs {
+		if r.OthersCores >= 0 && r.StealCores >= 0 {
+			others, steal = append(others, r.OthersCores), append(steal, r.StealCores)
+		}
+	}
+	if len(others) > 0 {
+		fmt.Fprintf(w, "; other processes kept %.2f cores busy (median of the runs; %.2f at most), steal %.2f cores",
+			median(others), slices.Max(others), median(steal))
+	}
+	fmt.Fprintln(w, ".")
 	var firstErrs []string
 	for _, r := range recs {
 		if r.FirstError != "" {

@@ -77,4 +77,4 @@ done
 grep -q "Server is ready" "$work/nats.log" || { echo "nats-server did not start:" >&2; cat "$work/nats.log" >&2; exit 1; }
 
 "$work/compare" run --amoptui "$work/amoptui" --nats "tls://127.0.0.1:$port" --certs "$work/tls" \
-  --rounds "$rounds" --duration "$duration" --warmup "$warmup" --size "$size" --out "$out"
+  --nats-pid "$nats_pid" --rounds "$rounds" --duration "$duration" --warmup "$warmup" --size "$size" --out "$out"
