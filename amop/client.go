@@ -30,6 +30,24 @@ type Client interface {
 	// Multicast sends data to every subscriber of topic. It returns once the
 	// node has accepted the message, by ctx's deadline at the latest.
 	Multicast(ctx context.Context, topic string, data []byte) error
+	// JoinPrivate subscribes to the private (authenticated) topic with key:
+	// nodes deliver its messages only once a publisher of the topic has
+	// verified that this client holds one of its allowed keys
+	// (PrivateEvent reports what can be observed of that). Joining again
+	// with the same key is not an error; with another key it joins afresh.
+	JoinPrivate(topic string, key *PrivateKey) error
+	// PublishPrivate makes this client a publisher of the private topic:
+	// it checks, for the nodes, the subscribers that claim one of allowed.
+	// Publishing again replaces the keys.
+	PublishPrivate(topic string, allowed []*PublicKey) error
+	// LeavePrivate stops subscribing to and publishing the private topic.
+	LeavePrivate(topic string) error
+	// UnicastPrivate is Unicast on the private topic: only verified
+	// subscribers are picked. No publisher role is needed to send.
+	UnicastPrivate(ctx context.Context, topic string, data []byte) ([]byte, error)
+	// MulticastPrivate is Multicast on the private topic, to its verified
+	// subscribers.
+	MulticastPrivate(ctx context.Context, topic string, data []byte) error
 	// SetAutoReply sets how unicast requests on topic are answered; topic ""
 	// sets the default for topics without a policy of their own.
 	SetAutoReply(topic string, p ReplyPolicy)
@@ -126,7 +144,8 @@ func (p ReplyPolicy) Reply(request []byte) []byte {
 }
 
 // Event is one item of Client.Events: a *MessageEvent, *StateEvent,
-// *DropEvent or *CounterEvent.
+// *DropEvent, *CounterEvent or *PrivateEvent (a private topic's
+// verification state, private.go).
 type Event interface{ isEvent() }
 
 // MessageEvent is a message received on a joined topic.
@@ -139,6 +158,9 @@ type MessageEvent struct {
 	// auto-reply policy; Replied says whether anything was.
 	Reply   []byte
 	Replied bool
+	// Private says it came on the private topic Topic (JoinPrivate), not
+	// on the ordinary topic of the same name.
+	Private bool
 }
 
 // StateEvent reports a change of the connection state.

@@ -18,6 +18,9 @@ const (
 type CodeError struct {
 	Code  int
 	Topic string
+	// Private says the send was to a private topic, whose messages reach
+	// only verified subscribers.
+	Private bool
 }
 
 // Error implements error with one plain-language sentence per code.
@@ -30,6 +33,9 @@ func (e *CodeError) Error() string {
 func (e *CodeError) Explain() string {
 	switch e.Code {
 	case CodeNoSubscriber:
+		if e.Private {
+			return fmt.Sprintf("no verified subscriber of private topic %q: nobody joined it, or no publisher has accepted a subscriber's key yet", e.Topic)
+		}
 		return fmt.Sprintf("nobody is subscribed to %q on any reachable node", e.Topic)
 	case CodeSubscriberGone:
 		return fmt.Sprintf("the subscriber of %q became unreachable", e.Topic)
@@ -47,6 +53,9 @@ func (e *CodeError) Explain() string {
 func (e *CodeError) Short() string {
 	switch e.Code {
 	case CodeNoSubscriber:
+		if e.Private {
+			return "no verified subscriber"
+		}
 		return "no subscriber"
 	case CodeSubscriberGone:
 		return "subscriber unreachable"

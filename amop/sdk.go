@@ -91,6 +91,11 @@ type SDK struct {
 	subMu  sync.Mutex // serialises go-sdk's (unsynchronised) topic map
 	topics []string
 
+	privMu      sync.Mutex // guards the private-topic records (private.go)
+	private     map[string]*privTopic
+	privPending map[privKey]*PrivateEvent
+	connected   atomic.Bool // a node session has been up before
+
 	replyMu sync.RWMutex
 	replies map[string]ReplyPolicy
 	defRep  ReplyPolicy
@@ -146,6 +151,9 @@ func New(cfg Config) (*SDK, error) {
 		done:    make(chan struct{}),
 		replies: make(map[string]ReplyPolicy),
 		defRep:  cfg.AutoReply,
+
+		private:     make(map[string]*privTopic),
+		privPending: make(map[privKey]*PrivateEvent),
 	}
 	t := cfg.Guard
 	g, err := guard.Start(guard.Config{
@@ -153,6 +161,7 @@ func New(cfg Config) (*SDK, error) {
 		Check:             checkNode(cfg.ChainID, cfg.SM),
 		OnState:           a.onState,
 		OnCounters:        func(guard.Stats) { a.countersDirty.Store(true) },
+		OnPrivate:         a.onPrivate,
 		RequestTimeout:    cfg.SendTimeout + 2*time.Second,
 		HeartbeatInterval: t.HeartbeatInterval, HeartbeatTimeout: t.HeartbeatTimeout,
 		BackoffMin: t.BackoffMin, BackoffMax: t.BackoffMax, DialTimeout: t.DialTimeout, PushTimeout: t.PushTimeout,
@@ -345,9 +354,18 @@ func (a *SDK) Topics() []string {
 // only reads the reply policy and hands the message to Events without
 // blocking.
 func (a *SDK) handler(topic string) func([]byte, *[]byte) {
+	return a.topicHandler(topic, topic, false)
+}
+
+// topicHandler is handler for a topic that travels as wireTopic; a private
+// topic's message also proves that this client was verified.
+func (a *SDK) topicHandler(topic, wireTopic string, private bool) func([]byte, *[]byte) {
 	return func(data []byte, resp *[]byte) {
-		ev := &MessageEvent{Topic: topic, Data: data, Mode: Unicast, At: time.Now()}
-		if inf, ok := a.g.Current(topic); ok {
+		ev := &MessageEvent{Topic: topic, Data: data, Mode: Unicast, At: time.Now(), Private: private}
+		if private && a.advanceSub(topic, PrivateVerified) {
+			a.emitSub(topic)
+		}
+		if inf, ok := a.g.Current(wireTopic); ok {
 			ev.At = inf.Received
 			if inf.Multicast {
 				ev.Mode = Multicast
@@ -380,6 +398,11 @@ func (a *SDK) emitMessage(ev *MessageEvent) {
 }
 
 func (a *SDK) onState(s guard.Status) {
+	if s.State == guard.Connected && a.connected.Swap(true) {
+		// Reported before the new session's first frame is read, so no
+		// challenge of the new session can come before this reset.
+		a.resetSubs()
+	}
 	st := convertStatus(s, a.cfg.GroupID)
 	a.pendingState.Store(&st)
 	a.flushState()
@@ -421,6 +444,7 @@ func (a *SDK) flushLoop() {
 		case <-t.C:
 		}
 		a.flushState()
+		a.flushPrivate()
 		if ov := a.g.Stats().Overflow; ov > overflow {
 			a.unreported.Add(ov - overflow)
 			overflow = ov
@@ -497,13 +521,18 @@ func (a *SDK) Multicast(ctx context.Context, topic string, data []byte) error {
 	return a.send(ctx, topic, data, func() error { return a.conn.BroadcastAMOPMsg(topic, data) })
 }
 
-// send runs a go-sdk call under ctx. go-sdk ignores contexts and would wait
-// forever; the call runs on its own goroutine, which the guard's deadline
-// releases shortly after ours.
+// send validates topic and runs a go-sdk call under ctx.
 func (a *SDK) send(ctx context.Context, topic string, data []byte, call func() error) error {
 	if err := ValidateTopic(topic); err != nil {
 		return err
 	}
+	return a.run(ctx, topic, data, call)
+}
+
+// run runs a go-sdk send call under ctx. go-sdk ignores contexts and would
+// wait forever; the call runs on its own goroutine, which the guard's
+// deadline releases shortly after ours.
+func (a *SDK) run(ctx context.Context, topic string, data []byte, call func() error) error {
 	if len(data) > a.cfg.MaxPayload {
 		return fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(data), a.cfg.MaxPayload)
 	}

@@ -128,6 +128,7 @@ func (g *Guard) serveDown(d *downSession) {
 		case wire.TypeAMOPRequest, wire.TypeMulticast, wire.TypeRPC, wire.TypeEventRegister, wire.TypeEventUnregister:
 			g.forward(d, f, raw)
 		case wire.TypeTopicStatus:
+			g.noteStatus(f.Body)
 			g.mu.Lock()
 			up := g.up
 			g.mu.Unlock()

@@ -110,6 +110,9 @@ type Config struct {
 	OnState func(Status)
 	// OnCounters is called, without blocking, when a drop counter changes.
 	OnCounters func(Stats)
+	// OnPrivate is called, without blocking, for private-topic traffic
+	// relayed either way (see PrivateNote), from the guard's goroutines.
+	OnPrivate func(PrivateNote)
 
 	MaxFrame          int           // frame limit both ways (wire.DefaultMaxFrame)
 	RequestTimeout    time.Duration // deadline of a go-sdk request (12 s)

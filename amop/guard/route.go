@@ -181,10 +181,12 @@ func (g *Guard) fromNode(up *upSession, raw []byte) {
 		g.pushFromNode(up, f, raw)
 		return
 	case wire.TypeVerifyRequest:
-		if _, err := wire.DecodeVerifyRequest(f.Body); err != nil {
+		v, err := wire.DecodeVerifyRequest(f.Body)
+		if err != nil {
 			g.malformed("bad 0x37 body", err)
 			return
 		}
+		g.notePrivate(PrivateNote{Kind: NoteVerifyRequest, Topic: v.Topic, NodeID: v.NodeID})
 		g.enqueue(up, verifyLane, f, raw)
 		return
 	case wire.TypeHeartbeat, wire.TypeBlockNotify, wire.TypeTxNotify, wire.TypeEventPush:
@@ -246,6 +248,7 @@ func (g *Guard) pushFromNode(up *upSession, f wire.Frame, raw []byte) {
 		}
 		return
 	}
+	g.noteChallenge(topic)
 	g.enqueue(up, string(topic), f, raw)
 }
 

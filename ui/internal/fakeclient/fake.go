@@ -13,9 +13,18 @@ import (
 
 // Call is one recorded send.
 type Call struct {
-	Topic string
-	Mode  amop.Mode
-	Data  []byte
+	Topic   string
+	Mode    amop.Mode
+	Data    []byte
+	Private bool // UnicastPrivate or MulticastPrivate
+}
+
+// PrivateCall is one recorded JoinPrivate, PublishPrivate or LeavePrivate.
+type PrivateCall struct {
+	Op      string // "join", "publish" or "leave"
+	Topic   string
+	Key     *amop.PrivateKey
+	Allowed []*amop.PublicKey
 }
 
 // Client is the test double. The zero value is not usable; call New.
@@ -28,6 +37,7 @@ type Client struct {
 	sends   []Call
 	joins   []string
 	leaves  []string
+	private []PrivateCall
 	closed  bool
 	closeMu sync.Once
 
@@ -122,9 +132,9 @@ func (c *Client) Topics() []string {
 	return append([]string(nil), c.topics...)
 }
 
-func (c *Client) send(ctx context.Context, topic string, mode amop.Mode, data []byte) ([]byte, error) {
+func (c *Client) send(ctx context.Context, topic string, mode amop.Mode, data []byte, private bool) ([]byte, error) {
 	c.mu.Lock()
-	c.sends = append(c.sends, Call{Topic: topic, Mode: mode, Data: append([]byte(nil), data...)})
+	c.sends = append(c.sends, Call{Topic: topic, Mode: mode, Data: append([]byte(nil), data...), Private: private})
 	block, err, reply := c.Block, c.Err, c.Reply
 	c.mu.Unlock()
 	if block {
@@ -145,12 +155,54 @@ func (c *Client) send(ctx context.Context, topic string, mode amop.Mode, data []
 
 // Unicast implements amop.Client.
 func (c *Client) Unicast(ctx context.Context, topic string, data []byte) ([]byte, error) {
-	return c.send(ctx, topic, amop.Unicast, data)
+	return c.send(ctx, topic, amop.Unicast, data, false)
 }
 
 // Multicast implements amop.Client.
 func (c *Client) Multicast(ctx context.Context, topic string, data []byte) error {
-	_, err := c.send(ctx, topic, amop.Multicast, data)
+	_, err := c.send(ctx, topic, amop.Multicast, data, false)
+	return err
+}
+
+// PrivateCalls returns the private-topic calls made so far, in order.
+func (c *Client) PrivateCalls() []PrivateCall {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]PrivateCall(nil), c.private...)
+}
+
+// JoinPrivate implements amop.Client; it fails with JoinErr.
+func (c *Client) JoinPrivate(topic string, key *amop.PrivateKey) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.private = append(c.private, PrivateCall{Op: "join", Topic: topic, Key: key})
+	return c.JoinErr
+}
+
+// PublishPrivate implements amop.Client; it fails with JoinErr.
+func (c *Client) PublishPrivate(topic string, allowed []*amop.PublicKey) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.private = append(c.private, PrivateCall{Op: "publish", Topic: topic, Allowed: allowed})
+	return c.JoinErr
+}
+
+// LeavePrivate implements amop.Client.
+func (c *Client) LeavePrivate(topic string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.private = append(c.private, PrivateCall{Op: "leave", Topic: topic})
+	return nil
+}
+
+// UnicastPrivate implements amop.Client.
+func (c *Client) UnicastPrivate(ctx context.Context, topic string, data []byte) ([]byte, error) {
+	return c.send(ctx, topic, amop.Unicast, data, true)
+}
+
+// MulticastPrivate implements amop.Client.
+func (c *Client) MulticastPrivate(ctx context.Context, topic string, data []byte) error {
+	_, err := c.send(ctx, topic, amop.Multicast, data, true)
 	return err
 }
 

@@ -1,0 +1,193 @@
+package amop
+
+import (
+	"crypto/ecdsa"
+	"encoding/asn1"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/FISCO-BCOS/go-sdk/conf"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// PrivateKey is the secp256k1 key a private-topic subscriber proves it
+// holds: it signs the publisher's random number with it.
+type PrivateKey struct {
+	key *ecdsa.PrivateKey
+	// Source is the file it was loaded from ("" when generated), for
+	// messages.
+	Source string
+}
+
+// PublicKey is one of the keys a private-topic publisher accepts.
+type PublicKey struct {
+	key *ecdsa.PublicKey
+	// Source is the file it was loaded from ("" when derived), for
+	// messages.
+	Source string
+}
+
+// GenerateKey makes a new secp256k1 key from crypto/rand.
+func GenerateKey() (*PrivateKey, error) {
+	k, err := crypto.GenerateKey()
+	if err != nil {
+		return nil, fmt.Errorf("amop: generate a secp256k1 key: %w", err)
+	}
+	return &PrivateKey{key: k}, nil
+}
+
+// Public returns k's public key.
+func (k *PrivateKey) Public() *PublicKey { return &PublicKey{key: &k.key.PublicKey} }
+
+// Hex is the uncompressed public key as go-sdk's examples write it:
+// "0x04" and 128 hex digits.
+func (k *PublicKey) Hex() string { return "0x" + hex.EncodeToString(crypto.FromECDSAPub(k.key)) }
+
+// Equal reports whether k and o are the same key.
+func (k *PublicKey) Equal(o *PublicKey) bool { return o != nil && k.key.Equal(o.key) }
+
+// The ASN.1 of the PEM files: what openssl writes for a secp256k1 key
+// (`openssl ecparam -name secp256k1 -genkey | openssl pkcs8 -topk8 -nocrypt`)
+// and go-sdk's conf.LoadECPrivateKeyFromPEM / LoadECPublicKeyFromPEM read.
+var (
+	oidECPublicKey = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	oidSecp256k1   = asn1.ObjectIdentifier{1, 3, 132, 0, 10}
+)
+
+type ecAlgorithm struct {
+	Algorithm asn1.ObjectIdentifier
+	Curve     asn1.ObjectIdentifier
+}
+
+// pkcs8Key is RFC 5208's PrivateKeyInfo, without attributes.
+type pkcs8Key struct {
+	Version    int
+	Algorithm  ecAlgorithm
+	PrivateKey []byte // an ecPrivateKey
+}
+
+// ecPrivateKey is RFC 5915's ECPrivateKey; the curve is in the PKCS#8
+// wrapper, so its optional [0] parameters are left out, as openssl does.
+type ecPrivateKey struct {
+	Version    int
+	PrivateKey []byte
+	PublicKey  asn1.BitString `asn1:"optional,explicit,tag:1"`
+}
+
+// subjectPublicKeyInfo is RFC 5280's, with an uncompressed point.
+type subjectPublicKeyInfo struct {
+	Algorithm ecAlgorithm
+	PublicKey asn1.BitString
+}
+
+// PEM encodes k as a "PRIVATE KEY" (PKCS#8) PEM block.
+func (k *PrivateKey) PEM() ([]byte, error) {
+	pub := crypto.FromECDSAPub(&k.key.PublicKey)
+	inner, err := asn1.Marshal(ecPrivateKey{Version: 1, PrivateKey: crypto.FromECDSA(k.key),
+		PublicKey: asn1.BitString{Bytes: pub, BitLength: 8 * len(pub)}})
+	if err != nil {
+		return nil, fmt.Errorf("amop: encode private key: %w", err)
+	}
+	der, err := asn1.Marshal(pkcs8Key{Algorithm: ecAlgorithm{oidECPublicKey, oidSecp256k1}, PrivateKey: inner})
+	if err != nil {
+		return nil, fmt.Errorf("amop: encode private key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// PEM encodes k as a "PUBLIC KEY" (X.509 SubjectPublicKeyInfo) PEM block.
+func (k *PublicKey) PEM() ([]byte, error) {
+	pub := crypto.FromECDSAPub(k.key)
+	der, err := asn1.Marshal(subjectPublicKeyInfo{Algorithm: ecAlgorithm{oidECPublicKey, oidSecp256k1},
+		PublicKey: asn1.BitString{Bytes: pub, BitLength: 8 * len(pub)}})
+	if err != nil {
+		return nil, fmt.Errorf("amop: encode public key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+}
+
+// checkPEM reads path's first PEM block and checks its type, so that the
+// usual mistakes get a plain message before go-sdk's loader (whose errors
+// are garbled) runs.
+func checkPEM(path, want, what string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("amop: %s: %w", what, err)
+	}
+	b, _ := pem.Decode(raw)
+	switch {
+	case b == nil:
+		return fmt.Errorf("amop: %s %s: no PEM block in the file", what, path)
+	case b.Type == "EC PRIVATE KEY" && want == "PRIVATE KEY":
+		return fmt.Errorf("amop: %s %s: an \"EC PRIVATE KEY\" (SEC 1) PEM; go-sdk reads only PKCS#8 \"PRIVATE KEY\" "+
+			"(convert it with: openssl pkcs8 -topk8 -nocrypt -in OLD -out NEW, or make one with amoptui keygen)", what, path)
+	case b.Type != want:
+		return fmt.Errorf("amop: %s %s: a %q PEM block, want %q", what, path, b.Type, want)
+	}
+	return nil
+}
+
+// LoadPrivateKey reads a secp256k1 private key PEM with go-sdk's own
+// loader (conf.LoadECPrivateKeyFromPEM), so that what loads here loads in
+// go-sdk's programs too.
+func LoadPrivateKey(path string) (*PrivateKey, error) {
+	const what = "private key"
+	if err := checkPEM(path, "PRIVATE KEY", what); err != nil {
+		return nil, err
+	}
+	raw, curve, err := conf.LoadECPrivateKeyFromPEM(path)
+	if err != nil {
+		return nil, fmt.Errorf("amop: %s %s: %w", what, path, err)
+	}
+	if curve != "secp256k1" {
+		return nil, fmt.Errorf("amop: %s %s: curve %s, want secp256k1", what, path, curve)
+	}
+	k, err := crypto.ToECDSA(raw)
+	if err != nil {
+		return nil, fmt.Errorf("amop: %s %s: %w", what, path, err)
+	}
+	return &PrivateKey{key: k, Source: path}, nil
+}
+
+// LoadPublicKey reads a secp256k1 public key PEM with go-sdk's own loader
+// (conf.LoadECPublicKeyFromPEM).
+func LoadPublicKey(path string) (*PublicKey, error) {
+	const what = "public key"
+	if err := checkPEM(path, "PUBLIC KEY", what); err != nil {
+		return nil, err
+	}
+	raw, curve, err := conf.LoadECPublicKeyFromPEM(path)
+	if err != nil {
+		return nil, fmt.Errorf("amop: %s %s: %w", what, path, err)
+	}
+	if curve != "secp256k1" {
+		return nil, fmt.Errorf("amop: %s %s: curve %s, want secp256k1", what, path, curve)
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("amop: %s %s: not an uncompressed 65-byte point", what, path)
+	}
+	k, err := crypto.UnmarshalPubkey(raw)
+	if err != nil {
+		return nil, fmt.Errorf("amop: %s %s: %w", what, path, err)
+	}
+	return &PublicKey{key: k, Source: path}, nil
+}
+
+// LoadPublicKeys loads every file, stopping at the first error.
+func LoadPublicKeys(paths []string) ([]*PublicKey, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("amop: no public key files")
+	}
+	out := make([]*PublicKey, 0, len(paths))
+	for _, p := range paths {
+		k, err := LoadPublicKey(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
