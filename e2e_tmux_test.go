@@ -21,7 +21,9 @@ var (
 )
 
 // testBinaries builds amoptui and the unmodified go-sdk AMOP example
-// programs once per test run and returns their directory.
+// programs once per test run and returns their directory. The private-topic
+// examples (examples/amop_auth) have the same program names, so they go to
+// its "auth" subdirectory.
 func testBinaries(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -31,12 +33,22 @@ func testBinaries(t *testing.T) string {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		out, err := exec.CommandContext(ctx, "go", "build", "-o", binDir+string(os.PathSeparator), ".",
-			"github.com/FISCO-BCOS/go-sdk/examples/amop/sub",
-			"github.com/FISCO-BCOS/go-sdk/examples/amop/unicast_pub",
-			"github.com/FISCO-BCOS/go-sdk/examples/amop/broadcast_pub").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		sep := string(os.PathSeparator)
+		for _, b := range [][]string{
+			{binDir + sep, ".",
+				"github.com/FISCO-BCOS/go-sdk/examples/amop/sub",
+				"github.com/FISCO-BCOS/go-sdk/examples/amop/unicast_pub",
+				"github.com/FISCO-BCOS/go-sdk/examples/amop/broadcast_pub"},
+			{filepath.Join(binDir, "auth") + sep,
+				"github.com/FISCO-BCOS/go-sdk/examples/amop_auth/sub",
+				"github.com/FISCO-BCOS/go-sdk/examples/amop_auth/unicast_pub",
+				"github.com/FISCO-BCOS/go-sdk/examples/amop_auth/broadcast_pub"},
+		} {
+			out, err := exec.CommandContext(ctx, "go", append([]string{"build", "-o"}, b...)...).CombinedOutput()
+			if err != nil {
+				binErr = fmt.Errorf("go build: %v\n%s", err, out)
+				return
+			}
 		}
 	})
 	if binErr != nil {
