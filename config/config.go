@@ -13,6 +13,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
@@ -63,10 +64,11 @@ type Config struct {
 	Transcript  string        // transcript: JSON-lines event log, "" = off
 	DebugLog    string        // debug_log: debug log file, "" = off
 
-	TLS    TLS
-	Topics Topics
-	Reply  Reply
-	UI     UI
+	TLS     TLS
+	Topics  Topics
+	Private Private
+	Reply   Reply
+	UI      UI
 
 	// File is the file the configuration was read from, "" for none.
 	// Relative paths in it were resolved against its directory.
@@ -96,6 +98,32 @@ type TLS struct {
 // Topics is the [topics] table.
 type Topics struct {
 	Join []string // join: topics joined at start
+}
+
+// Private is the [private] table: private (authenticated) topics, joined
+// or published at start. Key files are PEM as `amoptui keygen` writes them
+// (the formats go-sdk's loaders read); relative paths resolve against the
+// configuration file's directory.
+type Private struct {
+	// Subscribe is [private.subscribe]: topic → the private key file this
+	// client proves it holds to be verified as a subscriber.
+	Subscribe map[string]string
+	// Publish is [private.publish]: topic → the public key files of the
+	// subscribers this client, as the topic's publisher, accepts.
+	Publish map[string][]string
+}
+
+// PrivateTopics lists the topics of [private.subscribe] and
+// [private.publish], sorted, each once.
+func (c Config) PrivateTopics() []string {
+	set := make(map[string]bool, len(c.Private.Subscribe)+len(c.Private.Publish))
+	for t := range c.Private.Subscribe {
+		set[t] = true
+	}
+	for t := range c.Private.Publish {
+		set[t] = true
+	}
+	return slices.Sorted(maps.Keys(set))
 }
 
 // Reply is the [reply] table: auto-replies to incoming unicast requests.

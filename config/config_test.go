@@ -42,7 +42,7 @@ func TestExampleFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	pos := positions(data)
-	for table, keys := range map[string][]string{"": topKeys, "tls": tlsKeys, "topics": topicKeys, "reply": replyKeys, "ui": uiKeys} {
+	for table, keys := range map[string][]string{"": topKeys, "tls": tlsKeys, "topics": topicKeys, "private": privateKeys, "reply": replyKeys, "ui": uiKeys} {
 		for _, k := range keys {
 			p := path{k}
 			if table != "" {
@@ -164,14 +164,14 @@ key_file = "k"
 	_, err := Parse([]byte(doc), "/etc/amoptui.toml")
 	ps := problemsOf(t, err)
 	want := []string{
-		`/etc/amoptui.toml:2:1: colour: unknown key (known here: chain_id, group_id, sm_crypto, nodes, send_timeout, transcript, debug_log, tls, topics, reply, ui)`,
+		`/etc/amoptui.toml:2:1: colour: unknown key (known here: chain_id, group_id, sm_crypto, nodes, send_timeout, transcript, debug_log, tls, topics, private, reply, ui)`,
 		`/etc/amoptui.toml:3:1: group_id: want an integer, got the string "one"`,
 		`/etc/amoptui.toml:5:3: nodes[1]: want a string, got the integer 2`,
 		`/etc/amoptui.toml:8:1: ui.layuot: unknown key (did you mean "layout"?)`,
 		`/etc/amoptui.toml:9:1: ui.scrollback: want an integer, got the float 1.5`,
 		`/etc/amoptui.toml:11:1: tls.verify_node: want true or false, got the string "yes"`,
 		`/etc/amoptui.toml:13:1: reply.topics.hello: want a string, got the integer 3`,
-		`/etc/amoptui.toml:14:2: private: private topics are not supported by this version`,
+		`/etc/amoptui.toml:15:1: private.key_file: unknown key (known here: subscribe, publish)`,
 	}
 	var got []string
 	for _, p := range ps {
@@ -412,6 +412,84 @@ func TestValidateEndpoint(t *testing.T) {
 	for _, s := range bad {
 		if err := ValidateEndpoint(s); err == nil {
 			t.Errorf("ValidateEndpoint(%q) accepted", s)
+		}
+	}
+}
+
+// TestParsePrivate: [private.subscribe] and [private.publish] decode, their
+// key files resolve against the file's directory, and every problem names
+// its line: wrong types, names over the roles' length limits (185 for a
+// subscriber, 168 for a publisher), missing files.
+func TestParsePrivate(t *testing.T) {
+	doc := `[private.subscribe]
+"orders" = "keys/orders.key"
+"abs" = "/etc/k.key"
+[private.publish]
+"orders" = ["a.pub", "/b.pub"]
+`
+	c, err := Parse([]byte(doc), "/etc/amoptui/c.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want := Private{
+		Subscribe: map[string]string{"orders": "/etc/amoptui/keys/orders.key", "abs": "/etc/k.key"},
+		Publish:   map[string][]string{"orders": {"/etc/amoptui/a.pub", "/b.pub"}},
+	}
+	if !reflect.DeepEqual(c.Private, want) {
+		t.Fatalf("got %+v\nwant %+v", c.Private, want)
+	}
+	if got := c.PrivateTopics(); !reflect.DeepEqual(got, []string{"abs", "orders"}) {
+		t.Fatalf("PrivateTopics = %q", got)
+	}
+
+	bad := `[private]
+subscriber = {}
+[private.subscribe]
+"n" = 3
+"` + strings.Repeat("s", 186) + `" = "k"
+"` + strings.Repeat("s", 185) + `" = "k"
+"empty" = ""
+"#!$x" = "k"
+[private.publish]
+"p" = "one.pub"
+"` + strings.Repeat("p", 169) + `" = ["k"]
+"` + strings.Repeat("p", 168) + `" = ["k"]
+"none" = []
+"hole" = ["a", ""]
+`
+	c, err = Parse([]byte(bad), "f.toml")
+	var got []string
+	var ps Problems
+	if errors.As(err, &ps) {
+		for _, p := range ps {
+			got = append(got, p.Error())
+		}
+	}
+	if err := c.Validate(); errors.As(err, &ps) {
+		for _, p := range ps {
+			got = append(got, p.Error())
+		}
+	}
+	wantProblems := []string{
+		`f.toml:2:1: private.subscriber: unknown key (did you mean "subscribe"?)`,
+		`f.toml:4:1: private.subscribe.n: want a string, got the integer 3`,
+		`f.toml:10:1: private.publish.p: want an array of strings, got the string "one.pub"`,
+		`f.toml:5:1: private.subscribe.` + strings.Repeat("s", 186) + `: "` + strings.Repeat("s", 186) + `" is not a valid private topic: a private topic's subscriber allows at most 185 bytes, this one has 186`,
+		`f.toml:7:1: private.subscribe.empty: names no private key file`,
+		`f.toml:8:1: private.subscribe."#!$x": "#!$x" is not a valid private topic: the prefix #!$ is reserved for private-topic helpers`,
+		`f.toml:11:1: private.publish.` + strings.Repeat("p", 169) + `: "` + strings.Repeat("p", 169) + `" is not a valid private topic: a private topic's publisher allows at most 168 bytes, this one has 169`,
+		`f.toml:13:1: private.publish.none: lists no public key file: a publisher must accept at least one key`,
+		`f.toml:14:16: private.publish.hole[1]: is empty`,
+	}
+	if len(got) != len(wantProblems) {
+		t.Fatalf("got %d problems:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	for i := range got {
+		if !strings.HasPrefix(got[i], wantProblems[i]) {
+			t.Errorf("problem %d:\n got %s\nwant %s…", i, got[i], wantProblems[i])
 		}
 	}
 }

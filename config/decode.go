@@ -122,11 +122,12 @@ func (d *decoder) bad(p path, format string, args ...any) {
 
 // Known keys per table, for unknown-key suggestions.
 var (
-	topKeys   = []string{"chain_id", "group_id", "sm_crypto", "nodes", "send_timeout", "transcript", "debug_log", "tls", "topics", "reply", "ui"}
-	tlsKeys   = []string{"certs_dir", "ca", "cert", "key", "ca_pem", "cert_pem", "key_pem", "verify_node"}
-	topicKeys = []string{"join"}
-	replyKeys = []string{"default", "topics"}
-	uiKeys    = []string{"scrollback", "input_history", "timestamp_format", "layout", "theme"}
+	topKeys     = []string{"chain_id", "group_id", "sm_crypto", "nodes", "send_timeout", "transcript", "debug_log", "tls", "topics", "private", "reply", "ui"}
+	privateKeys = []string{"subscribe", "publish"}
+	tlsKeys     = []string{"certs_dir", "ca", "cert", "key", "ca_pem", "cert_pem", "key_pem", "verify_node"}
+	topicKeys   = []string{"join"}
+	replyKeys   = []string{"default", "topics"}
+	uiKeys      = []string{"scrollback", "input_history", "timestamp_format", "layout", "theme"}
 )
 
 // top decodes the root table.
@@ -158,9 +159,7 @@ func (d *decoder) top(m map[string]any) {
 		case "ui":
 			d.ui(p, v)
 		case "private":
-			// Reserved so that files written for a later version fail
-			// clearly instead of being half understood.
-			d.bad(p, "private topics are not supported by this version")
+			d.private(p, v)
 		default:
 			d.unknown(p, topKeys)
 		}
@@ -206,6 +205,42 @@ func (d *decoder) topics(p path, v any) {
 			d.strings(p, v, &d.c.Topics.Join)
 		default:
 			d.unknown(p, topicKeys)
+		}
+	}
+}
+
+// private decodes [private], [private.subscribe] and [private.publish].
+func (d *decoder) private(p path, v any) {
+	pr := &d.c.Private
+	m := d.table(p, v)
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v, p := m[k], p.with(k)
+		switch k {
+		case "subscribe":
+			topics := d.table(p, v)
+			for _, topic := range slices.Sorted(maps.Keys(topics)) {
+				var s string
+				if d.string(p.with(topic), topics[topic], &s) {
+					if pr.Subscribe == nil {
+						pr.Subscribe = make(map[string]string, len(topics))
+					}
+					pr.Subscribe[topic] = s
+				}
+			}
+		case "publish":
+			topics := d.table(p, v)
+			for _, topic := range slices.Sorted(maps.Keys(topics)) {
+				var files []string
+				d.strings(p.with(topic), topics[topic], &files)
+				if files != nil {
+					if pr.Publish == nil {
+						pr.Publish = make(map[string][]string, len(topics))
+					}
+					pr.Publish[topic] = files
+				}
+			}
+		default:
+			d.unknown(p, privateKeys)
 		}
 	}
 }
@@ -421,6 +456,14 @@ func editDistance(a, b string) int {
 func (c *Config) resolvePaths(dir string) {
 	for _, p := range []*string{&c.TLS.CertsDir, &c.TLS.CA, &c.TLS.Cert, &c.TLS.Key, &c.Transcript, &c.DebugLog} {
 		*p = resolvePath(dir, *p)
+	}
+	for t, f := range c.Private.Subscribe {
+		c.Private.Subscribe[t] = resolvePath(dir, f)
+	}
+	for _, files := range c.Private.Publish {
+		for i, f := range files {
+			files[i] = resolvePath(dir, f)
+		}
 	}
 }
 

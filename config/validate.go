@@ -71,6 +71,7 @@ func (c Config) Validate() error {
 			seen[t] = i
 		}
 	}
+	c.validatePrivate(bad)
 	for _, t := range slices.Sorted(maps.Keys(c.Reply.Topics)) {
 		if msg := topicProblem(t); msg != "" {
 			bad(path{"reply", "topics", t}, "%s", msg)
@@ -94,6 +95,47 @@ func (c Config) Validate() error {
 		bad(path{"ui", "theme"}, "%q is not %q, %q or %q", u.Theme, ThemeAuto, ThemeDark, ThemeLight)
 	}
 	return ps.err()
+}
+
+// validatePrivate checks [private]: each topic against its role's length
+// limit (amop.ValidatePrivateTopic), and that every key file is named. The
+// files themselves are read by whoever loads the keys, which names them.
+func (c Config) validatePrivate(bad func(p path, format string, args ...any)) {
+	for _, t := range slices.Sorted(maps.Keys(c.Private.Subscribe)) {
+		p := path{"private", "subscribe", t}
+		if msg := privateTopicProblem(t, amop.PrivateSubscriber); msg != "" {
+			bad(p, "%s", msg)
+		} else if c.Private.Subscribe[t] == "" {
+			bad(p, "names no private key file")
+		}
+	}
+	for _, t := range slices.Sorted(maps.Keys(c.Private.Publish)) {
+		p := path{"private", "publish", t}
+		files := c.Private.Publish[t]
+		if msg := privateTopicProblem(t, amop.PrivatePublisher); msg != "" {
+			bad(p, "%s", msg)
+		} else if len(files) == 0 {
+			bad(p, "lists no public key file: a publisher must accept at least one key")
+		}
+		for i, f := range files {
+			if f == "" {
+				bad(p.index(i), "is empty")
+			}
+		}
+	}
+}
+
+// privateTopicProblem is topicProblem for a private topic in role.
+func privateTopicProblem(t string, role amop.PrivateRole) string {
+	err := amop.ValidatePrivateTopic(t, role)
+	if err == nil {
+		return ""
+	}
+	var te *amop.TopicError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%q is not a valid private topic: %s", t, te.Reason)
+	}
+	return err.Error()
 }
 
 // validateTLS checks that each of the three inputs has at most one source
