@@ -231,7 +231,7 @@ func TestReportRatios(t *testing.T) {
 	check("multicast msgs/s / NATS publish+flush, 1 sub", 0.95, "met")
 	check("multicast msgs/s / NATS publish+flush, 10 subs", 0.5, "missed")
 	check("multicast loss / reordering seen by the adapter", 0, "missed")
-	check("1 MiB unicast round trip, p50 (p99, max)", 20, "met")
+	check("1 MiB unicast round trip, p50 (p99, max)", 20, "p50 met, p99 met")
 	check("guard overhead: whole path / bare go-sdk, unicast p50", 2, "missed")
 	if g := byWhat["unicast p50 / NATS request/reply p50"]; len(g.Rounds) != 3 || g.Rounds[2] != 1.5 {
 		t.Errorf("per-round ratios %v, want 0.5, 1, 1.5", g.Rounds)

@@ -201,6 +201,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	m := machine{Cores: runtime.NumCPU(), CPU: cpuModel(), Kernel: kernel(), HarnessGo: runtime.Version(), LoadAvgBefore: loadAvg()}
 	var recs []record
+	o := c.loopOptions
 	step := func(round int, name string, measure func() (Result, error)) error {
 		la := loadAvg()
 		fmt.Fprintf(stderr, "round %d: %-30s load %s … ", round, name, la)
@@ -211,8 +212,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return fmt.Errorf("%s, round %d: %w", name, round, err)
 		}
 		r := record{Case: name, Round: round, LoadAvg: la, Result: res, OthersCores: -1, StealCores: -1}
+		r.CPUPerMsgUs = -1
 		if after, err := sampleCPU(*natsPID); err == nil && cpuErr == nil {
 			r.OthersCores, r.StealCores = othersCores(before, after)
+			if n := res.MsgsPerS * (res.DurationS + o.Warmup.Seconds()); n > 0 {
+				r.CPUPerMsgUs = (after.ours - before.ours) * 1e6 / n
+			}
 		}
 		fmt.Fprintf(stderr, "%8.0f msgs/s  p50 %6.0f µs  p99 %6.0f µs  others %.2f cores\n", res.MsgsPerS, res.P50us, res.P99us, r.OthersCores)
 		recs = append(recs, r)
@@ -228,7 +233,6 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		r := amoptuiRun{Bin: *bin, Mode: mode, Bare: bare, Subscribers: subs, loopOptions: o}
 		return func() (Result, error) { return r.run(ctx) }
 	}
-	o := c.loopOptions
 	for round := 1; round <= *rounds; round++ {
 		steps := []struct {
 			name    string
@@ -257,6 +261,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 		if err := step(1, caseAmop1MiB, amop(o1, "unicast", 1, false)); err != nil {
+			return err
+		}
+		if err := step(1, caseBare1MiB, amop(o1, "unicast", 1, true)); err != nil {
 			return err
 		}
 	}

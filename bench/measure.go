@@ -39,6 +39,11 @@ type Result struct {
 	// the broker's version and the negotiated TLS version, for the record.
 	Server string `json:"server,omitempty"`
 	TLS    string `json:"tls,omitempty"`
+	// CPUPerMsgUs is the CPU time the measured side used (amoptui's process;
+	// or this process's NATS clients plus nats-server) over the messages of
+	// warm-up and measurement, set-up included: less sensitive to the other
+	// processes' load than latency is. -1 when unknown.
+	CPUPerMsgUs float64 `json:"cpu_us_per_msg"`
 }
 
 // headerLen is the payload prefix loadgen uses too: publisher id and
