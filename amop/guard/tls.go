@@ -159,15 +159,23 @@ func (c *Credentials) upstreamTLS(endpoint string, verify bool) *ftls.Config {
 	return cfg
 }
 
-// NodeCertError is a node certificate that does not chain to the CA.
+// NodeCertError is a node certificate that does not chain to the CA, or
+// that is outside its validity period.
 type NodeCertError struct {
 	Endpoint string
 	CAName   string
 	Err      error
+	// Validity, when set, is why the certificate is not valid now
+	// ("expired on …", "is not valid until …"): x509 reports both cases as
+	// one error, and "not signed by" would send people after the wrong file.
+	Validity string
 }
 
 // Error implements error.
 func (e *NodeCertError) Error() string {
+	if e.Validity != "" {
+		return fmt.Sprintf("node %s presented a certificate that %s (set verify_node = false to skip this check)", e.Endpoint, e.Validity)
+	}
 	return fmt.Sprintf("node %s presented a certificate not signed by %s (set verify_node = false to skip this check): %v", e.Endpoint, e.CAName, e.Err)
 }
 
@@ -190,7 +198,18 @@ func (c *Credentials) verifyNode(endpoint string, raw [][]byte) error {
 	_, err := certs[0].Verify(fx509.VerifyOptions{Roots: c.roots, Intermediates: inter,
 		KeyUsages: []fx509.ExtKeyUsage{fx509.ExtKeyUsageAny}})
 	if err != nil {
-		return &NodeCertError{Endpoint: endpoint, CAName: c.src.CAName, Err: err}
+		nce := &NodeCertError{Endpoint: endpoint, CAName: c.src.CAName, Err: err}
+		var invalid fx509.CertificateInvalidError
+		if errors.As(err, &invalid) && invalid.Reason == fx509.Expired {
+			leaf, now := certs[0], time.Now()
+			switch {
+			case now.Before(leaf.NotBefore):
+				nce.Validity = "is not valid until " + leaf.NotBefore.UTC().Format(time.RFC3339)
+			case now.After(leaf.NotAfter):
+				nce.Validity = "expired on " + leaf.NotAfter.UTC().Format(time.RFC3339)
+			}
+		}
+		return nce
 	}
 	return nil
 }
