@@ -14,6 +14,8 @@ import (
 // user needs them.
 var commandHelp = [][2]string{
 	{"/join TOPIC…", "join topics, a pane each"},
+	{"/join-private T KEYFILE", "join private T with a key · ◆ … waiting ? challenged ✓ verified"},
+	{"/publish-private T PUB…", "publish private T for these public keys · ✓ accepted ✗ rejected"},
 	{"/leave [TOPIC]", "leave a topic (default: the active one)"},
 	{"/mode [unicast|multicast]", "set the send mode (no argument: toggle)"},
 	{"/reply off|echo|TEXT", "auto-reply to unicast requests"},
@@ -33,6 +35,10 @@ func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
 	switch name {
 	case "join", "j":
 		return m, m.cmdJoin(strings.Fields(arg))
+	case "join-private", "jp":
+		return m, m.cmdJoinPrivate(arg)
+	case "publish-private", "pp":
+		return m, m.cmdPublishPrivate(arg)
 	case "leave", "part", "l":
 		return m, m.cmdLeave(strings.TrimSpace(arg))
 	case "mode", "m":
@@ -69,6 +75,10 @@ func (m *Model) cmdJoin(topics []string) tea.Cmd {
 			cmds = append(cmds, m.setNotice(sanitize.String(err.Error()), true))
 			continue
 		}
+		if m.private[t] != nil {
+			cmds = append(cmds, m.setNotice(sanitize.String(t)+" is a private topic here: /leave it first", true))
+			continue
+		}
 		if !m.addTopic(t) {
 			if first == "" {
 				first = t
@@ -96,8 +106,12 @@ func (m *Model) cmdLeave(t string) tea.Cmd {
 	if t == "" || m.panes[t] == nil {
 		return m.setNotice("not joined: "+sanitize.String(t), true)
 	}
+	leave := leaveCmd(m.client, t)
+	if m.private[t] != nil {
+		leave = leavePrivateCmd(m.client, t)
+	}
 	m.removeTopic(t)
-	return tea.Batch(leaveCmd(m.client, t), m.setNotice("left "+sanitize.String(t), false))
+	return tea.Batch(leave, m.setNotice("left "+sanitize.String(t), false))
 }
 
 func (m *Model) cmdMode(arg string) tea.Cmd {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/amoptui/amoptui/ui/internal/paint"
 	"github.com/amoptui/amoptui/ui/statusbar"
@@ -142,13 +143,17 @@ func (m *Model) updateNotes() {
 		if p == nil {
 			continue
 		}
-		note := ""
-		if !m.grid.listShown && len(names) > 1 {
-			note = strconv.Itoa(i+1) + "/" + strconv.Itoa(len(names))
-			if t == active && hidden > 0 {
-				note += " · " + strconv.Itoa(hidden) + " unread"
-			}
+		var parts []string
+		if pi := m.private[t]; pi != nil {
+			parts = append(parts, pi.note())
 		}
-		p.SetNote(note)
+		if !m.grid.listShown && len(names) > 1 {
+			pos := strconv.Itoa(i+1) + "/" + strconv.Itoa(len(names))
+			if t == active && hidden > 0 {
+				pos += " · " + strconv.Itoa(hidden) + " unread"
+			}
+			parts = append(parts, pos)
+		}
+		p.SetNote(strings.Join(parts, " · "))
 	}
 }

@@ -96,6 +96,7 @@ type Model struct {
 
 	pending  map[uint64]pendingSend
 	nextID   uint64
+	private  map[string]*privInfo // private topics (private.go)
 	counters statusbar.Counters
 	strays   uint64 // messages for topics no longer joined
 
@@ -148,6 +149,7 @@ func New(client amop.Client, opts Options) Model {
 		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Pane.Pending)),
 		visible: make(map[string]bool),
 		pending: make(map[uint64]pendingSend),
+		private: make(map[string]*privInfo),
 		policy:  client.AutoReply(""),
 	}
 	m.help.Styles = st.Help
@@ -169,6 +171,19 @@ func New(client amop.Client, opts Options) Model {
 			continue
 		}
 		m.addTopic(t)
+	}
+	for _, pt := range opts.Private {
+		if msg := privateProblem(pt); msg != "" {
+			bad = append(bad, msg)
+			continue
+		}
+		pi, ok := m.addPrivate(pt.Topic)
+		if !ok {
+			bad = append(bad, sanitize.String(pt.Topic)+" is both an ordinary and a private topic")
+			continue
+		}
+		pi.sub, pi.pub = pi.sub || pt.Key != nil, pi.pub || len(pt.Allowed) > 0
+		m.list.SetTag(pt.Topic, pi.tag())
 	}
 	if len(bad) > 0 {
 		// Shown from the first frame; Init starts its timer.
@@ -202,6 +217,11 @@ func (m Model) Init() tea.Cmd {
 		}
 	}
 	cmds = append(cmds, joinCmd(m.client, joins...))
+	for _, pt := range m.opts.Private {
+		if privateProblem(pt) == "" && m.private[pt.Topic] != nil {
+			cmds = append(cmds, startPrivateCmd(m.client, pt))
+		}
+	}
 	if m.opts.AutoReply != nil {
 		cmds = append(cmds, setReplyCmd(m.client, *m.opts.AutoReply))
 	}
@@ -232,6 +252,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.updateJoined(msg)
 	case leftMsg:
 		return m.updateLeft(msg)
+	case privateDoneMsg:
+		return m.updatePrivateDone(msg)
 	case replySetMsg:
 		m.policy = msg.policy
 		m.status.SetPolicy(msg.policy)
@@ -317,6 +339,7 @@ func (m *Model) addTopic(t string) bool {
 // removeTopic drops topic's pane and list entry.
 func (m *Model) removeTopic(t string) {
 	delete(m.panes, t)
+	delete(m.private, t)
 	m.list.Remove(t)
 	m.activate()
 }

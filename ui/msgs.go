@@ -122,9 +122,10 @@ func listen(ch <-chan amop.Event, last time.Time) tea.Cmd {
 	}
 }
 
-// sendCmd sends data on topic with its own deadline and reports the outcome
-// with the round-trip time measured by now.
-func sendCmd(ctx context.Context, c amop.Client, id uint64, topic string, mode amop.Mode, data []byte, timeout time.Duration, now func() time.Time) tea.Cmd {
+// sendCmd sends data on topic (a private one with the private calls) with
+// its own deadline and reports the outcome with the round-trip time
+// measured by now.
+func sendCmd(ctx context.Context, c amop.Client, id uint64, topic string, private bool, mode amop.Mode, data []byte, timeout time.Duration, now func() time.Time) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -133,9 +134,14 @@ func sendCmd(ctx context.Context, c amop.Client, id uint64, topic string, mode a
 			reply []byte
 			err   error
 		)
-		if mode == amop.Multicast {
+		switch {
+		case private && mode == amop.Multicast:
+			err = c.MulticastPrivate(ctx, topic, data)
+		case private:
+			reply, err = c.UnicastPrivate(ctx, topic, data)
+		case mode == amop.Multicast:
 			err = c.Multicast(ctx, topic, data)
-		} else {
+		default:
 			reply, err = c.Unicast(ctx, topic, data)
 		}
 		if errors.Is(err, context.DeadlineExceeded) {

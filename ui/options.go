@@ -78,6 +78,9 @@ type Options struct {
 	// Topics are joined at start, in order, besides those the client has
 	// already joined.
 	Topics []string
+	// Private are private topics joined (Key set) and/or published
+	// (Allowed set) at start, in order.
+	Private []PrivateTopic
 	// Mode is the initial send mode.
 	Mode amop.Mode
 	// AutoReply, when set, is applied to the client at start as the default
@@ -108,6 +111,14 @@ type Options struct {
 	// Now is the clock of timestamps and round-trip times; nil is time.Now.
 	// Tests pass a fixed clock so that golden files are stable.
 	Now func() time.Time
+}
+
+// PrivateTopic is a private topic to take part in at start: as a
+// subscriber proving Key, as a publisher accepting Allowed, or both.
+type PrivateTopic struct {
+	Topic   string
+	Key     *amop.PrivateKey
+	Allowed []*amop.PublicKey
 }
 
 func (o Options) withDefaults() Options {

@@ -27,6 +27,8 @@ func (m Model) updateEvents(msg eventsMsg) (tea.Model, tea.Cmd) {
 			m.counters.Dropped = ev.Total
 			m.dropUnshown += ev.Dropped
 			m.record(transcript.Drop(ev))
+		case *amop.PrivateEvent:
+			m.onPrivate(ev)
 		case *amop.CounterEvent:
 			m.counters.Malformed = ev.Malformed + ev.Reserved
 			m.record(note(transcript.KindError, "", "frames from the node discarded: "+strconv.FormatUint(ev.Malformed, 10)+" malformed, "+strconv.FormatUint(ev.Reserved, 10)+" on reserved topics (totals)"))
@@ -48,8 +50,9 @@ func (m *Model) onMessage(ev *amop.MessageEvent) {
 	m.counters.Received++
 	m.record(transcript.Received(ev))
 	p := m.panes[ev.Topic]
-	if p == nil {
-		// Left while it was in flight: counted, not shown.
+	if p == nil || ev.Private != (m.private[ev.Topic] != nil) {
+		// Left while it was in flight, or the ordinary topic of a private
+		// one's name (or the reverse): counted, not shown.
 		m.strays++
 		return
 	}

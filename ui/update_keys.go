@@ -174,7 +174,7 @@ func (m *Model) send(text string) tea.Cmd {
 	rec.Time = now
 	m.record(rec)
 	cmds := []tea.Cmd{
-		sendCmd(m.ctx, m.client, id, topic, mode, data, m.opts.SendTimeout, m.opts.Now),
+		sendCmd(m.ctx, m.client, id, topic, m.private[topic] != nil, mode, data, m.opts.SendTimeout, m.opts.Now),
 		expireCmd(id, m.opts.SendTimeout+sendGrace),
 	}
 	if !m.spinning {

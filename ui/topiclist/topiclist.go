@@ -42,6 +42,7 @@ func DefaultKeyMap() KeyMap {
 type item struct {
 	name   string // as joined
 	title  string // sanitised
+	tag    string // short status shown before the count (private topics)
 	unread int
 }
 
@@ -170,6 +171,23 @@ func (m *Model) AddUnread(topic string, n int) {
 	}
 }
 
+// SetTag sets the short status shown at the right of topic's row, before
+// its unread count, such as a private topic's verification state; "" shows
+// none. The caller passes trusted text (not from the network).
+func (m *Model) SetTag(topic, tag string) {
+	if i := m.Index(topic); i >= 0 {
+		m.items[i].tag = tag
+	}
+}
+
+// Tag is topic's tag.
+func (m Model) Tag(topic string) string {
+	if i := m.Index(topic); i >= 0 {
+		return m.items[i].tag
+	}
+	return ""
+}
+
 // ClearUnread zeroes topic's unread count.
 func (m *Model) ClearUnread(topic string) {
 	if i := m.Index(topic); i >= 0 {
@@ -243,20 +261,26 @@ func (m Model) Render(dst []string) []string {
 	return paint.Frame(dst, body, m.width, m.height, title, "", fs)
 }
 
-// row is "▸ name    12": the marker and the count stay visible without
-// colour.
+// row is "▸ name  tag 12": the marker, the tag and the count stay visible
+// without colour.
 func (m Model) row(it item, selected bool, w int) string {
 	mark, p := "  ", m.item
 	if selected {
 		mark, p = "▸ ", m.selP
 	}
 	count, cw := "", 0
+	if it.tag != "" {
+		count = " " + it.tag
+	}
 	if it.unread > 0 {
-		count = " " + strconv.Itoa(it.unread)
+		n := strconv.Itoa(it.unread)
 		if it.unread > 9999 {
-			count = " 9999+"
+			n = "9999+"
 		}
-		cw = len(count)
+		count += " " + n
+	}
+	if count != "" {
+		cw = paint.Width(count)
 	}
 	name, nw := paint.Fit(it.title, max(0, w-2-cw))
 	line := p.S(mark+name) + strings.Repeat(" ", max(0, w-2-nw-cw))

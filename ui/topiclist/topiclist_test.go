@@ -70,3 +70,21 @@ func TestRenderFits(t *testing.T) {
 		t.Fatalf("selection not in view:\n%s", v)
 	}
 }
+
+// TestTagBeforeTheCount: a private topic's tag sits at the right of its
+// row, before the unread count, and the name gives way to both.
+func TestTagBeforeTheCount(t *testing.T) {
+	m := New(Styles{})
+	m.Add("vault-of-secrets")
+	m.Add("other")
+	m.SetTag("vault-of-secrets", "◆✓")
+	m.AddUnread("vault-of-secrets", 3)
+	m.SetSize(16, 5)
+	rows := strings.Split(m.View(), "\n")
+	if got := rows[1]; !strings.HasSuffix(got, " ◆✓ 3│") || lipgloss.Width(got) != 16 {
+		t.Fatalf("row %q", got)
+	}
+	if m.Tag("vault-of-secrets") != "◆✓" || m.Tag("other") != "" || m.Tag("nope") != "" {
+		t.Fatal("Tag")
+	}
+}
