@@ -284,5 +284,35 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 	for t, p := range cfg.Reply.Topics {
 		plan.replies[t] = amop.ParseReplyPolicy(p)
 	}
+	priv, err := privateTopics(cfg)
+	if err != nil {
+		return tuiPlan{}, err
+	}
+	plan.ui.Private = priv
 	return plan, nil
+}
+
+// privateTopics loads the key files of [private]: a file that does not
+// load is a configuration error, told before the TUI starts.
+func privateTopics(cfg config.Config) ([]ui.PrivateTopic, error) {
+	var out []ui.PrivateTopic
+	for _, t := range cfg.PrivateTopics() {
+		pt := ui.PrivateTopic{Topic: t}
+		if f, ok := cfg.Private.Subscribe[t]; ok {
+			k, err := amop.LoadPrivateKey(f)
+			if err != nil {
+				return nil, usagef("[private.subscribe] %q: %v", t, err)
+			}
+			pt.Key = k
+		}
+		if files, ok := cfg.Private.Publish[t]; ok {
+			keys, err := amop.LoadPublicKeys(files)
+			if err != nil {
+				return nil, usagef("[private.publish] %q: %v", t, err)
+			}
+			pt.Allowed = keys
+		}
+		out = append(out, pt)
+	}
+	return out, nil
 }

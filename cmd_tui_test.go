@@ -73,3 +73,38 @@ func TestBadConfigExitsTwoNamingTheLine(t *testing.T) {
 		t.Fatalf("bad --node: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestPlanPrivateTopics: [private] key files, relative to the config file,
+// are loaded before the TUI starts; one that does not load is a
+// configuration error (exit 2) naming the topic and the file.
+func TestPlanPrivateTopics(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errOut := runCmd(t, "", "keygen", filepath.Join(dir, "k.key")); code != exitOK {
+		t.Fatalf("keygen: %s", errOut)
+	}
+	cfg := filepath.Join(dir, "c.toml")
+	doc := "[private.subscribe]\nvault = \"k.key\"\n[private.publish]\nvault = [\"k.pub\"]\nlist = [\"k.pub\", \"k.pub\"]\n"
+	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := planFor(t, "--config", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := p.ui.Private
+	if len(got) != 2 || got[0].Topic != "list" || got[0].Key != nil || len(got[0].Allowed) != 2 ||
+		got[1].Topic != "vault" || got[1].Key == nil || len(got[1].Allowed) != 1 || !got[1].Allowed[0].Equal(got[1].Key.Public()) {
+		t.Fatalf("private topics %+v", got)
+	}
+	if got[1].Key.Source != filepath.Join(dir, "k.key") {
+		t.Fatalf("key source %q", got[1].Key.Source)
+	}
+
+	if err := os.WriteFile(cfg, []byte("[private.subscribe]\nvault = \"missing.key\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCmd(t, "", "--config", cfg)
+	if code != exitUsage || !strings.Contains(errOut, `"vault"`) || !strings.Contains(errOut, "missing.key") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
