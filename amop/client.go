@@ -1,7 +1,8 @@
 // Package amop is the AMOP adapter the rest of amoptui sees: join and leave
-// topics, send unicast and multicast, answer unicast requests, and receive
-// everything (messages, connection states, drop counts) on one bounded
-// channel.
+// topics, ordinary and private (authenticated, private.go), send unicast
+// and multicast, answer unicast requests, and receive everything
+// (messages, connection states, drop counts, private topics' verification
+// states) on one bounded channel.
 //
 // The implementation (sdk.go) drives the unmodified go-sdk v1.1.1 client,
 // which talks only to an in-process guard (package amop/guard) that owns the
