@@ -179,7 +179,8 @@ func (n *Network) pushTimedOut(req *unicastReq, s *session) {
 // answers CodePushFailed with the original body when none is left.
 func (n *Network) advance(req *unicastReq) {
 	n.mu.Lock()
-	if n.closed || req.answered || req.pub.closed {
+	settled := req.verify != nil && req.verify.state != Verifying // no further publisher needed
+	if n.closed || req.answered || req.pub.closed || settled {
 		if req.verify != nil && !req.answered {
 			req.verifyDoneLocked()
 		}
