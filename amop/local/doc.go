@@ -33,8 +33,10 @@
 // cannot parse secp256k1) and by openssl, their handshakes are several times
 // faster, and the go-sdk TLS fork, which the clients use, handles them as
 // well as secp256k1. A secp256k1 set (Options.KeyType, NewCertDir) builds a
-// directory shaped like build_chain.sh's, and a directory of either type
-// loads (sdk.key may be PKCS#8 or SEC1). The server side uses the fork
+// directory shaped like build_chain.sh's (NewAgencyCertDir adds its agency
+// CA between the chain CA and the node and SDK certificates), and a
+// directory of either type loads (sdk.key may be PKCS#8 or SEC1; a
+// certificate file may carry its chain). The server side uses the fork
 // (github.com/FISCO-BCOS/crypto/tls) so it can verify secp256k1 client
 // certificates: TLS 1.2 only, a client certificate required and verified
 // against ca.crt, curve preference secp256k1 then P-256, as a real node.
