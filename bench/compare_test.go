@@ -239,7 +239,7 @@ func TestReportRatios(t *testing.T) {
 
 	var out bytes.Buffer
 	writeReport(&out, recs, machine{Cores: 2, CPU: "test CPU", LoadAvgBefore: "1 2 3", LoadAvgAfter: "4 5 6"})
-	for _, want := range []string{"Medians over 3 interleaved round(s)", "| amoptui unicast | 3 |", "| 0.50× | 0.50, 0.50, 0.50 | ≥ 0.6 | missed |",
+	for _, want := range []string{"Medians over 3 interleaved round(s)", "| amoptui unicast | 3 |", "| 0.500× | 0.50, 0.50, 0.50 | ≥ 0.6 | missed |",
 		"| 0 / 3 |", "not measured", "2 cores, test CPU", "1 2 3 before, 4 5 6 after"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())

@@ -295,7 +295,9 @@ func writeGoal(w io.Writer, g goal) {
 	}
 	val := g.Extended
 	if val == "" {
-		val = fmt.Sprintf("%.2f%s", g.Value, g.Unit)
+		// Three decimals, so that a value just under a goal never prints as
+		// the goal itself.
+		val = fmt.Sprintf("%.3f%s", g.Value, g.Unit)
 	}
 	var per []string
 	for _, r := range g.Rounds {
