@@ -176,7 +176,11 @@ func csiSeqs(out []byte) (map[string]bool, []string) {
 	return seqs, other
 }
 
-func runInjection(t *testing.T, payloads []string, topics []string, st amop.Status) ([]byte, Model) {
+// runInjection pushes payloads through the program and returns its output.
+// mustShow are waited for on screen before any key is typed: events and
+// keys that land within one frame would otherwise never be rendered in
+// between, and a check of the output stream would flake under load.
+func runInjection(t *testing.T, payloads []string, topics []string, st amop.Status, mustShow ...string) ([]byte, Model) {
 	t.Helper()
 	c := fakeclient.New(256)
 	c.Reply = func(string, []byte) ([]byte, error) { return []byte(payloads[0]), nil }
@@ -191,6 +195,9 @@ func runInjection(t *testing.T, payloads []string, topics []string, st amop.Stat
 		c.Push(ev)
 		// Also a message for a topic that was never joined.
 		c.Push(&amop.MessageEvent{Topic: p, Data: []byte(p), At: t0})
+	}
+	for _, want := range mustShow {
+		waitFor(t, tm, want)
 	}
 	// A send whose reply is hostile, and the expanded view of the last
 	// message.
@@ -213,7 +220,8 @@ func TestInjection(t *testing.T) {
 		State: amop.StateConnected, Endpoint: "\x1b]0;pwned\x07node:1", LastErr: "\x1b[2Jboom",
 		Node: amop.NodeInfo{Version: "2.9.0\x1b]52;c;eA==\x07", ChainID: 1, GroupID: 1},
 	}
-	out, m := runInjection(t, injection, evilTopics, evilStatus)
+	escaped := []string{"evil<U+202E>topic", "␛", "<U+009B>31mC1", "␍OVERWRITE"}
+	out, m := runInjection(t, injection, evilTopics, evilStatus, escaped...)
 
 	benign := make([]string, len(injection))
 	for i, p := range injection {
@@ -222,7 +230,7 @@ func TestInjection(t *testing.T) {
 	base, _ := runInjection(t, benign, []string{"hello", "other", "third", "fourth"}, amop.Status{State: amop.StateConnected, Endpoint: "n:1"})
 
 	// The corpus was on screen, escaped.
-	for _, want := range []string{"evil<U+202E>topic", "␛", "<U+009B>31mC1", "␍OVERWRITE"} {
+	for _, want := range escaped {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("escaped form %q never shown\n%s", want, m.View())
 		}
