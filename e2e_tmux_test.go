@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,6 +66,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// tmuxServers numbers the private tmux servers of this test process.
+var tmuxServers atomic.Int64
+
 // tmuxServer is a private tmux server (its own socket), killed at the end.
 type tmuxServer struct {
 	t    *testing.T
@@ -79,7 +83,9 @@ func newTmux(t *testing.T) *tmuxServer {
 		}
 		t.Skip("tmux is not installed (.ci/run installs it)")
 	}
-	s := &tmuxServer{t: t, sock: fmt.Sprintf("amoptui-e2e-%d", os.Getpid())}
+	// A server per test: kill-server returns before the old server is gone,
+	// and a next test on the same socket could reach the dying one.
+	s := &tmuxServer{t: t, sock: fmt.Sprintf("amoptui-e2e-%d-%d", os.Getpid(), tmuxServers.Add(1))}
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.sock, "kill-server").Run() })
 	return s
 }
