@@ -16,6 +16,7 @@ const downWriteTimeout = 10 * time.Second
 
 // downSession is go-sdk's connection to the guard.
 type downSession struct {
+	g      *Guard
 	conn   net.Conn
 	wmu    sync.Mutex
 	dead   bool
@@ -24,10 +25,17 @@ type downSession struct {
 
 // write sends one frame in one TLS write (go-sdk decodes at most one frame
 // per read, so frames must never share a record).
+//
+// A frame that cannot be delivered (go-sdk wedged for downWriteTimeout, or
+// its connection gone) is counted with the overflows, which reach the UI as
+// drops: nothing is lost silently.
 func (d *downSession) write(raw []byte) {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	if d.dead {
+		if !d.parked {
+			d.lost()
+		}
 		return
 	}
 	_ = d.conn.SetWriteDeadline(time.Now().Add(downWriteTimeout))
@@ -35,7 +43,14 @@ func (d *downSession) write(raw []byte) {
 		// A TLS connection is unusable after a failed write.
 		d.dead = true
 		_ = d.conn.Close()
+		d.g.cfg.Logger.Warn("go-sdk's connection failed; frames for it are dropped", "err", err)
+		d.lost()
 	}
+}
+
+func (d *downSession) lost() {
+	d.g.stats.overflow.Add(1)
+	d.g.countersChanged()
 }
 
 func (d *downSession) close() {
@@ -77,7 +92,7 @@ func (g *Guard) acceptLoop() {
 			}
 			continue
 		}
-		d := &downSession{conn: c}
+		d := &downSession{g: g, conn: c}
 		g.mu.Lock()
 		if g.closed {
 			g.mu.Unlock()
