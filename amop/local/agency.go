@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/x509/pkix"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -29,17 +28,8 @@ const (
 // serves such a directory as it is (it issues nothing when every file is
 // there). It refuses to overwrite an existing ca.crt.
 func NewAgencyCertDir(dir string, nodes int, opts CertOptions) error {
-	if _, err := os.Stat(filepath.Join(dir, CAFile)); err == nil {
-		return fmt.Errorf("local: %s already exists", filepath.Join(dir, CAFile))
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("local: %w", err)
-	}
-	root, err := newCA(opts)
+	root, err := newRootDir(dir, opts)
 	if err != nil {
-		return err
-	}
-	if err := root.write(dir); err != nil {
 		return err
 	}
 	agency, err := root.intermediate("amoptui local agency", opts)

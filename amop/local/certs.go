@@ -121,24 +121,35 @@ func DefaultCertDir() (string, error) {
 
 // NewCertDir creates dir if needed and writes a fresh CA (ca.crt, ca.key) and
 // SDK certificate (sdk.crt, sdk.key) into it, both with opts' key type and
-// validity window. It refuses to overwrite an existing ca.crt. Tests use it to build a foreign CA, or a "real-chain
-// style" secp256k1 set, and then point Options.CertDir or a client at it.
+// validity window. It refuses to overwrite an existing ca.crt. Tests use it
+// to build a foreign CA, or a "real-chain style" secp256k1 set, and then
+// point Options.CertDir or a client at it.
 func NewCertDir(dir string, opts CertOptions) error {
-	if _, err := os.Stat(filepath.Join(dir, CAFile)); err == nil {
-		return fmt.Errorf("local: %s already exists", filepath.Join(dir, CAFile))
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("local: %w", err)
-	}
-	ca, err := newCA(opts)
+	ca, err := newRootDir(dir, opts)
 	if err != nil {
-		return err
-	}
-	if err := ca.write(dir); err != nil {
 		return err
 	}
 	_, _, err = issueFiles(dir, ca, "sdk", opts, false)
 	return err
+}
+
+// newRootDir creates dir if needed and writes a fresh CA (ca.crt, ca.key)
+// into it, refusing to replace an existing ca.crt.
+func newRootDir(dir string, opts CertOptions) (*authority, error) {
+	if _, err := os.Stat(filepath.Join(dir, CAFile)); err == nil {
+		return nil, fmt.Errorf("local: %s already exists", filepath.Join(dir, CAFile))
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	ca, err := newCA(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := ca.write(dir); err != nil {
+		return nil, err
+	}
+	return ca, nil
 }
 
 // IssueCert issues <name>.crt and <name>.key in dir, signed by dir's CA
