@@ -47,6 +47,9 @@ type tuiFlags struct {
 	transcript string
 	layout     string
 	theme      string
+	// cpuProfile is a developer's flag: where the time of a live session
+	// (a flood, say) goes, UI and network together.
+	cpuProfile string
 	set        map[string]bool // flags given on the command line
 }
 
@@ -63,6 +66,7 @@ func runTUI(ctx context.Context, args []string, std stdio) int {
 	fs.StringVar(&f.transcript, "transcript", "", "append every event to this JSON-lines file")
 	fs.StringVar(&f.layout, "layout", "", "tiled or single")
 	fs.StringVar(&f.theme, "theme", "", "auto, dark, light or mono")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the session to `FILE` (go tool pprof)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: amoptui "+commands["tui"].usage)
 		fs.PrintDefaults()
@@ -104,6 +108,13 @@ func tui(ctx context.Context, std stdio, f *tuiFlags) error {
 	}
 	s := &session{}
 	defer s.close()
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		s.closers = append(s.closers, stop)
+	}
 
 	// Nothing may write to the terminal while the program owns it: the
 	// standard logger, slog's default and go-sdk's logrus go to the debug
