@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
+	"github.com/amoptui/amoptui/loadgen"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,24 +21,6 @@ import (
 
 var quick = loopOptions{Size: 128, Publishers: 1, Warmup: 50 * time.Millisecond, Duration: 300 * time.Millisecond, Timeout: 5 * time.Second}
 
-func TestPercentileIsNearestRank(t *testing.T) {
-	var lat []time.Duration
-	for i := 1; i <= 1000; i++ {
-		lat = append(lat, time.Duration(i)*time.Microsecond)
-	}
-	for q, want := range map[float64]float64{0.5: 500, 0.9: 900, 0.99: 990, 0.999: 999, 1: 1000} {
-		if got := pct(lat, q); got != want {
-			t.Errorf("pct(%v) = %v, want %v", q, got, want)
-		}
-	}
-	if got := pct([]time.Duration{7 * time.Microsecond}, 0.999); got != 7 {
-		t.Errorf("one sample: %v", got)
-	}
-	if got := pct(nil, 0.5); got != 0 {
-		t.Errorf("no sample: %v", got)
-	}
-}
-
 func TestMedian(t *testing.T) {
 	for _, c := range []struct {
 		in   []float64
@@ -47,44 +29,6 @@ func TestMedian(t *testing.T) {
 		if got := median(c.in); got != c.want {
 			t.Errorf("median(%v) = %v, want %v", c.in, got, c.want)
 		}
-	}
-}
-
-func msg(pub, seq uint64) []byte {
-	p := newPayload(32, int(pub))
-	binary.BigEndian.PutUint64(p[8:], seq)
-	return p
-}
-
-func TestReceiverCountsReorderingPerPublisher(t *testing.T) {
-	r := newReceiver(2)
-	for _, m := range [][]byte{msg(0, 1), msg(1, 1), msg(0, 2), msg(1, 3), msg(1, 2), msg(0, 2), []byte("probe")} {
-		r.record(m)
-	}
-	if got := r.received.Load(); got != 6 {
-		t.Errorf("received %d, want 6 (the probe is not counted)", got)
-	}
-	if got := r.reordered.Load(); got != 2 {
-		t.Errorf("reordered %d, want 2 (1:2 after 1:3, 0:2 twice)", got)
-	}
-}
-
-func TestClosedLoopMeasuresOnlyAfterWarmup(t *testing.T) {
-	o := loopOptions{Size: 64, Publishers: 2, Warmup: 100 * time.Millisecond, Duration: 200 * time.Millisecond, Timeout: time.Second}
-	var sawMeasure time.Time
-	start := time.Now()
-	send := func(context.Context, []byte) error { time.Sleep(time.Millisecond); return nil }
-	out := closedLoop(context.Background(), o, []sendFunc{send, send}, func() { sawMeasure = time.Now() })
-	if sawMeasure.Sub(start) < o.Warmup {
-		t.Errorf("measurement started after %v, before the warm-up ended", sawMeasure.Sub(start))
-	}
-	if out.msgs == 0 || int64(out.msgs) >= out.acked || len(out.lat) != out.msgs {
-		t.Errorf("msgs %d, acked %d, latencies %d: want warm-up sends acknowledged but not measured", out.msgs, out.acked, len(out.lat))
-	}
-	var r Result
-	summarise(&r, o, out)
-	if r.P50us < 1000 || r.MaxUs < r.P999us || r.P999us < r.P99us || r.P99us < r.P90us || r.P90us < r.P50us {
-		t.Errorf("percentiles out of order or below the 1 ms send: %+v", r)
 	}
 }
 
@@ -203,15 +147,15 @@ func TestReportRatios(t *testing.T) {
 	add := func(c string, round int, r Result) { recs = append(recs, record{Case: c, Round: round, Result: r}) }
 	for round := 1; round <= 3; round++ {
 		f := float64(round)
-		add(caseNatsRR, round, Result{P50us: 200, P99us: 400 * f})
-		add(caseAmopUni, round, Result{P50us: 100 * f, P99us: 500})
-		add(caseNatsPub1, round, Result{MsgsPerS: 1000})
-		add(caseAmopMc1, round, Result{MsgsPerS: 950, Reordered: int64(round - 1)})
-		add(caseNatsPub10, round, Result{MsgsPerS: 1000})
-		add(caseAmopMc10, round, Result{MsgsPerS: 500})
-		add(caseBareUni, round, Result{P50us: 100})
+		add(caseNatsRR, round, Result{Result: loadgen.Result{P50us: 200, P99us: 400 * f}})
+		add(caseAmopUni, round, Result{Result: loadgen.Result{P50us: 100 * f, P99us: 500}})
+		add(caseNatsPub1, round, Result{Result: loadgen.Result{MsgsPerS: 1000}})
+		add(caseAmopMc1, round, Result{Result: loadgen.Result{MsgsPerS: 950, Reordered: int64(round - 1)}})
+		add(caseNatsPub10, round, Result{Result: loadgen.Result{MsgsPerS: 1000}})
+		add(caseAmopMc10, round, Result{Result: loadgen.Result{MsgsPerS: 500}})
+		add(caseBareUni, round, Result{Result: loadgen.Result{P50us: 100}})
 	}
-	add(caseAmop1MiB, 1, Result{P50us: 20000, P99us: 90000, MaxUs: 120000})
+	add(caseAmop1MiB, 1, Result{Result: loadgen.Result{P50us: 20000, P99us: 90000, MaxUs: 120000}})
 	byWhat := map[string]goal{}
 	for _, g := range goals(recs) {
 		byWhat[g.What] = g

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/amoptui/amoptui/loadgen"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
@@ -60,7 +61,7 @@ func closeAll(conns []*nats.Conn) {
 // on their own connections (one queue group, so exactly one answers, as a
 // node picks one subscriber) echo the payload back.
 func natsRequestReply(ctx context.Context, o natsOptions) (Result, error) {
-	res := Result{Mode: "unicast", Path: "nats request/reply", Subscribers: o.Subscribers}
+	res := Result{Result: loadgen.Result{Mode: "unicast", Path: "nats request/reply", Subscribers: o.Subscribers}}
 	subj := "bench.rr." + strconv.FormatInt(subjectSeq.Add(1), 10)
 	var conns []*nats.Conn
 	defer func() { closeAll(conns) }()
@@ -114,7 +115,7 @@ func natsRequestReply(ctx context.Context, o natsOptions) (Result, error) {
 // for the broker's PONG, which it sends only after processing the publish.
 // Subscribers on their own connections count deliveries, loss and order.
 func natsPublishFlush(ctx context.Context, o natsOptions) (Result, error) {
-	res := Result{Mode: "multicast", Path: "nats publish+flush", Subscribers: o.Subscribers}
+	res := Result{Result: loadgen.Result{Mode: "multicast", Path: "nats publish+flush", Subscribers: o.Subscribers}}
 	if o.Size < headerLen {
 		return res, fmt.Errorf("publish+flush needs a size of at least %d bytes to check order and loss", headerLen)
 	}
@@ -130,7 +131,7 @@ func natsPublishFlush(ctx context.Context, o natsOptions) (Result, error) {
 		}
 		conns = append(conns, nc)
 		r := newReceiver(o.Publishers)
-		sub, err := nc.Subscribe(subj, func(m *nats.Msg) { r.record(m.Data) })
+		sub, err := nc.Subscribe(subj, func(m *nats.Msg) { r.Record(m.Data) })
 		if err != nil {
 			return res, err
 		}

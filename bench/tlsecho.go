@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"github.com/amoptui/amoptui/loadgen"
 	"io"
 	"net"
 	"sync"
@@ -17,7 +18,7 @@ import (
 // no broker, no routing: what is left is two TLS records and two loopback
 // hops per round trip.
 func tlsEcho(ctx context.Context, o loopOptions, certDir string) (Result, error) {
-	res := Result{Mode: "unicast", Path: "raw TLS echo", Subscribers: 1}
+	res := Result{Result: loadgen.Result{Mode: "unicast", Path: "raw TLS echo", Subscribers: 1}}
 	serverCfg, clientCfg, err := tlsConfigs(certDir)
 	if err != nil {
 		return res, err

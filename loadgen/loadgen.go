@@ -8,14 +8,9 @@ package loadgen
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
@@ -70,10 +65,6 @@ type Result struct {
 	Network        string  `json:"network"` // "local" or the endpoints
 }
 
-// headerLen is the payload prefix: publisher id and sequence number, so
-// subscribers can check order and count losses.
-const headerLen = 16
-
 func (o *Options) defaults() error {
 	if o.Size == 0 {
 		o.Size = 128
@@ -96,8 +87,8 @@ func (o *Options) defaults() error {
 	if o.Size < 1 || o.Size > 4<<20 {
 		return fmt.Errorf("size %d: want 1 byte to 4 MiB", o.Size)
 	}
-	if o.Mode == amop.Multicast && o.Size < headerLen {
-		return fmt.Errorf("multicast needs a size of at least %d bytes to check order and loss", headerLen)
+	if o.Mode == amop.Multicast && o.Size < HeaderLen {
+		return fmt.Errorf("multicast needs a size of at least %d bytes to check order and loss", HeaderLen)
 	}
 	if o.Publishers > 256 || o.Subscribers > 256 {
 		return errors.New("at most 256 publishers and 256 subscribers")
@@ -111,31 +102,10 @@ type sender interface {
 	close()
 }
 
-// receiver counts what one subscriber got.
-type receiver struct {
-	mu        sync.Mutex
-	last      []uint64 // per publisher: last sequence number seen
-	received  atomic.Int64
-	reordered atomic.Int64
-	close     func()
-}
-
-func (r *receiver) record(data []byte) {
-	r.received.Add(1)
-	if len(data) < headerLen {
-		return
-	}
-	pub := binary.BigEndian.Uint64(data)
-	seq := binary.BigEndian.Uint64(data[8:])
-	r.mu.Lock()
-	if pub < uint64(len(r.last)) {
-		if seq <= r.last[pub] {
-			r.reordered.Add(1)
-		} else {
-			r.last[pub] = seq
-		}
-	}
-	r.mu.Unlock()
+// subscriber is one subscriber connection and what it counted.
+type subscriber struct {
+	*Receiver
+	close func()
 }
 
 // Run performs one measurement.
@@ -143,8 +113,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err := o.defaults(); err != nil {
 		return Result{}, err
 	}
-	res := Result{Mode: o.Mode.String(), Path: "adapter", Size: o.Size, Publishers: o.Publishers, Subscribers: o.Subscribers,
-		DurationS: o.Duration.Seconds(), Cores: runtime.NumCPU(), GoVersion: runtime.Version(), Network: "local"}
+	// Summarise fills in the sizes, counters and machine.
+	res := Result{Mode: o.Mode.String(), Path: "adapter", Subscribers: o.Subscribers, Network: "local"}
 	if o.Bare {
 		res.Path = "bare"
 	}
@@ -167,7 +137,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	topic := "amoptui-bench-" + wire.NewSeq().String()[:8]
 
-	recvs := make([]*receiver, 0, o.Subscribers)
+	recvs := make([]*subscriber, 0, o.Subscribers)
 	defer func() {
 		for _, r := range recvs {
 			r.close()
@@ -199,117 +169,27 @@ func Run(ctx context.Context, o Options) (Result, error) {
 
 	// The closed loop: every publisher sends, waits for the answer, sends
 	// again. Only sends started inside the measured window count.
-	start := time.Now()
-	measureFrom, end := start.Add(o.Warmup), start.Add(o.Warmup+o.Duration)
-	type pubResult struct {
-		lat    []time.Duration
-		acked  int64
-		errs   int
-		first  error
-		sentIn int
+	lo := LoopOptions{Size: o.Size, Publishers: o.Publishers, Warmup: o.Warmup, Duration: o.Duration, Timeout: o.Timeout}
+	sends := make([]SendFunc, len(senders))
+	for i, s := range senders {
+		sends[i] = func(ctx context.Context, payload []byte) error { return s.send(ctx, topic, payload, o.Mode) }
 	}
-	results := make([]pubResult, len(senders))
-	var deliveredAtStart int64
-	var startOnce sync.Once
-	var wg sync.WaitGroup
-	for pi, s := range senders {
-		wg.Add(1)
-		go func(pi int, s sender) {
-			defer wg.Done()
-			pr := &results[pi]
-			pr.lat = make([]time.Duration, 0, 1<<16)
-			payload := make([]byte, o.Size)
-			for i := headerLen; i < len(payload); i++ {
-				payload[i] = 'x'
-			}
-			if len(payload) >= headerLen {
-				binary.BigEndian.PutUint64(payload, uint64(pi))
-			}
-			for seq := uint64(1); ctx.Err() == nil; seq++ {
-				t0 := time.Now()
-				if !t0.Before(end) {
-					return
-				}
-				if !t0.Before(measureFrom) {
-					startOnce.Do(func() { deliveredAtStart = delivered(recvs) })
-				}
-				if len(payload) >= headerLen {
-					binary.BigEndian.PutUint64(payload[8:], seq)
-				}
-				sctx, cancel := context.WithTimeout(ctx, o.Timeout)
-				err := s.send(sctx, topic, payload, o.Mode)
-				cancel()
-				rtt := time.Since(t0)
-				if err != nil {
-					pr.errs++
-					if pr.first == nil {
-						pr.first = err
-					}
-					if pr.errs > 100 && pr.acked == 0 {
-						return // nothing works; stop hammering
-					}
-					continue
-				}
-				pr.acked++
-				if !t0.Before(measureFrom) {
-					pr.lat = append(pr.lat, rtt)
-					pr.sentIn++
-				}
-			}
-		}(pi, s)
+	counts := make([]*Receiver, len(recvs))
+	for i, r := range recvs {
+		counts[i] = r.Receiver
 	}
-	wg.Wait()
-	deliveredAtEnd := delivered(recvs)
-
-	var all []time.Duration
-	var acked int64
-	for _, pr := range results {
-		all = append(all, pr.lat...)
-		acked += pr.acked
-		res.Errors += pr.errs
-		if pr.first != nil && res.FirstError == "" {
-			res.FirstError = pr.first.Error()
-		}
-		res.Msgs += pr.sentIn
-	}
+	var atStart int64
+	out := ClosedLoop(ctx, lo, sends, func() { atStart = Delivered(counts) })
+	atEnd := Delivered(counts)
 	if ctx.Err() != nil {
 		return res, ctx.Err()
 	}
-	res.MsgsPerS = float64(res.Msgs) / o.Duration.Seconds()
-	if len(all) > 0 {
-		slices.Sort(all)
-		pct := func(q float64) float64 {
-			i := int(q*float64(len(all))+0.999999) - 1
-			return float64(all[max(0, min(len(all)-1, i))].Nanoseconds()) / 1e3
-		}
-		res.P50us, res.P90us, res.P99us, res.P999us = pct(0.50), pct(0.90), pct(0.99), pct(0.999)
-		res.MaxUs = float64(all[len(all)-1].Nanoseconds()) / 1e3
-	}
+	out.Summarise(&res, lo)
 	if o.Mode == amop.Multicast {
-		res.DeliveriesPerS = float64(deliveredAtEnd-deliveredAtStart) / o.Duration.Seconds()
-		// Every acknowledged multicast must reach every subscriber: wait for
-		// the stragglers, then count what is missing.
-		want := acked * int64(len(recvs))
-		deadline := time.Now().Add(5 * time.Second)
-		for got := delivered(recvs); got < want && time.Now().Before(deadline); got = delivered(recvs) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		res.Lost = max(0, want-delivered(recvs))
-		for _, r := range recvs {
-			res.Reordered += r.reordered.Load()
-		}
-	} else {
-		res.DeliveriesPerS = res.MsgsPerS
+		// Every acknowledged multicast must reach every subscriber.
+		Settle(&res, lo, out, counts, atStart, atEnd, 5*time.Second)
 	}
 	return res, nil
-}
-
-func delivered(recvs []*receiver) int64 {
-	var n int64
-	for _, r := range recvs {
-		n += r.received.Load()
-	}
-	return n
 }
 
 // waitVisible sends probes until the topic has a subscriber everywhere: a
@@ -389,19 +269,17 @@ func publisher(ctx context.Context, base amop.Config, ep string, o Options) (sen
 	return adapterSender{a}, nil
 }
 
-func subscribe(ctx context.Context, base amop.Config, ep, topic string, o Options) (*receiver, error) {
+func subscribe(ctx context.Context, base amop.Config, ep, topic string, o Options) (*subscriber, error) {
 	cfg := base
 	cfg.Endpoints = []string{ep}
-	r := &receiver{last: make([]uint64, o.Publishers), close: func() {}}
+	r := &subscriber{Receiver: NewReceiver(o.Publishers), close: func() {}}
 	if o.Bare {
 		b, err := amop.DialBare(cfg)
 		if err != nil {
 			return nil, err
 		}
 		if err := b.Subscribe(topic, func(data []byte) []byte {
-			if len(data) >= headerLen {
-				r.record(data)
-			}
+			r.Record(data)
 			return data
 		}); err != nil {
 			return nil, err
@@ -422,9 +300,7 @@ func subscribe(ctx context.Context, base amop.Config, ep, topic string, o Option
 		for ev := range a.Events() {
 			switch ev := ev.(type) {
 			case *amop.MessageEvent:
-				if len(ev.Data) >= headerLen {
-					r.record(ev.Data)
-				}
+				r.Record(ev.Data)
 			case *amop.DropEvent:
 				// Counted as lost by the accounting above.
 			}
