@@ -855,3 +855,67 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 		t.Fatalf("WaitSubscribers after Close: %v", err)
 	}
 }
+
+// TestSlowPublisherDoesNotStallSubscribers: a publisher that stops reading
+// must not make a healthy subscriber look dead to everyone else. Relaying
+// the subscriber's replies to the stalled publisher used to block the
+// subscriber's reader, so its replies to other publishers timed out into
+// 104.
+func TestSlowPublisherDoesNotStallSubscribers(t *testing.T) {
+	n := local.RunT(t, local.Options{Nodes: 1, PushTimeout: time.Second, WriteTimeout: 10 * time.Second})
+	sub := dialRaw(t, n, 0)
+	sub.handshake()
+	sub.subscribe("t1", "t2")
+	waitSubs(t, n, "t2", 1)
+	big := bytes.Repeat([]byte("r"), 64<<10)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // a healthy subscriber: answers every push at once
+		for {
+			select {
+			case <-stop:
+				return
+			case f := <-sub.frames:
+				topic, _, err := wire.DecodeTopic(f.Body)
+				if err != nil {
+					return
+				}
+				raw, _ := wire.EncodeTopicFrame(wire.TypeAMOPResponse, &f.Seq, 0, string(topic), big)
+				sub.conn.SetWriteDeadline(time.Now().Add(wait))
+				if _, err := sub.conn.Write(raw); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	// The slow publisher: sends many unicasts, never reads an answer.
+	slow, err := dialRawTLS(n.Addr(0), clientTLS(t, n.CertDir(), local.SDKCertFile, local.SDKKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	for i := 0; i < 600; i++ {
+		seq := wire.NewSeq()
+		raw, _ := wire.EncodeTopicFrame(wire.TypeAMOPRequest, &seq, 0, "t1", []byte("x"))
+		slow.SetWriteDeadline(time.Now().Add(wait))
+		if _, err := slow.Write(raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // let the backlog build
+	other := dialRaw(t, n, 0)
+	other.handshake()
+	seq := wire.NewSeq()
+	start := time.Now()
+	other.sendTopic(wire.TypeAMOPRequest, seq, 0, "t2", []byte("hi"))
+	for {
+		f := other.next(10 * time.Second)
+		if f.Seq != seq {
+			continue
+		}
+		if f.Result != 0 {
+			t.Fatalf("an unrelated unicast got result %d after %v (stats %+v)", f.Result, time.Since(start), n.Stats())
+		}
+		break
+	}
+}

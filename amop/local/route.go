@@ -242,7 +242,7 @@ func (n *Network) reply(s *session, raw []byte, f *wire.Frame) (bool, error) {
 	pub := req.pub
 	n.mu.Unlock()
 	n.stats.unicastReplies.Add(1)
-	pub.enqueue(raw) // verbatim, as a real node relays it
+	pub.relay(raw) // verbatim, as a real node relays it
 	return true, nil
 }
 

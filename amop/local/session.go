@@ -174,8 +174,8 @@ func (s *session) writeLoop() {
 	}
 }
 
-// enqueue queues one write. A full queue makes the caller (another session's
-// reader, so the sender's stream) wait, up to WriteTimeout, after which this
+// enqueue queues one write. A full queue makes the caller (for a multicast,
+// the publisher's reader, so its stream) wait, up to WriteTimeout, after which this
 // session is closed as a slow consumer; nothing is ever dropped from a live
 // session, except for a frozen node's, so that a hung node cannot stall the
 // others. It reports whether f was queued.
@@ -202,6 +202,34 @@ func (s *session) enqueue(f []byte) bool {
 		s.close(closeReason{msg: "send queue full for " + s.net.opts.WriteTimeout.String(), kind: reasonSlow})
 		return false
 	}
+}
+
+// relay queues an answer (a subscriber's reply) for this session from
+// another session's reader without ever blocking that reader: were the
+// publisher slow to read, the subscriber's reader would stall behind it and
+// its replies to everyone else would time out into 104s. When the queue is
+// full the wait moves to a goroutine of its own; answers need no order, and
+// there are never more of them than this session's own requests in flight.
+func (s *session) relay(f []byte) {
+	select {
+	case s.out <- f:
+		return
+	case <-s.done:
+		return
+	default:
+	}
+	n := s.net
+	n.mu.Lock()
+	if n.closed || s.closed {
+		n.mu.Unlock()
+		return
+	}
+	n.wg.Add(1)
+	n.mu.Unlock()
+	go func() {
+		defer n.wg.Done()
+		s.enqueue(f)
+	}()
 }
 
 // close ends the session once: it leaves the routing tables, hands its
