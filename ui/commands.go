@@ -83,6 +83,10 @@ func (m *Model) cmdJoin(topics []string) tea.Cmd {
 			if first == "" {
 				first = t
 			}
+			if m.unjoined[t] {
+				m.panes[t].AddNote(m.opts.Now(), "joining "+sanitize.String(t)+" again…", false)
+				joins = append(joins, t)
+			}
 			continue
 		}
 		if first == "" {

@@ -65,6 +65,54 @@ func TestJoinFailureIsShown(t *testing.T) {
 	if !strings.Contains(m.View(), "join failed: not connected") {
 		t.Fatalf("join failure:\n%s", m.View())
 	}
+	// /join again retries a failed join (it used to only select the pane).
+	c.JoinErr = nil
+	m = do(m, "/join hello")
+	if got := c.Topics(); len(got) != 1 || got[0] != "hello" {
+		t.Fatalf("retry did not join: client topics %v", got)
+	}
+	if !strings.Contains(m.View(), "joined hello") {
+		t.Fatalf("retry:\n%s", m.View())
+	}
+}
+
+// TestJoinAndLeaveLandingOutOfOrder: Bubble Tea runs Cmds concurrently, so
+// a leave issued after a join can reach the client first, and the other way
+// round; the UI must end where the user left it.
+func TestJoinAndLeaveLandingOutOfOrder(t *testing.T) {
+	c := newFake()
+	m := newModel(t, c, testOptions(), 100, 24)
+	// /join x, then /leave x; the join's answer arrives after the leave.
+	m = typeText(m, "/join x")
+	m, _ = updateCmd(m, keyEnter())
+	m = typeText(m, "/leave x")
+	m, _ = updateCmd(m, keyEnter())
+	if err := c.Join("x"); err != nil { // the join lands last
+		t.Fatal(err)
+	}
+	m, cmd := updateCmd(m, joinedMsg{topic: "x"})
+	for _, msg := range runCmd(cmd) {
+		m = update(m, msg)
+	}
+	if got := c.Topics(); len(got) != 0 {
+		t.Fatalf("a left topic stays joined in the client: %v", got)
+	}
+	// /leave y, then /join y; the leave's answer arrives after the join.
+	m = do(m, "/join y")
+	m = typeText(m, "/leave y")
+	m, _ = updateCmd(m, keyEnter())
+	m = typeText(m, "/join y")
+	m, _ = updateCmd(m, keyEnter())
+	if err := c.Leave("y"); err != nil { // the leave lands last
+		t.Fatal(err)
+	}
+	m, cmd = updateCmd(m, leftMsg{topic: "y"})
+	for _, msg := range runCmd(cmd) {
+		m = update(m, msg)
+	}
+	if got := c.Topics(); len(got) != 1 || got[0] != "y" || m.Pane("y") == nil {
+		t.Fatalf("a joined topic is not joined in the client: %v", got)
+	}
 }
 
 func TestReplyCommand(t *testing.T) {

@@ -50,6 +50,9 @@ func TestHostileNodeCountsShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, s, "reconnected to ", "re-subscribed 1 topics")
+	// Counters reach the UI on the adapter's 100 ms tick, which may come
+	// after the reconnect is shown: wait for the count rather than read it.
+	waitForRE(t, s, regexp.MustCompile(`malformed ([2-9]|[1-9][0-9]+)`))
 	m := finalModel(t, s)
 	if c := m.Counters(); c.Malformed < 2 {
 		t.Fatalf("counters %+v", c)

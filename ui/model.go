@@ -94,9 +94,11 @@ type Model struct {
 	visible  map[string]bool // topics whose pane is on screen
 	tileFrom int             // first topic shown in the tiled layout
 
-	pending  map[uint64]pendingSend
-	nextID   uint64
-	private  map[string]*privInfo // private topics (private.go)
+	pending map[uint64]pendingSend
+	nextID  uint64
+	private map[string]*privInfo // private topics (private.go)
+	// unjoined are panes whose join failed: /join sends it again.
+	unjoined map[string]bool
 	counters statusbar.Counters
 	strays   uint64 // messages for topics no longer joined
 
@@ -133,24 +135,25 @@ func New(client amop.Client, opts Options) Model {
 	st := DefaultStyles(r)
 	ctx, cancel := context.WithCancel(context.Background())
 	m := Model{
-		client:  client,
-		opts:    opts,
-		keys:    DefaultKeyMap(),
-		styles:  st,
-		pt:      newViewPaints(st),
-		ctx:     ctx,
-		cancel:  cancel,
-		layout:  opts.Layout,
-		list:    topiclist.New(st.List),
-		panes:   make(map[string]*topicpane.Model),
-		input:   input.New(input.Options{HistoryCap: opts.History, Mode: opts.Mode, Placeholder: "type a message · /help for commands"}, st.Input),
-		status:  statusbar.New(st.Status, client.Status()),
-		help:    help.New(),
-		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Pane.Pending)),
-		visible: make(map[string]bool),
-		pending: make(map[uint64]pendingSend),
-		private: make(map[string]*privInfo),
-		policy:  client.AutoReply(""),
+		client:   client,
+		opts:     opts,
+		keys:     DefaultKeyMap(),
+		styles:   st,
+		pt:       newViewPaints(st),
+		ctx:      ctx,
+		cancel:   cancel,
+		layout:   opts.Layout,
+		list:     topiclist.New(st.List),
+		panes:    make(map[string]*topicpane.Model),
+		input:    input.New(input.Options{HistoryCap: opts.History, Mode: opts.Mode, Placeholder: "type a message · /help for commands"}, st.Input),
+		status:   statusbar.New(st.Status, client.Status()),
+		help:     help.New(),
+		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Pane.Pending)),
+		visible:  make(map[string]bool),
+		pending:  make(map[uint64]pendingSend),
+		private:  make(map[string]*privInfo),
+		unjoined: make(map[string]bool),
+		policy:   client.AutoReply(""),
 	}
 	m.help.Styles = st.Help
 	m.help.ShortSeparator = " · "
@@ -340,6 +343,7 @@ func (m *Model) addTopic(t string) bool {
 func (m *Model) removeTopic(t string) {
 	delete(m.panes, t)
 	delete(m.private, t)
+	delete(m.unjoined, t)
 	m.list.Remove(t)
 	m.activate()
 }

@@ -154,14 +154,22 @@ func (m *Model) resolve(id uint64, ps pendingSend, reply []byte, err error, rtt 
 func (m Model) updateJoined(msg joinedMsg) (tea.Model, tea.Cmd) {
 	p := m.panes[msg.topic]
 	if p == nil {
+		if msg.err == nil && m.private[msg.topic] == nil {
+			// The topic was left while its join was under way, and the
+			// join landed last: undo it, or the client would stay
+			// subscribed (and auto-replying) with no pane.
+			return m, leaveCmd(m.client, msg.topic)
+		}
 		return m, nil
 	}
 	if msg.err != nil {
-		text := "join failed: " + sanitize.String(amop.ShortError(msg.err))
+		m.unjoined[msg.topic] = true
+		text := "join failed: " + sanitize.String(amop.ShortError(msg.err)) + " · /join to retry"
 		p.AddNote(m.opts.Now(), text, true)
 		m.record(transcript.Record{Kind: transcript.KindError, Topic: msg.topic, Error: "join failed: " + amop.ShortError(msg.err)})
 		return m, m.setNotice(text, true)
 	}
+	delete(m.unjoined, msg.topic)
 	p.AddNote(m.opts.Now(), "joined "+sanitize.String(msg.topic), false)
 	m.record(note(transcript.KindState, msg.topic, "joined "+msg.topic))
 	return m, nil
@@ -169,6 +177,12 @@ func (m Model) updateJoined(msg joinedMsg) (tea.Model, tea.Cmd) {
 
 // updateLeft reports a failed leave (the pane is already gone).
 func (m Model) updateLeft(msg leftMsg) (tea.Model, tea.Cmd) {
+	if msg.err == nil && m.panes[msg.topic] != nil && m.private[msg.topic] == nil {
+		// Joined again while the leave was under way, and the leave landed
+		// last: join once more (joining is idempotent in the client).
+		m.record(note(transcript.KindState, msg.topic, "left "+msg.topic))
+		return m, joinCmd(m.client, msg.topic)
+	}
 	if msg.err != nil {
 		m.record(transcript.Record{Kind: transcript.KindError, Topic: msg.topic, Error: "leave failed: " + amop.ShortError(msg.err)})
 		return m, m.setNotice("leave "+sanitize.String(msg.topic)+" failed: "+sanitize.String(amop.ShortError(msg.err)), true)

@@ -64,14 +64,17 @@ func (m Model) updateHelpKey(k tea.KeyMsg) Model {
 	case key.Matches(k, m.keys.Back), key.Matches(k, m.keys.Help), k.String() == "q":
 		m.showHelp = false
 	case key.Matches(k, m.keys.Pane.Up):
-		m.helpTop = max(0, m.helpTop-1)
+		m.helpTop--
 	case key.Matches(k, m.keys.Pane.Down):
 		m.helpTop++
 	case key.Matches(k, m.keys.Pane.PageUp):
-		m.helpTop = max(0, m.helpTop-(m.grid.mainH-3))
+		m.helpTop -= m.grid.mainH - 3
 	case key.Matches(k, m.keys.Pane.PageDown):
 		m.helpTop += m.grid.mainH - 3
 	}
+	// Bound the scroll here, not only when drawing: past the end, every
+	// further key press would have to be undone before up moved again.
+	m.helpTop = max(0, min(m.helpTop, len(m.helpBody(m.width))-(m.grid.mainH-2)))
 	return m
 }
 

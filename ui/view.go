@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/amoptui/amoptui/ui/internal/paint"
+	"github.com/amoptui/amoptui/ui/sanitize"
 )
 
 // View implements tea.Model: status bar, topic list and panes, input line,
@@ -99,7 +100,7 @@ func (m Model) emptyView(w, h int) []string {
 		"",
 	}
 	for _, b := range m.opts.Banner {
-		body = append(body, "  "+b)
+		body = append(body, "  "+sanitize.String(b))
 	}
 	lines := make([]string, 0, len(body))
 	for _, b := range body {
@@ -128,7 +129,10 @@ func (m Model) footer() string {
 
 // helpView is the overlay: every key binding (from the KeyMap), the
 // /commands, and the banner.
-func (m Model) helpView(w, h int) []string {
+// helpBody is the help overlay's text for width w: the bindings (from the
+// KeyMap), the commands and the banner. Update uses it too, to bound the
+// scroll.
+func (m Model) helpBody(w int) []string {
 	hm := m.help
 	hm.ShowAll = true
 	hm.Width = w - 4
@@ -157,9 +161,14 @@ func (m Model) helpView(w, h int) []string {
 	if len(m.opts.Banner) > 0 {
 		add("")
 		for _, b := range m.opts.Banner {
-			add(b)
+			add(sanitize.String(b))
 		}
 	}
+	return body
+}
+
+func (m Model) helpView(w, h int) []string {
+	body := m.helpBody(w)
 	inner := h - 2
 	top := paint.Clamp(m.helpTop, 0, max(0, len(body)-inner))
 	lines := make([]string, 0, inner)

@@ -221,6 +221,10 @@ func (m *Model) push(e entry) uint64 {
 		// The cache is keyed by seq and the dropped seq is never shown
 		// again; forget it now so the map does not grow under a flood.
 		delete(m.cache, m.ring.first-1)
+		// Likewise the filter's matches: a pane that is not drawn (another
+		// topic in the single layout, the help overlay) is never trimmed
+		// by the renderer, and would keep a number per message forever.
+		m.rows.trim()
 	}
 	shown := true
 	if m.rows.on {
@@ -270,7 +274,9 @@ func (m *Model) match(e *entry) bool {
 	if containsFold(e.data, m.needle) || containsFold(e.aux, m.needle) {
 		return true
 	}
-	return e.err != nil && containsFold([]byte(e.err.Error()), m.needle)
+	// Match what the pane shows for a failure (the short form on the line,
+	// the plain-language sentence in the detail), not the error's own text.
+	return e.err != nil && (containsFold([]byte(amop.ShortError(e.err)), m.needle) || containsFold([]byte(errText(e.err)), m.needle))
 }
 
 // Update handles the pane's keys while it has the keyboard.

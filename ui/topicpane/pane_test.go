@@ -254,3 +254,34 @@ func TestContainsFold(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterOnAHiddenPaneStaysBounded: matches of dropped lines are
+// forgotten as lines drop, not only when the pane is drawn (a pane behind
+// another topic or the help overlay is never drawn).
+func TestFilterOnAHiddenPaneStaysBounded(t *testing.T) {
+	p := newPane(100, 80, 12)
+	p.SetFilter("m")
+	for i := 0; i < 10000; i++ {
+		recv(p, "m")
+	}
+	if n := len(p.rows.matches); n > 100 {
+		t.Fatalf("%d matches kept for a 100-line pane", n)
+	}
+}
+
+// TestFilterMatchesTheErrorShown: /filter finds a failed send by the words
+// the pane shows for it ("timeout", "no subscriber"), not only by the error's
+// own text.
+func TestFilterMatchesTheErrorShown(t *testing.T) {
+	p := newPane(100, 80, 12)
+	a := p.AddSent(t0, amop.Unicast, []byte("q1"))
+	p.Resolve(a, nil, amop.ErrTimeout, time.Second)
+	b := p.AddSent(t0, amop.Unicast, []byte("q2"))
+	p.Resolve(b, nil, &amop.CodeError{Code: amop.CodeNoSubscriber, Topic: "hello"}, time.Millisecond)
+	for needle, want := range map[string]int{"timeout": 1, "no subscriber": 1, "nobody is subscribed": 1, "AMOP 100": 1} {
+		p.SetFilter(needle)
+		if got := p.Shown(); got != want {
+			t.Errorf("filter %q shows %d lines, want %d", needle, got, want)
+		}
+	}
+}

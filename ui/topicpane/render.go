@@ -117,7 +117,13 @@ func (m *Model) noteText() string {
 		if n := m.NewCount(); n > 0 {
 			parts = append(parts, paint.Count(uint64(n))+" new ↓")
 		} else {
-			parts = append(parts, "paused · end to follow")
+			// end resumes following in the pane; typed into the input it
+			// moves the cursor, so from there page down to the bottom.
+			if m.focused {
+				parts = append(parts, "paused · end to follow")
+			} else {
+				parts = append(parts, "paused · pgdn to follow")
+			}
 		}
 	}
 	return strings.Join(parts, " · ")
