@@ -239,7 +239,8 @@ type Stats struct {
 	Replied    uint64 // unicast requests answered
 	Sent       uint64 // sends that succeeded
 	Failed     uint64 // sends that returned an error
-	Malformed  uint64 // frames from the node dropped by the guard as malformed
+	Malformed  uint64 // frames from the node dropped by the guard as malformed (or answering nothing we sent)
+	Late       uint64 // answers that came after their send had already timed out (normal on a slow chain)
 	Reserved   uint64 // AMOP frames on reserved topics dropped by the guard
 	Reconnects uint64 // node sessions re-established after a loss
 }

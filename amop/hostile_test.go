@@ -53,6 +53,7 @@ func TestHostileNode(t *testing.T) {
 		intact    bool // the traffic passes unchanged (the twist is in framing or extra frames)
 		malformed bool // the guard counts dropped frames
 		reconnect bool // the stream cannot continue: the guard reconnects
+		late      bool // answers after the deadline: counted as late, not as faults
 	}
 	cases := []struct {
 		b local.Behaviour
@@ -66,7 +67,7 @@ func TestHostileNode(t *testing.T) {
 		{local.Behaviour{Kind: local.UnknownType}, expect{intact: true, malformed: true}},
 		{local.Behaviour{Kind: local.UnknownSeq}, expect{intact: true, malformed: true}},
 		{local.Behaviour{Kind: local.DuplicateReplies}, expect{intact: true, malformed: true}},
-		{local.Behaviour{Kind: local.LateReplies, Delay: 3500 * time.Millisecond}, expect{malformed: true}},
+		{local.Behaviour{Kind: local.LateReplies, Delay: 3500 * time.Millisecond}, expect{late: true}},
 		{local.Behaviour{Kind: local.Silence}, expect{reconnect: true}},
 	}
 	for _, tc := range cases {
@@ -136,6 +137,9 @@ func TestHostileNode(t *testing.T) {
 			}
 			if tc.reconnect {
 				eventuallyStats(t, victim, 8*time.Second, "reconnected", func(s amop.Stats) bool { return s.Reconnects > 0 })
+			}
+			if tc.late {
+				eventuallyStats(t, victim, 8*time.Second, "late answers counted", func(s amop.Stats) bool { return s.Late > 0 })
 			}
 			if !tc.malformed && !tc.reconnect {
 				if s := victim.Stats(); s.Malformed != 0 || s.Reconnects != 0 {

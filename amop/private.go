@@ -215,6 +215,32 @@ func (a *SDK) LeavePrivate(topic string) error {
 // drop the challenge handler of "ab" instead: the subscriptions whose
 // challenge topic contains topic's are left first, longest first (each then
 // unambiguous), and joined again afterwards (to be verified afresh).
+// challengeClash reports whether go-sdk, leaving private topic, could take
+// t's challenge topic for topic's. go-sdk looks for the key that contains
+// "#!$VerifyChannel_#!$TopicNeedVerify_"+topic among keys shaped
+// "#!$VerifyChannel_#!$TopicNeedVerify_"+t+"_"+uuid (32 lowercase hex
+// digits, unknown here). With the prefix shared, that happens when t starts
+// with topic, or when topic is t+"_" followed by what could be the start of
+// t's uuid.
+func challengeClash(t, topic string) bool {
+	if t == topic {
+		return false
+	}
+	if strings.HasPrefix(t, topic) {
+		return true
+	}
+	rest, ok := strings.CutPrefix(topic, t+"_")
+	if !ok || len(rest) > 32 {
+		return false
+	}
+	for _, c := range rest {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 func (a *SDK) leavePrivateLocked(topic string) error {
 	p := a.privTopic(topic)
 	if p == nil {
@@ -233,10 +259,9 @@ func (a *SDK) leavePrivateLocked(topic string) error {
 		allowed []*PublicKey
 	}
 	var others []saved
-	needle := VerifyChannelPrefix + NeedVerifyPrefix + topic
 	a.privMu.Lock()
 	for t, o := range a.private {
-		if t != topic && o.sub && strings.Contains(VerifyChannelPrefix+NeedVerifyPrefix+t+"_", needle) {
+		if o.sub && challengeClash(t, topic) {
 			var allowed []*PublicKey
 			if o.pub {
 				allowed = o.allowed

@@ -551,7 +551,15 @@ func (a *SDK) run(ctx context.Context, topic string, data []byte, call func() er
 	case err = <-done:
 		err = mapSDKError(topic, err)
 	case <-ctx.Done():
-		err = fmt.Errorf("%w (%v)", ErrTimeout, ctx.Err())
+		if errors.Is(ctx.Err(), context.Canceled) {
+			err = fmt.Errorf("amop: send cancelled: %w", ctx.Err())
+		} else {
+			err = fmt.Errorf("%w (%v)", ErrTimeout, ctx.Err())
+		}
+	case <-a.done:
+		// Closed meanwhile: a request the guard had not read before it
+		// parked go-sdk's connection would never be answered.
+		err = ErrClosed
 	}
 	if err != nil {
 		a.failed.Add(1)
@@ -612,7 +620,7 @@ func (a *SDK) Stats() Stats {
 	g := a.g.Stats()
 	return Stats{
 		Received: a.received.Load(), Dropped: a.dropped.Load() + g.Overflow, Replied: a.replied.Load(),
-		Sent: a.sent.Load(), Failed: a.failed.Load(), Malformed: g.Malformed + g.Unmatched, Reserved: g.Reserved,
+		Sent: a.sent.Load(), Failed: a.failed.Load(), Malformed: g.Malformed + g.Unmatched, Late: g.Late, Reserved: g.Reserved,
 		Reconnects: g.Reconnects,
 	}
 }

@@ -1,6 +1,8 @@
 package guard
 
 import (
+	"context"
+	stdtls "crypto/tls"
 	"errors"
 	"net"
 	"sync"
@@ -14,53 +16,54 @@ import (
 // blocking the node session.
 const downWriteTimeout = 10 * time.Second
 
-// downSession is go-sdk's connection to the guard.
+// admitTimeout bounds the TLS handshake of a new connection to the guard.
+const admitTimeout = 5 * time.Second
+
+// downSession is go-sdk's connection to the guard. The guard never closes
+// it: a closed connection sends go-sdk down its reconnect path, which
+// deadlocks and races (gosdk-pitfalls.md A#4). It is parked instead.
 type downSession struct {
 	g      *Guard
 	conn   net.Conn
 	wmu    sync.Mutex
-	dead   bool
-	parked bool // left open on purpose at Close; see park
+	failed bool // a write failed: the TLS stream is unusable; frames are counted as lost
+	parked bool // the guard is done with it (Close, or go-sdk redialled)
 }
 
 // write sends one frame in one TLS write (go-sdk decodes at most one frame
 // per read, so frames must never share a record).
 //
-// A frame that cannot be delivered (go-sdk wedged for downWriteTimeout, or
-// its connection gone) is counted with the overflows, which reach the UI as
-// drops: nothing is lost silently.
+// A frame that cannot be delivered (go-sdk wedged for downWriteTimeout) is
+// counted with the overflows, which reach the UI as drops: nothing is lost
+// silently. Only frames for a parked session (the guard is closing) go
+// uncounted.
 func (d *downSession) write(raw []byte) {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
-	if d.dead {
-		if !d.parked {
-			d.lost()
-		}
+	switch {
+	case d.parked:
+		return
+	case d.failed:
+		d.lost()
 		return
 	}
 	_ = d.conn.SetWriteDeadline(time.Now().Add(downWriteTimeout))
 	if _, err := d.conn.Write(raw); err != nil {
-		// A TLS connection is unusable after a failed write.
-		d.dead = true
-		_ = d.conn.Close()
-		d.g.cfg.Logger.Warn("go-sdk's connection failed; frames for it are dropped", "err", err)
+		// A TLS connection is unusable after a failed write; closing it
+		// would break go-sdk for good, so it stays open and unused.
+		d.failed = true
+		d.g.cfg.Logger.Warn("go-sdk stopped reading; frames for it are dropped", "err", err)
 		d.lost()
+		// Safe under wmu: no one takes wmu while holding g.mu.
+		d.g.setState(func(s *Status) {
+			s.State, s.Err = Down, errors.New("go-sdk stopped reading its connection for "+downWriteTimeout.String()+"; restart amoptui")
+		})
 	}
 }
 
 func (d *downSession) lost() {
 	d.g.stats.overflow.Add(1)
 	d.g.countersChanged()
-}
-
-func (d *downSession) close() {
-	d.wmu.Lock()
-	d.dead = true
-	parked := d.parked
-	d.wmu.Unlock()
-	if !parked {
-		_ = d.conn.Close()
-	}
 }
 
 // park ends the guard's use of go-sdk's connection without closing it. A
@@ -71,7 +74,7 @@ func (d *downSession) close() {
 // away with the process. The guard's reader is woken by a past deadline.
 func (d *downSession) park() {
 	d.wmu.Lock()
-	d.dead, d.parked = true, true
+	d.parked = true
 	d.wmu.Unlock()
 	_ = d.conn.SetReadDeadline(time.Unix(1, 0))
 }
@@ -92,31 +95,51 @@ func (g *Guard) acceptLoop() {
 			}
 			continue
 		}
-		d := &downSession{g: g, conn: c}
-		g.mu.Lock()
-		if g.closed {
-			g.mu.Unlock()
-			_ = c.Close()
-			return
-		}
-		old := g.down
-		g.down = d
-		g.mu.Unlock()
-		if old != nil {
-			// Only one go-sdk instance talks to a guard; a second connection
-			// means go-sdk redialled, and the new one is authoritative.
-			old.close()
-		}
 		g.wg.Add(1)
-		go g.serveDown(d)
+		go g.admit(c)
 	}
+}
+
+// admit completes a new connection's TLS handshake before it becomes
+// go-sdk's: only a client holding the guard's ephemeral certificate gets
+// past it, so a port scan or a stray local connection to the loopback port
+// can never displace go-sdk's session.
+func (g *Guard) admit(c net.Conn) {
+	defer g.wg.Done()
+	tc, ok := c.(*stdtls.Conn)
+	if !ok {
+		_ = c.Close()
+		return
+	}
+	ctx, cancel := context.WithTimeout(g.ctx, admitTimeout)
+	err := tc.HandshakeContext(ctx)
+	cancel()
+	if err != nil {
+		g.cfg.Logger.Warn("refused a connection to the guard", "remote", c.RemoteAddr().String(), "err", err)
+		_ = c.Close()
+		return
+	}
+	d := &downSession{g: g, conn: c}
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		_ = c.Close()
+		return
+	}
+	old := g.down
+	g.down = d
+	g.mu.Unlock()
+	if old != nil {
+		// Only go-sdk holds the certificate, so this is go-sdk redialling;
+		// the new connection is authoritative, the old one is parked.
+		old.park()
+	}
+	g.serveDown(d)
 }
 
 // serveDown reads go-sdk's frames. It answers handshake and heartbeat
 // itself (the node session has its own), and forwards the rest.
 func (g *Guard) serveDown(d *downSession) {
-	defer g.wg.Done()
-	defer d.close()
 	r := wire.NewReader(d.conn, g.cfg.MaxFrame)
 	for {
 		raw, err := r.Next()

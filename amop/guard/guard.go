@@ -86,7 +86,8 @@ type Status struct {
 type Stats struct {
 	Malformed    uint64 // frames from the node dropped as malformed
 	Reserved     uint64 // AMOP frames on reserved topics not forwarded
-	Unmatched    uint64 // replies from the node to nothing pending (late, duplicate, unknown seq)
+	Unmatched    uint64 // replies from the node to nothing pending (duplicate, unknown seq)
+	Late         uint64 // replies that came after the guard had answered go-sdk with ResultDeadline
 	Overflow     uint64 // pushes dropped because a topic's queue was full
 	PushTimeouts uint64 // pushes go-sdk did not answer in time
 	Deadlines    uint64 // go-sdk requests answered with ResultDeadline
@@ -123,6 +124,7 @@ type Config struct {
 	BackoffMin        time.Duration // first retry delay (200 ms)
 	BackoffMax        time.Duration // retry delay cap (5 s)
 	LaneLimit         int           // pushes queued per topic before dropping (4096)
+	LaneBytes         int           // bytes queued per topic before dropping (64 MiB)
 	Logger            *slog.Logger  // nil: discard
 }
 
@@ -145,6 +147,11 @@ func (c *Config) defaults() {
 	if c.LaneLimit <= 0 {
 		c.LaneLimit = 4096
 	}
+	if c.LaneBytes <= 0 {
+		// go-sdk drains ~35 MiB/s (it decodes byte by byte): more than a
+		// couple of seconds of backlog is memory, not delivery.
+		c.LaneBytes = 64 << 20
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -160,7 +167,7 @@ type Guard struct {
 	stop  context.CancelFunc
 	wg    sync.WaitGroup
 	stats struct {
-		malformed, reserved, unmatched, overflow, pushTimeouts, deadlines, reconnects, fromNode, toNode atomic.Uint64
+		malformed, reserved, unmatched, late, overflow, pushTimeouts, deadlines, reconnects, fromNode, toNode atomic.Uint64
 	}
 
 	subMu sync.Mutex // orders topic-list writes to the node (store and send as one step)
@@ -171,10 +178,11 @@ type Guard struct {
 	down     *downSession
 	topics   []byte // go-sdk's latest 0x32 body
 	nTopics  int
-	pending  map[wire.Seq]*request // go-sdk requests forwarded to the node
-	inflight map[wire.Seq]*push    // pushes awaiting go-sdk's 0x31, by the seq go-sdk saw
-	lanes    map[string]*lane      // per-topic push queues toward go-sdk
-	busy     map[*lane]struct{}    // lanes with a push in flight
+	pending  map[wire.Seq]*request  // go-sdk requests forwarded to the node
+	inflight map[wire.Seq]*push     // pushes awaiting go-sdk's 0x31, by the seq go-sdk saw
+	expired  map[wire.Seq]time.Time // requests answered with ResultDeadline, to tell a late answer from a stray one
+	lanes    map[string]*lane       // per-topic push queues toward go-sdk
+	busy     map[*lane]struct{}     // lanes with a push in flight
 	closed   bool
 }
 
@@ -202,6 +210,7 @@ func Start(cfg Config) (*Guard, error) {
 		cfg: cfg, eph: eph, ln: ln, ctx: ctx, stop: stop,
 		pending:  make(map[wire.Seq]*request),
 		inflight: make(map[wire.Seq]*push),
+		expired:  make(map[wire.Seq]time.Time),
 		lanes:    make(map[string]*lane),
 		busy:     make(map[*lane]struct{}),
 	}
@@ -231,7 +240,7 @@ func (g *Guard) Status() Status {
 func (g *Guard) Stats() Stats {
 	s := &g.stats
 	return Stats{
-		Malformed: s.malformed.Load(), Reserved: s.reserved.Load(), Unmatched: s.unmatched.Load(),
+		Malformed: s.malformed.Load(), Reserved: s.reserved.Load(), Unmatched: s.unmatched.Load(), Late: s.late.Load(),
 		Overflow: s.overflow.Load(), PushTimeouts: s.pushTimeouts.Load(), Deadlines: s.deadlines.Load(),
 		Reconnects: s.reconnects.Load(), FromNode: s.fromNode.Load(), ToNode: s.toNode.Load(),
 	}
@@ -276,6 +285,10 @@ func (g *Guard) Close() error {
 	g.setState(func(s *Status) { s.State = Down; s.Err = errors.New("closed") })
 	return nil
 }
+
+// lateWindow is how long after its deadline an answer still counts as late
+// rather than stray: a node tries each candidate node for up to 30 s.
+const lateWindow = time.Minute
 
 // closeGrace bounds how long Close waits for go-sdk's answers to pushes.
 const closeGrace = time.Second
@@ -336,8 +349,14 @@ func (g *Guard) sweep(now time.Time) {
 	for seq, r := range g.pending {
 		if now.After(r.deadline) {
 			delete(g.pending, seq)
+			g.expired[seq] = now
 			answers = append(answers, r.errorFrame(ResultDeadline))
 			g.stats.deadlines.Add(1)
+		}
+	}
+	for seq, at := range g.expired {
+		if now.Sub(at) > lateWindow {
+			delete(g.expired, seq)
 		}
 	}
 	for l := range g.busy {

@@ -2,6 +2,7 @@ package guard
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"time"
 
@@ -81,6 +82,7 @@ type lane struct {
 	current *push
 	queue   []*push
 	head    int
+	bytes   int // of the queued pushes: a lane is bounded in bytes too
 }
 
 func (l *lane) empty() bool { return l.head == len(l.queue) }
@@ -89,6 +91,7 @@ func (l *lane) pop() *push {
 	p := l.queue[l.head]
 	l.queue[l.head] = nil
 	l.head++
+	l.bytes -= len(p.raw)
 	if l.head == len(l.queue) {
 		l.queue, l.head = l.queue[:0], 0
 	}
@@ -199,15 +202,25 @@ func (g *Guard) fromNode(up *upSession, raw []byte) {
 	} else {
 		r = nil
 	}
+	_, late := g.expired[f.Seq]
+	if late {
+		delete(g.expired, f.Seq)
+	}
 	down := g.down
 	g.mu.Unlock()
 	if r == nil {
-		if f.Type.Known() {
+		switch {
+		case late:
+			// An answer after our deadline: normal for a slow chain (a
+			// node may take 30 s per candidate), not a fault of the node.
+			g.stats.late.Add(1)
+		case f.Type.Known():
 			g.stats.unmatched.Add(1)
-		} else {
+			g.countersChanged()
+		default:
 			g.stats.malformed.Add(1)
+			g.countersChanged()
 		}
-		g.countersChanged()
 		return
 	}
 	// go-sdk decodes the topic body of a successful AMOP answer and panics
@@ -271,13 +284,25 @@ func (g *Guard) enqueue(up *upSession, topic string, f wire.Frame, raw []byte) {
 	}
 	p.lane = l
 	if l.current != nil {
-		if len(l.queue)-l.head >= g.cfg.LaneLimit {
+		if len(l.queue)-l.head >= g.cfg.LaneLimit || l.bytes+len(raw) > g.cfg.LaneBytes {
 			g.mu.Unlock()
 			g.stats.overflow.Add(1)
 			g.countersChanged()
+			if f.Type == wire.TypeAMOPRequest {
+				// Tell the node now rather than let it wait its push
+				// timeout: the publisher hears "no subscriber answered".
+				fail := append([]byte(nil), raw[:wire.HeaderLen]...)
+				wire.SetType(fail, wire.TypeAMOPResponse)
+				wire.SetResult(fail, 104)
+				binary.BigEndian.PutUint32(fail, wire.HeaderLen)
+				if err := up.write(fail); err != nil {
+					up.fail(err)
+				}
+			}
 			return
 		}
 		l.queue = append(l.queue, p)
+		l.bytes += len(raw)
 		g.mu.Unlock()
 		return
 	}
@@ -332,10 +357,14 @@ func (g *Guard) forward(down *downSession, f wire.Frame, raw []byte) {
 		}
 	}
 	g.mu.Lock()
-	up := g.up
-	if up == nil || g.closed {
+	up, closed := g.up, g.closed
+	if up == nil || closed {
 		g.mu.Unlock()
-		down.write(r.errorFrame(ResultNotConnected))
+		code := ResultNotConnected
+		if closed {
+			code = ResultClosed
+		}
+		down.write(r.errorFrame(code))
 		return
 	}
 	r.up = up

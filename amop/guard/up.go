@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,14 +86,22 @@ type permanentError struct{ err error }
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
+// stableSession is how long a session must last to count as a success: a
+// node that completes the handshake and then drops the session at once
+// must be treated like one that refuses, or the guard would flap on it for
+// ever and never fail over to the next endpoint.
+const stableSession = 10 * time.Second
+
 // connectLoop keeps one node session up: endpoints are tried in order, a
 // lost session is retried on the same endpoint first, and every failure
 // waits a jittered backoff (BackoffMin doubling to BackoffMax), so a
-// refusing node never sees a storm of connections.
+// refusing node never sees a storm of connections. The state is Down only
+// when every endpoint refused for good in a row (certificate, chain id):
+// one misconfigured node of several is just skipped.
 func (g *Guard) connectLoop() {
 	defer g.wg.Done()
 	eps := g.cfg.Endpoints
-	idx, attempt, sessions := 0, 0, 0
+	idx, attempt, sessions, refusals := 0, 0, 0, 0
 	for g.ctx.Err() == nil {
 		ep := eps[idx]
 		g.setState(func(s *Status) {
@@ -109,11 +118,16 @@ func (g *Guard) connectLoop() {
 			}
 			attempt++
 			var perm *permanentError
+			if errors.As(err, &perm) {
+				refusals++
+			} else {
+				refusals = 0
+			}
 			g.setState(func(s *Status) {
 				s.Err = err
 				s.Attempt = attempt
 				switch {
-				case errors.As(err, &perm):
+				case refusals >= len(eps):
 					s.State = Down
 				case sessions == 0:
 					s.State = Connecting
@@ -135,19 +149,28 @@ func (g *Guard) connectLoop() {
 			resub = 0
 		}
 		sessions++
-		attempt = 0
+		refusals = 0
 		g.setState(func(s *Status) {
 			s.State, s.Endpoint, s.Attempt, s.Err, s.Version, s.Resubscribed = Connected, ep, 0, nil, ver, resub
 		})
+		began := time.Now()
 		lost := g.serve(u)
 		if g.ctx.Err() != nil {
 			return
 		}
 		g.cfg.Logger.Info("node session lost", "endpoint", ep, "err", lost)
-		g.setState(func(s *Status) { s.State, s.Err, s.Attempt = Reconnecting, lost, 0 })
-		// A short pause even before the first retry: a node that accepts
-		// and drops at once must not be hammered.
-		if !g.sleep(backoff(0, g.cfg.BackoffMin, g.cfg.BackoffMax)) {
+		if time.Since(began) < stableSession {
+			// Short-lived: count it as a failed attempt, so that the
+			// backoff grows and the next endpoint gets its turn.
+			attempt++
+			idx = (idx + 1) % len(eps)
+		} else {
+			attempt = 0
+		}
+		g.setState(func(s *Status) { s.State, s.Err, s.Attempt = Reconnecting, lost, attempt })
+		// A pause even before the first retry: a node that accepts and
+		// drops at once must not be hammered.
+		if !g.sleep(backoff(attempt, g.cfg.BackoffMin, g.cfg.BackoffMax)) {
 			return
 		}
 	}
@@ -200,9 +223,18 @@ func backoff(attempt int, lo, hi time.Duration) time.Duration {
 // deadline for the whole sequence.
 func (g *Guard) connect(ep string) (*upSession, wire.ClientVersion, error) {
 	var ver wire.ClientVersion
-	dialer := &net.Dialer{Timeout: g.cfg.DialTimeout}
-	conn, err := ftls.DialWithDialer(dialer, "tcp", ep, g.cfg.Credentials.upstreamTLS(ep, !g.cfg.SkipNodeVerify))
+	raw, err := (&net.Dialer{Timeout: g.cfg.DialTimeout}).DialContext(g.ctx, "tcp", ep)
 	if err != nil {
+		return nil, ver, fmt.Errorf("dial %s: %w", ep, err)
+	}
+	// The whole set-up (TLS, handshake, version) ends when the guard does:
+	// Close must not wait out DialTimeout on a node that never answers.
+	stop := context.AfterFunc(g.ctx, func() { _ = raw.Close() })
+	defer stop()
+	_ = raw.SetDeadline(time.Now().Add(g.cfg.DialTimeout))
+	conn := ftls.Client(raw, g.cfg.Credentials.upstreamTLS(ep, !g.cfg.SkipNodeVerify))
+	if err := conn.Handshake(); err != nil {
+		_ = raw.Close()
 		var nce *NodeCertError
 		if errors.As(err, &nce) {
 			return nil, ver, &permanentError{nce}
@@ -210,14 +242,13 @@ func (g *Guard) connect(ep string) (*upSession, wire.ClientVersion, error) {
 		if isTLSRefusal(err) {
 			return nil, ver, &permanentError{fmt.Errorf("node %s refused the TLS handshake (is %s signed by the chain's CA?): %w", ep, g.cfg.Credentials.src.CertName, err)}
 		}
-		return nil, ver, fmt.Errorf("dial %s: %w", ep, err)
+		return nil, ver, fmt.Errorf("TLS handshake with %s: %w", ep, err)
 	}
 	u := newUpSession(g, conn, ep)
 	fail := func(err error) (*upSession, wire.ClientVersion, error) {
 		u.close()
 		return nil, ver, err
 	}
-	_ = conn.SetReadDeadline(time.Now().Add(g.cfg.DialTimeout))
 	r := wire.NewReader(u, g.cfg.MaxFrame)
 	hs, _ := json.Marshal(wire.HandshakeRequest{MinimumSupport: 1, MaximumSupport: wire.MaxProtocol, ClientType: "Go-SDK"})
 	body, err := g.call(u, r, wire.TypeHandshake, hs)
@@ -247,7 +278,7 @@ func (g *Guard) connect(ep string) (*upSession, wire.ClientVersion, error) {
 			return fail(&permanentError{fmt.Errorf("node %s: %w", ep, err)})
 		}
 	}
-	_ = conn.SetReadDeadline(time.Time{})
+	_ = conn.SetDeadline(time.Time{})
 	// Keep what the reader buffered: serve continues with the same reader.
 	u.reader = r
 	return u, ver, nil
@@ -257,8 +288,13 @@ func (g *Guard) connect(ep string) (*upSession, wire.ClientVersion, error) {
 // handshake (TLS 1.2 alerts surface as "remote error: tls: ...").
 func isTLSRefusal(err error) bool {
 	s := err.Error()
-	return strings.Contains(s, "remote error: tls: bad certificate") || strings.Contains(s, "remote error: tls: unknown certificate") ||
-		strings.Contains(s, "remote error: tls: certificate required")
+	for _, alert := range []string{"bad certificate", "unknown certificate", "certificate required",
+		"unknown certificate authority", "expired certificate", "handshake failure"} {
+		if strings.Contains(s, "remote error: tls: "+alert) {
+			return true
+		}
+	}
+	return false
 }
 
 // call sends a request during connection set-up and waits for its answer,
