@@ -32,6 +32,19 @@ func (m *Model) renderDetail(dst []string, inner int, fs paint.FrameStyle) []str
 	return paint.Frame(dst, body, m.width, m.height, m.titleText(), m.noteText(), fs)
 }
 
+// detailMax is how much of a payload the expanded view lays out: a 4 MiB
+// hex dump is a quarter of a million lines and a third of a second of work
+// inside View. The rest is counted, and /save keeps it all.
+const detailMax = 64 << 10
+
+// head cuts b to detailMax and says how much was left out.
+func head(b []byte) ([]byte, int) {
+	if len(b) <= detailMax {
+		return b, 0
+	}
+	return b[:detailMax], len(b) - detailMax
+}
+
 // buildDetail lays out the selected message for width w: a header with
 // everything known about it, then the payload as pretty JSON when it parses,
 // a hex dump when it is binary, or wrapped text.
@@ -59,7 +72,8 @@ func (m *Model) buildDetail(w int) []string {
 		}
 		add(m.st.ts, ts+" ← received "+what+" · "+paint.Size(len(e.data)))
 		if e.flags&flagReplied != 0 {
-			add(m.st.ok, "auto-reply sent: "+sanitize.Bytes(e.aux))
+			reply, _ := head(e.aux)
+			add(m.st.ok, "auto-reply sent: "+sanitize.Bytes(reply))
 		}
 	case KindSent:
 		add(m.st.ts, ts+" → sent "+e.mode.String()+" · "+paint.Size(len(e.data)))
@@ -70,29 +84,34 @@ func (m *Model) buildDetail(w int) []string {
 			if e.mode == amop.Multicast {
 				add(m.st.ok, "✓ accepted by the node · round trip "+paint.RTT(e.rtt))
 			} else {
-				add(m.st.ok, "✓ reply ("+paint.Size(len(e.aux))+") · round trip "+paint.RTT(e.rtt)+": "+sanitize.Bytes(e.aux))
+				reply, _ := head(e.aux)
+				add(m.st.ok, "✓ reply ("+paint.Size(len(e.aux))+") · round trip "+paint.RTT(e.rtt)+": "+sanitize.Bytes(reply))
 			}
 		case StatusFailed:
 			add(m.st.err, "✗ "+sanitize.String(errText(e.err))+" · after "+paint.RTT(e.rtt))
 		}
 	}
 	out = append(out, m.st.meta.S(strings.Repeat("─", w)))
+	data, more := head(e.data)
 	switch {
-	case len(e.data) == 0:
+	case len(data) == 0:
 		add(m.st.meta, "(empty payload)")
 	case e.flags&flagBinary != 0:
 		add(m.st.meta, "binary payload, hex dump:")
-		for _, l := range sanitize.HexDump(e.data) {
+		for _, l := range sanitize.HexDump(data) {
 			add(m.st.payload, l)
 		}
 	default:
-		if lines, ok := sanitize.PrettyJSON(e.data); ok {
+		if lines, ok := sanitize.PrettyJSON(data); ok && more == 0 {
 			for _, l := range lines {
 				add(m.st.payload, l)
 			}
 		} else {
-			add(m.st.payload, sanitize.Bytes(e.data))
+			add(m.st.payload, sanitize.Bytes(data))
 		}
+	}
+	if more > 0 {
+		add(m.st.meta, "… "+paint.Size(more)+" more not shown (/save writes the whole payload)")
 	}
 	return out
 }

@@ -285,3 +285,21 @@ func TestFilterMatchesTheErrorShown(t *testing.T) {
 		}
 	}
 }
+
+// TestDetailOfAHugePayloadIsCapped: expanding a 4 MiB binary message lays
+// out its first 64 KiB and says how much more there is, instead of a
+// quarter of a million hex lines built inside View.
+func TestDetailOfAHugePayloadIsCapped(t *testing.T) {
+	p := newPane(10, 80, 12)
+	p.Focus()
+	p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: make([]byte, 4<<20), Mode: amop.Multicast, At: t0})
+	p.Expand()
+	v := view(p)
+	if n := len(p.detail); n > 5000 {
+		t.Fatalf("%d detail lines for a capped payload", n)
+	}
+	last := p.detail[len(p.detail)-1]
+	if !strings.Contains(last, "more not shown") {
+		t.Fatalf("no note of what is left out: %q\n%s", last, v)
+	}
+}
