@@ -262,7 +262,7 @@ func checkNode(chainID int64, sm bool) func(wire.ClientVersion) error {
 		if !isVersion(v.SupportedVersion) {
 			return fmt.Errorf("the node reports Supported Version %q, not x.y.z", v.SupportedVersion)
 		}
-		nodeSM := strings.Contains(v.FiscoBcosVersion, "gm") || strings.Contains(v.FiscoBcosVersion, "GM")
+		nodeSM := isSMVersion(v.FiscoBcosVersion)
 		if nodeSM != sm {
 			if nodeSM {
 				return fmt.Errorf("the node runs the SM (guomi) crypto suite (FISCO-BCOS Version %q) but sm_crypto is false", v.FiscoBcosVersion)
@@ -279,6 +279,10 @@ func checkNode(chainID int64, sm bool) func(wire.ClientVersion) error {
 		return nil
 	}
 }
+
+// isSMVersion is go-sdk's test for an SM (guomi) node: "gm" or "GM" in its
+// FISCO-BCOS Version.
+func isSMVersion(v string) bool { return strings.Contains(v, "gm") || strings.Contains(v, "GM") }
 
 func isVersion(s string) bool {
 	parts := strings.Split(s, ".")
@@ -479,7 +483,7 @@ func convertStatus(s guard.Status, group int) Status {
 	if s.State == guard.Connected {
 		id, _ := strconv.ParseInt(s.Version.ChainID, 10, 64)
 		st.Node = NodeInfo{Version: s.Version.FiscoBcosVersion, SupportedVersion: s.Version.SupportedVersion, ChainID: id, GroupID: group,
-			SM: strings.Contains(s.Version.FiscoBcosVersion, "gm") || strings.Contains(s.Version.FiscoBcosVersion, "GM")}
+			SM: isSMVersion(s.Version.FiscoBcosVersion)}
 	}
 	return st
 }

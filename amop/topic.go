@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/amoptui/amoptui/amop/wire"
 )
 
 // MaxTopicBytes is the longest topic AMOP carries, in bytes of UTF-8: a CJK
@@ -14,8 +16,8 @@ const MaxTopicBytes = 254
 // and the helper topics of private topics), and a message on them crashes
 // go-sdk receivers.
 const (
-	BlockNotifyPrefix = "_block_notify_"
-	PrivatePrefix     = "#!$"
+	BlockNotifyPrefix = wire.BlockNotifyPrefix
+	PrivatePrefix     = wire.InternalPrefix
 )
 
 // ValidateTopic checks a topic once, before anything is sent: non-empty,
@@ -48,9 +50,9 @@ func ValidateTopic(topic string) error {
 // NeedVerifyPrefix + T + "_" + 32 hex digits; a publisher subscribes
 // PushChannelPrefix + NeedVerifyPrefix + T.
 const (
-	NeedVerifyPrefix    = "#!$TopicNeedVerify_"
-	VerifyChannelPrefix = "#!$VerifyChannel_"
-	PushChannelPrefix   = "#!$PushChannel_"
+	NeedVerifyPrefix    = wire.NeedVerifyPrefix
+	VerifyChannelPrefix = wire.VerifyChannelPrefix
+	PushChannelPrefix   = wire.PushChannelPrefix
 	// challengeSuffixLen is "_" and a UUID without its dashes.
 	challengeSuffixLen = 1 + 32
 )

@@ -36,7 +36,7 @@ type PrivateNote struct {
 	Accepted bool
 }
 
-var verifyChannelPrefix = []byte("#!$VerifyChannel_")
+var verifyChannelPrefix = []byte(wire.VerifyChannelPrefix)
 
 // notePrivate reports n when someone listens.
 func (g *Guard) notePrivate(n PrivateNote) {

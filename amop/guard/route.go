@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/amoptui/amoptui/amop/wire"
@@ -11,7 +12,7 @@ import (
 
 // reservedPrefix is the topic prefix of block notifications: go-sdk
 // registers a nil handler for it and crashes on an AMOP message to it.
-var reservedPrefix = []byte("_block_notify_")
+var reservedPrefix = []byte(wire.BlockNotifyPrefix)
 
 // request is a go-sdk request forwarded to the node.
 type request struct {
@@ -412,8 +413,8 @@ func (g *Guard) subscribe(body []byte) {
 func countUserTopics(topics []string) int {
 	n := 0
 	for _, t := range topics {
-		if !bytes.HasPrefix([]byte(t), reservedPrefix) && !bytes.HasPrefix([]byte(t), []byte("#!$VerifyChannel_")) &&
-			!bytes.HasPrefix([]byte(t), []byte("#!$PushChannel_")) {
+		if !strings.HasPrefix(t, wire.BlockNotifyPrefix) && !strings.HasPrefix(t, wire.VerifyChannelPrefix) &&
+			!strings.HasPrefix(t, wire.PushChannelPrefix) {
 			n++
 		}
 	}

@@ -34,7 +34,7 @@ const (
 
 // ReservedTopicPrefix starts the block-notify topics go-sdk subscribes on its
 // own; AMOP on them is refused (see the package documentation).
-const ReservedTopicPrefix = "_block_notify_"
+const ReservedTopicPrefix = wire.BlockNotifyPrefix
 
 // ErrClosed is returned by the methods of a closed Network.
 var ErrClosed = errors.New("local: network closed")

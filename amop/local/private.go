@@ -28,9 +28,9 @@ import (
 
 // The private-topic prefixes go-sdk v1.1.1 builds its helper topics with.
 const (
-	NeedVerifyPrefix    = "#!$TopicNeedVerify_" // the topic messages travel on
-	VerifyChannelPrefix = "#!$VerifyChannel_"   // a subscriber's challenge topic, + NeedVerify topic + "_" + 32 hex
-	PushChannelPrefix   = "#!$PushChannel_"     // a publisher's topic, + NeedVerify topic
+	NeedVerifyPrefix    = wire.NeedVerifyPrefix    // the topic messages travel on
+	VerifyChannelPrefix = wire.VerifyChannelPrefix // a subscriber's challenge topic, + NeedVerify topic + "_" + 32 hex
+	PushChannelPrefix   = wire.PushChannelPrefix   // a publisher's topic, + NeedVerify topic
 )
 
 // VerifyState is a subscriber session's verification state on one private

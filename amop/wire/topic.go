@@ -46,3 +46,25 @@ func EncodeTopicFrame(typ Type, seq *Seq, result int32, topic string, data []byt
 	buf = AppendHeader(buf, typ, seq, result, bodyLen)
 	return AppendTopicBody(buf, topic, data)
 }
+
+// Topic-name prefixes with a meaning in the protocol. They are defined here,
+// once, because the node side (local), the guard and the adapter all act on
+// them.
+const (
+	// BlockNotifyPrefix starts the topic of block notifications
+	// (_block_notify_<group>); go-sdk registers a nil handler for it and
+	// crashes on an AMOP message to it.
+	BlockNotifyPrefix = "_block_notify_"
+	// InternalPrefix starts every topic go-sdk uses internally for private
+	// topics.
+	InternalPrefix = "#!$"
+	// NeedVerifyPrefix starts a private topic's name on the wire: the topic
+	// its messages travel on.
+	NeedVerifyPrefix = "#!$TopicNeedVerify_"
+	// VerifyChannelPrefix starts a subscriber's challenge topic:
+	// VerifyChannelPrefix + NeedVerifyPrefix + topic + "_" + 32 hex digits.
+	VerifyChannelPrefix = "#!$VerifyChannel_"
+	// PushChannelPrefix starts a publisher's topic, on which nodes send it
+	// verification requests: PushChannelPrefix + NeedVerifyPrefix + topic.
+	PushChannelPrefix = "#!$PushChannel_"
+)
