@@ -122,6 +122,14 @@ func (nd *node) acceptLoop(ln net.Listener, stopped, done chan struct{}) {
 				continue
 			}
 			n.log.Error("accept failed; node stops listening", "node", nd.idx, "err", err)
+			// Forget the dead listener so that StartNode can listen again.
+			n.mu.Lock()
+			if nd.ln == ln {
+				close(nd.stopped)
+				nd.ln = nil
+			}
+			n.mu.Unlock()
+			ln.Close()
 			return
 		}
 		backoff = 5 * time.Millisecond
