@@ -203,18 +203,6 @@ func (m Model) Unread(topic string) int {
 	return 0
 }
 
-// TotalUnread is the sum of the unread counts of the topics other than
-// except.
-func (m Model) TotalUnread(except string) int {
-	n := 0
-	for _, it := range m.items {
-		if it.name != except {
-			n += it.unread
-		}
-	}
-	return n
-}
-
 // Update moves the selection with the list's keys while it has the
 // keyboard.
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {

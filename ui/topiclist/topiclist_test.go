@@ -17,8 +17,8 @@ func TestListOps(t *testing.T) {
 	}
 	m.AddUnread("b", 3)
 	m.AddUnread("c", 1)
-	if m.TotalUnread("a") != 4 {
-		t.Fatal("total")
+	if m.Unread("b") != 3 || m.Unread("c") != 1 {
+		t.Fatal("unread counts")
 	}
 	m.Next()
 	if m.Selected() != "b" || m.Unread("b") != 0 {
