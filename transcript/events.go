@@ -37,7 +37,7 @@ func Result(id uint64, topic string, mode amop.Mode, reply []byte, rtt time.Dura
 // Received is the record of an incoming message, with the auto-reply sent
 // for a unicast request.
 func Received(ev *amop.MessageEvent) Record {
-	r := Record{Time: ev.At, Kind: KindReceived, Topic: ev.Topic, Mode: ev.Mode.String(), Data: nonNil(ev.Data)}
+	r := Record{Time: ev.At, Kind: KindReceived, Topic: ev.Topic, Mode: ev.Mode.String(), Data: nonNil(ev.Data), Private: ev.Private}
 	if ev.Replied {
 		r.Replied, r.Reply = true, nonNil(ev.Reply)
 	}

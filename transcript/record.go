@@ -18,6 +18,7 @@
 //	reply           result: the unicast reply; received: the auto-reply sent
 //	reply_encoding  "base64" when reply is not UTF-8
 //	replied         received: an auto-reply was sent
+//	private         on a private (authenticated) topic: sent, result, received
 //	rtt_ms          result: round-trip time in milliseconds (µs precision)
 //	error, code     plain-language error text; the AMOP status code if any
 //	state, node     state: the connection state and the node endpoint
@@ -73,6 +74,7 @@ type Record struct {
 	OK      bool   // result: the send succeeded
 	Reply   []byte // result: the reply; received: the auto-reply sent
 	Replied bool   // received: an auto-reply was sent
+	Private bool   // on a private (authenticated) topic
 	RTT     time.Duration
 	Error   string // plain text, already meant for people
 	Code    int    // AMOP status code of the error, 0 = none
@@ -101,6 +103,7 @@ type wire struct {
 	Reply         *string  `json:"reply,omitempty"`
 	ReplyEncoding string   `json:"reply_encoding,omitempty"`
 	Replied       bool     `json:"replied,omitempty"`
+	Private       bool     `json:"private,omitempty"`
 	RTTMillis     *float64 `json:"rtt_ms,omitempty"`
 	Error         string   `json:"error,omitempty"`
 	Code          int      `json:"code,omitempty"`
@@ -121,6 +124,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		Topic:   r.Topic,
 		Mode:    r.Mode,
 		Replied: r.Replied,
+		Private: r.Private,
 		Error:   r.Error,
 		Code:    r.Code,
 		State:   r.State,
@@ -191,7 +195,7 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 	}
 	*r = Record{
 		Time: t, Kind: w.Kind, ID: w.ID, Topic: w.Topic, Mode: w.Mode,
-		Data: data, Reply: reply, Replied: w.Replied,
+		Data: data, Reply: reply, Replied: w.Replied, Private: w.Private,
 		Error: w.Error, Code: w.Code, State: w.State, Node: w.Node,
 		Attempt: w.Attempt, Dropped: w.Dropped, Total: w.Total, Text: w.Text,
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"github.com/amoptui/amoptui/transcript"
 	"os"
 	"path/filepath"
 	"strings"
@@ -244,5 +245,39 @@ func TestPrivateTopicEndToEnd(t *testing.T) {
 			}
 		}
 	default:
+	}
+}
+
+// TestPrivateTrafficIsMarkedInTheTranscript: sends, their results and
+// received messages on a private topic carry "private" in the transcript.
+func TestPrivateTrafficIsMarkedInTheTranscript(t *testing.T) {
+	dir := t.TempDir()
+	_, keyFile, _ := keyFiles(t, dir, "me")
+	c := newFake()
+	w := &memTranscript{}
+	opts := testOptions("hello")
+	opts.Transcript = w
+	m := newModel(t, c, opts, 120, 30)
+	m = do(m, "/join-private secret "+keyFile)
+	m = do(m, "psst")
+	ev := msgEvent("secret", "for the verified", amop.Unicast, time.Second)
+	ev.Private = true
+	m = update(m, events(ev))
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	kinds := map[transcript.Kind]bool{}
+	for _, r := range w.recs {
+		if r.Topic == "secret" && (r.Kind == transcript.KindSent || r.Kind == transcript.KindResult || r.Kind == transcript.KindReceived) {
+			if !r.Private {
+				t.Errorf("%s record on a private topic not marked: %+v", r.Kind, r)
+			}
+			kinds[r.Kind] = true
+		}
+	}
+	if !kinds[transcript.KindSent] || !kinds[transcript.KindResult] || !kinds[transcript.KindReceived] {
+		t.Fatalf("records %+v", w.recs)
 	}
 }

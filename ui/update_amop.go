@@ -147,7 +147,9 @@ func (m *Model) resolve(id uint64, ps pendingSend, reply []byte, err error, rtt 
 	// The pane is held by pointer: if the topic was left (and maybe joined
 	// again) meanwhile, the old pane takes the answer and nothing shows.
 	ps.pane.Resolve(ps.seq, reply, err, rtt)
-	m.record(transcript.Result(id, ps.topic, ps.mode, reply, rtt, err))
+	rec := transcript.Result(id, ps.topic, ps.mode, reply, rtt, err)
+	rec.Private = m.private[ps.topic] != nil
+	m.record(rec)
 }
 
 // updateJoined reports the outcome of a join in the topic's pane.

@@ -174,7 +174,7 @@ func (m *Model) send(text string) tea.Cmd {
 	id := m.nextID
 	m.pending[id] = pendingSend{pane: p, topic: topic, seq: seq, mode: mode, data: data}
 	rec := transcript.Sent(id, topic, mode, data)
-	rec.Time = now
+	rec.Time, rec.Private = now, m.private[topic] != nil
 	m.record(rec)
 	cmds := []tea.Cmd{
 		sendCmd(m.ctx, m.client, id, topic, m.private[topic] != nil, mode, data, m.opts.SendTimeout, m.opts.Now),
