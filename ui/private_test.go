@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"github.com/amoptui/amoptui/transcript"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/transcript"
 	"github.com/amoptui/amoptui/ui/internal/fakeclient"
 )
 
