@@ -53,6 +53,7 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		pushTimeout = fs.Duration("push-timeout", 5*time.Second, "wait for a subscriber's unicast reply before trying the next")
 		idle        = fs.Duration("idle-timeout", 60*time.Second, "close sessions silent for this long (negative: never)")
 		topicDelay  = fs.Duration("topic-delay", 0, "delay before other nodes see a new subscription, like real nodes' ≤5s sync")
+		verifyEvery = fs.Duration("verify-interval", 5*time.Second, "private topics: how often a subscriber still being verified is offered to a publisher again")
 		verbose     = fs.Bool("verbose", false, "log every session to stderr (warnings are always logged)")
 	)
 	if err := parseFlags(fs, args); err != nil {
@@ -105,6 +106,7 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		PushTimeout:      *pushTimeout,
 		IdleTimeout:      *idle,
 		TopicDelay:       *topicDelay,
+		VerifyInterval:   *verifyEvery,
 		Logger:           slog.New(slog.NewTextHandler(std.err, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
