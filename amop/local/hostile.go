@@ -209,15 +209,7 @@ func (s *session) writeHostile(b *Behaviour, f []byte) error {
 // end releases; a TLS Write is atomic against the writer goroutine's.
 func (s *session) writeLater(f []byte, d time.Duration) {
 	n := s.net
-	n.mu.Lock()
-	if n.closed || s.closed {
-		n.mu.Unlock()
-		return
-	}
-	n.wg.Add(1)
-	n.mu.Unlock()
-	go func() {
-		defer n.wg.Done()
+	s.spawn(func() {
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
@@ -229,5 +221,5 @@ func (s *session) writeLater(f []byte, d time.Duration) {
 		if _, err := s.conn.Write(f); err == nil {
 			n.stats.framesOut.Add(1)
 		}
-	}()
+	})
 }

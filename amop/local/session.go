@@ -218,6 +218,12 @@ func (s *session) relay(f []byte) {
 		return
 	default:
 	}
+	s.spawn(func() { s.enqueue(f) })
+}
+
+// spawn runs f on a goroutine the network's Close waits for, unless the
+// network or the session is already closed.
+func (s *session) spawn(f func()) {
 	n := s.net
 	n.mu.Lock()
 	if n.closed || s.closed {
@@ -228,7 +234,7 @@ func (s *session) relay(f []byte) {
 	n.mu.Unlock()
 	go func() {
 		defer n.wg.Done()
-		s.enqueue(f)
+		f()
 	}()
 }
 
