@@ -1,10 +1,14 @@
 // Command amoptui is a terminal messenger for AMOP, the Advanced Messages
 // Onchain Protocol of FISCO BCOS 2.x: an interactive TUI by default, and the
-// headless commands node, sub, pub and bench.
+// headless commands node, sub, pub, bench and keygen (package cli).
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/amoptui/amoptui/cli"
+)
 
 func main() {
-	os.Exit(run(os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr}))
+	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

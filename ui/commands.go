@@ -7,7 +7,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/amoptui/amoptui/amop"
-	"github.com/amoptui/amoptui/ui/sanitize"
+	"github.com/amoptui/amoptui/sanitize"
 )
 
 // commandHelp lists the /commands for the help overlay, in the order a new

@@ -22,9 +22,9 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/transcript"
 	"github.com/amoptui/amoptui/ui/input"
-	"github.com/amoptui/amoptui/ui/sanitize"
 	"github.com/amoptui/amoptui/ui/statusbar"
 	"github.com/amoptui/amoptui/ui/topiclist"
 	"github.com/amoptui/amoptui/ui/topicpane"

@@ -12,8 +12,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/transcript"
-	"github.com/amoptui/amoptui/ui/sanitize"
 )
 
 // privInfo is what the UI knows of a private topic.

@@ -8,8 +8,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/transcript"
-	"github.com/amoptui/amoptui/ui/sanitize"
 )
 
 // updateEvents applies a batch of adapter events and re-arms the listener.

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/ui/internal/paint"
-	"github.com/amoptui/amoptui/ui/sanitize"
 )
 
 // View implements tea.Model: status bar, topic list and panes, input line,

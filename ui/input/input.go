@@ -12,8 +12,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/ui/internal/paint"
-	"github.com/amoptui/amoptui/ui/sanitize"
 )
 
 // DefaultHistoryCap is the number of lines remembered per topic when

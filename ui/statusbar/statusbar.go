@@ -11,8 +11,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/ui/internal/paint"
-	"github.com/amoptui/amoptui/ui/sanitize"
 )
 
 // Styles are the status bar's inline styles.

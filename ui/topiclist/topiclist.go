@@ -11,8 +11,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/ui/internal/paint"
-	"github.com/amoptui/amoptui/ui/sanitize"
 )
 
 // Styles are the list's inline styles.

@@ -15,7 +15,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/amoptui/amoptui/amop"
-	"github.com/amoptui/amoptui/ui/sanitize"
+	"github.com/amoptui/amoptui/sanitize"
 )
 
 // DefaultCap is the scrollback cap when Options.Cap is not set.

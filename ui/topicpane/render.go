@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/ui/internal/paint"
-	"github.com/amoptui/amoptui/ui/sanitize"
 )
 
 // View renders the pane as one string; Render is what the root uses.

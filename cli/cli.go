@@ -1,4 +1,7 @@
-package main
+// Package cli is amoptui's command line: the TUI (the default command) and
+// the headless commands node, sub, pub, bench and keygen. main.go only calls
+// Main.
+package cli
 
 import (
 	"context"
@@ -84,6 +87,12 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 // signalContext is cancelled by SIGINT or SIGTERM.
 func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// Main runs the command line with args (without the program name) on the
+// given streams and returns the process's exit status.
+func Main(args []string, in io.Reader, out, errOut io.Writer) int {
+	return run(args, stdio{in: in, out: out, err: errOut})
 }
 
 func run(args []string, std stdio) int {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func testBinaries(t *testing.T) string {
 		defer cancel()
 		sep := string(os.PathSeparator)
 		for _, b := range [][]string{
-			{binDir + sep, ".",
+			{binDir + sep, "github.com/amoptui/amoptui",
 				"github.com/FISCO-BCOS/go-sdk/examples/amop/sub",
 				"github.com/FISCO-BCOS/go-sdk/examples/amop/unicast_pub",
 				"github.com/FISCO-BCOS/go-sdk/examples/amop/broadcast_pub"},

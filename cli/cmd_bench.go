@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/loadgen"
-	"github.com/amoptui/amoptui/ui/sanitize"
+	"github.com/amoptui/amoptui/sanitize"
 )
 
 func init() {

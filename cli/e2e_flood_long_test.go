@@ -1,6 +1,6 @@
 //go:build flood
 
-package main
+package cli
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/amoptui/amoptui/amop"
-	"github.com/amoptui/amoptui/ui/sanitize"
+	"github.com/amoptui/amoptui/sanitize"
 )
 
 func init() {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"flag"
@@ -32,7 +32,7 @@ func planFor(t *testing.T, args ...string) (tuiPlan, error) {
 }
 
 func TestPlanFromExampleConfigAndFlags(t *testing.T) {
-	p, err := planFor(t, "--config", "config.example.toml")
+	p, err := planFor(t, "--config", "../config.example.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestPlanFromExampleConfigAndFlags(t *testing.T) {
 	if len(p.ui.Topics) != 1 || p.ui.Topics[0] != "hello" || p.ui.Scrollback != 10000 || p.ui.TimeFormat != "15:04:05.000" {
 		t.Fatalf("ui options from the example: %+v", p.ui)
 	}
-	p, err = planFor(t, "--config", "config.example.toml", "--node", "127.0.0.1:30300", "--topic", "a", "--topic", "b",
+	p, err = planFor(t, "--config", "../config.example.toml", "--node", "127.0.0.1:30300", "--topic", "a", "--topic", "b",
 		"--mode", "multicast", "--reply", "pong", "--layout", "single", "--transcript", "t.jsonl")
 	if err != nil {
 		t.Fatal(err)
