@@ -67,6 +67,7 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 	if !*asJSON {
 		fmt.Fprintf(std.err, "amoptui bench: %s, %d B, %d publisher(s), %d subscriber(s), %s path, %s after warm-up…\n",
 			m, o.Size, max(1, o.Publishers), max(1, o.Subscribers), pathName(o.Bare), o.Duration)
+		fmt.Fprintf(std.err, "amoptui bench: %s\n", nodePlacement(o.Endpoints))
 	}
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
@@ -131,8 +132,22 @@ func pathName(bare bool) string {
 	return "adapter → go-sdk → guard → node"
 }
 
+// nodePlacement says where the nodes of a run are, so that nobody compares
+// an in-process figure with a broker running in a process of its own.
+func nodePlacement(endpoints []string) string {
+	if len(endpoints) == 0 {
+		return "nodes in this process (a local network started for the run; compare only with in-process figures)"
+	}
+	return fmt.Sprintf("nodes outside this process: publishers on %s, subscribers on %s", endpoints[0], endpoints[len(endpoints)-1])
+}
+
 func printBench(w io.Writer, r loadgen.Result) {
 	fmt.Fprintf(w, "mode          %s (%s path, %s network)\n", r.Mode, r.Path, r.Network)
+	where := "in this process"
+	if r.Node == loadgen.NodeEndpoints {
+		where = "outside this process"
+	}
+	fmt.Fprintf(w, "nodes         %s\n", where)
 	fmt.Fprintf(w, "payload       %d B, %d publisher(s) → %d subscriber(s), %.1fs measured\n", r.Size, r.Publishers, r.Subscribers, r.DurationS)
 	fmt.Fprintf(w, "messages      %d  (%.0f msgs/s acknowledged)\n", r.Msgs, r.MsgsPerS)
 	if r.Mode == "multicast" {

@@ -55,6 +55,7 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		topicDelay  = fs.Duration("topic-delay", 0, "delay before other nodes see a new subscription, like real nodes' ≤5s sync")
 		verifyEvery = fs.Duration("verify-interval", 5*time.Second, "private topics: how often a subscriber still being verified is offered to a publisher again")
 		verbose     = fs.Bool("verbose", false, "log every session to stderr (warnings are always logged)")
+		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the nodes to `FILE` when they stop (go tool pprof)")
 	)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -90,6 +91,15 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		dir = defaultDir
 	}
 
+	if *cpuProfile != "" {
+		// The node's side of a benchmark: where its time goes when it runs
+		// in its own process, as a real node does (issue 14).
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer stop()
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -103,12 +104,13 @@ func TestNodeTakenPortIsOneLine(t *testing.T) {
 func TestNodeServesAndStops(t *testing.T) {
 	addrs := ntFreePorts(t, 2)
 	dir := filepath.Join(t.TempDir(), "certs")
+	prof := filepath.Join(t.TempDir(), "node.pprof")
 	var out, errb ntBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)
 	go func() {
-		done <- runNode(ctx, []string{"--listen", strings.Join(addrs, ","), "--certs", dir, "--chain-id", "3"}, stdio{out: &out, err: &errb})
+		done <- runNode(ctx, []string{"--listen", strings.Join(addrs, ","), "--certs", dir, "--chain-id", "3", "--cpuprofile", prof}, stdio{out: &out, err: &errb})
 	}()
 	ntWait(t, 10*time.Second, "the banner", func() bool { return strings.Contains(out.String(), "Ctrl+C") })
 	banner := out.String()
@@ -145,6 +147,9 @@ func TestNodeServesAndStops(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", addrs[0], time.Second); err == nil {
 		c.Close()
 		t.Fatal("still listening after stop")
+	}
+	if fi, err := os.Stat(prof); err != nil || fi.Size() == 0 {
+		t.Errorf("--cpuprofile: no profile written when the node stopped: %v", err)
 	}
 }
 

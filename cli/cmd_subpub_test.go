@@ -195,6 +195,34 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("bench JSON lacks %q", k)
 		}
 	}
+	if res["node"] != "in-process" {
+		t.Errorf(`bench without ENDPOINT: "node" = %v, want "in-process"`, res["node"])
+	}
+}
+
+// TestBenchSaysWhereTheNodesRun: a run against endpoints says that its nodes
+// are outside the process, on the publisher's and the subscribers' nodes,
+// so that nobody compares it with an in-process run (issue 14).
+func TestBenchSaysWhereTheNodesRun(t *testing.T) {
+	n := local.RunT(t, local.Options{})
+	code, out, errOut := runCmd(t, "", "bench", "--duration", "300ms", "--warmup", "100ms", "--certs", n.CertDir(), n.Addr(0), n.Addr(1))
+	if code != 0 {
+		t.Fatalf("bench exit %d: %s", code, errOut)
+	}
+	if want := "nodes outside this process: publishers on " + n.Addr(0) + ", subscribers on " + n.Addr(1); !strings.Contains(errOut, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, errOut)
+	}
+	if !strings.Contains(out, "nodes         outside this process") {
+		t.Errorf("report lacks the nodes line:\n%s", out)
+	}
+	code, out, errOut = runCmd(t, "", "bench", "--duration", "300ms", "--warmup", "100ms", "--json", "--certs", n.CertDir(), n.Addr(0), n.Addr(1))
+	if code != 0 {
+		t.Fatalf("bench --json exit %d: %s", code, errOut)
+	}
+	var res map[string]any
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res["node"] != "endpoints" {
+		t.Errorf(`bench --json against endpoints: "node" = %v (%v), want "endpoints"`, res["node"], err)
+	}
 }
 
 func waitSubs(t *testing.T, n *local.Network, topic string, want int) {

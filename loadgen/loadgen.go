@@ -63,7 +63,18 @@ type Result struct {
 	Cores          int     `json:"cores"`
 	GoVersion      string  `json:"go_version"`
 	Network        string  `json:"network"` // "local" or the endpoints
+	// Node says where the nodes ran: NodeInProcess (a local network started
+	// inside the measuring process) or NodeEndpoints (reached over the
+	// network, in a process of their own). Only runs with the same Node
+	// compare with a broker in its own process.
+	Node string `json:"node"`
 }
+
+// Where the nodes of a run were (Result.Node).
+const (
+	NodeInProcess = "in-process"
+	NodeEndpoints = "endpoints"
+)
 
 func (o *Options) defaults() error {
 	if o.Size == 0 {
@@ -114,7 +125,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	// Summarise fills in the sizes, counters and machine.
-	res := Result{Mode: o.Mode.String(), Path: "adapter", Subscribers: o.Subscribers, Network: "local"}
+	res := Result{Mode: o.Mode.String(), Path: "adapter", Subscribers: o.Subscribers, Network: "local", Node: NodeInProcess}
 	if o.Bare {
 		res.Path = "bare"
 	}
@@ -128,7 +139,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		pubEP, subEP, certDir = n.Addr(0), n.Addr(1), n.CertDir()
 	} else {
 		pubEP, subEP = o.Endpoints[0], o.Endpoints[len(o.Endpoints)-1]
-		res.Network = fmt.Sprint(o.Endpoints)
+		res.Network, res.Node = fmt.Sprint(o.Endpoints), NodeEndpoints
 	}
 	base := amop.Config{
 		CAFile: filepath.Join(certDir, "ca.crt"), CertFile: filepath.Join(certDir, "sdk.crt"), KeyFile: filepath.Join(certDir, "sdk.key"),
