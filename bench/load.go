@@ -13,7 +13,7 @@ import (
 // the A/B interleaving is there to spread evenly, and the report says how
 // much of it there was. It is measured as the machine's busy time
 // (/proc/stat) less this process's, its waited-for children's (the amoptui
-// runs) and nats-server's, over the wall time of the run.
+// runs), nats-server's and the node process's, over the wall time of the run.
 
 // clockTick is USER_HZ, the unit of /proc's CPU times; 100 on every Linux
 // the harness is meant for.
@@ -27,8 +27,9 @@ type cpuSample struct {
 	ours  float64 // this process, its children and nats-server
 }
 
-// sampleCPU reads the counters; natsPID may be 0 (not counted).
-func sampleCPU(natsPID int) (cpuSample, error) {
+// sampleCPU reads the counters; servers are the pids of the broker or node
+// processes the measured side uses (0s are skipped).
+func sampleCPU(servers ...int) (cpuSample, error) {
 	s := cpuSample{wall: time.Now()}
 	data, err := os.ReadFile("/proc/stat")
 	if err != nil {
@@ -55,8 +56,11 @@ func sampleCPU(natsPID int) (cpuSample, error) {
 		}
 		s.ours += tv(ru.Utime) + tv(ru.Stime)
 	}
-	if natsPID > 0 {
-		t, err := procCPU(natsPID)
+	for _, pid := range servers {
+		if pid <= 0 {
+			continue
+		}
+		t, err := procCPU(pid)
 		if err != nil {
 			return s, err
 		}

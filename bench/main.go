@@ -181,6 +181,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	out := fs.String("out", "", "append every run as one JSON line to this file")
 	big := fs.Bool("1mib", true, "also run the 1 MiB unicast round trips once")
 	natsPID := fs.Int("nats-pid", 0, "nats-server's pid, so that its CPU time is not counted as other processes' load")
+	nodeProfile := fs.String("node-cpuprofile", "", "write a CPU profile of the `amoptui node` process to this file")
+	inProc := fs.Bool("in-process", true, "also measure amoptui with its nodes inside the measuring process (secondary table)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -200,12 +202,26 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		sink = f
 	}
 	m := machine{Cores: runtime.NumCPU(), CPU: cpuModel(), Kernel: kernel(), HarnessGo: runtime.Version(), LoadAvgBefore: loadAvg()}
+	node, err := startNode(ctx, *bin, *nodeProfile, stderr)
+	if err != nil {
+		return err
+	}
+	defer node.stop()
 	var recs []record
 	o := c.loopOptions
 	step := func(round int, name string, measure func() (Result, error)) error {
 		la := loadAvg()
-		fmt.Fprintf(stderr, "round %d: %-30s load %s … ", round, name, la)
-		before, cpuErr := sampleCPU(*natsPID)
+		fmt.Fprintf(stderr, "round %d: %-45s load %s … ", round, name, la)
+		// The server side of each case: nats-server for NATS, the node
+		// process for the like-for-like amoptui cases.
+		server := 0
+		switch {
+		case strings.HasPrefix(name, "NATS"):
+			server = *natsPID
+		case !strings.HasSuffix(name, inProcess) && !strings.HasPrefix(name, "raw TLS"):
+			server = node.pid()
+		}
+		before, cpuErr := sampleCPU(server)
 		res, err := measure()
 		if err != nil {
 			fmt.Fprintln(stderr, "failed")
@@ -213,7 +229,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		r := record{Case: name, Round: round, LoadAvg: la, Result: res, OthersCores: -1, StealCores: -1}
 		r.CPUPerMsgUs = -1
-		if after, err := sampleCPU(*natsPID); err == nil && cpuErr == nil {
+		if !node.alive() {
+			return fmt.Errorf("%s, round %d: amoptui node exited: %s", name, round, node.lastOutput())
+		}
+		if after, err := sampleCPU(server); err == nil && cpuErr == nil {
 			r.OthersCores, r.StealCores = othersCores(before, after)
 			if n := res.MsgsPerS * (res.DurationS + o.Warmup.Seconds()); n > 0 {
 				r.CPUPerMsgUs = (after.ours - before.ours) * 1e6 / n
@@ -229,15 +248,23 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	nats := func(o loopOptions, subs int) natsOptions { return natsOptions{o, c.url, c.certs, subs} }
+	// amop measures against the node process; amopIn with the nodes in
+	// the measuring process.
 	amop := func(o loopOptions, mode string, subs int, bare bool) func() (Result, error) {
+		r := amoptuiRun{Bin: *bin, Mode: mode, Bare: bare, Subscribers: subs, loopOptions: o,
+			Extra: append([]string{"--certs", node.certs}, node.addrs...)}
+		return func() (Result, error) { return r.run(ctx) }
+	}
+	amopIn := func(o loopOptions, mode string, subs int, bare bool) func() (Result, error) {
 		r := amoptuiRun{Bin: *bin, Mode: mode, Bare: bare, Subscribers: subs, loopOptions: o}
 		return func() (Result, error) { return r.run(ctx) }
 	}
+	type stepT struct {
+		name    string
+		measure func() (Result, error)
+	}
 	for round := 1; round <= *rounds; round++ {
-		steps := []struct {
-			name    string
-			measure func() (Result, error)
-		}{
+		steps := []stepT{
 			{caseNatsRR, func() (Result, error) { return natsRequestReply(ctx, nats(o, 1)) }},
 			{caseAmopUni, amop(o, "unicast", 1, false)},
 			{caseBareUni, amop(o, "unicast", 1, true)},
@@ -247,6 +274,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			{caseNatsPub10, func() (Result, error) { return natsPublishFlush(ctx, nats(o, 10)) }},
 			{caseAmopMc10, amop(o, "multicast", 10, false)},
 			{caseTLSEcho, func() (Result, error) { return tlsEcho(ctx, o, c.certs) }},
+		}
+		if *inProc {
+			steps = append(steps,
+				stepT{caseAmopUniIn, amopIn(o, "unicast", 1, false)},
+				stepT{caseBareUniIn, amopIn(o, "unicast", 1, true)},
+				stepT{caseAmopMc1In, amopIn(o, "multicast", 1, false)},
+				stepT{caseAmopMc10In, amopIn(o, "multicast", 10, false)},
+			)
 		}
 		for _, s := range steps {
 			if err := step(round, s.name, s.measure); err != nil {
@@ -291,6 +326,7 @@ func cmdReport(path string, stdout io.Writer) error {
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			return fmt.Errorf("%s:%d: %w", path, n, err)
 		}
+		r.Case = legacyCase(r)
 		recs = append(recs, r)
 	}
 	if err := sc.Err(); err != nil {

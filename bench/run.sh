@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# The comparison of issue 5 in one command: amoptui's AMOP paths against NATS
-# over mutual TLS on this machine, interleaved A/B, with the same method on
-# both sides. It installs Debian's nats-server when missing, builds amoptui
-# (root module) and the harness (this module), makes throwaway P-256 TLS
-# material, starts nats-server on 127.0.0.1 with client-certificate
-# verification, runs `compare run` and stops the server by its pid.
+# The comparison in one command: amoptui's AMOP paths against NATS over
+# mutual TLS on this machine, interleaved A/B, with the same method on both
+# sides and the same shape (issue 14): nats-server runs in a process of its
+# own, and so does `amoptui node` (started by `compare run`, publisher on one
+# node, subscribers on the other). A secondary table keeps the figures with
+# the nodes inside the measuring process. It installs Debian's nats-server
+# when missing, builds amoptui (root module) and the harness (this module),
+# makes throwaway P-256 TLS material, starts nats-server on 127.0.0.1 with
+# client-certificate verification, runs `compare run` and stops the servers
+# by their pids.
 #
 #   bash bench/run.sh
 #
 # Environment: BENCH_DURATION (5s, measured time of each run), BENCH_WARMUP
 # (1s), BENCH_ROUNDS (3), BENCH_SIZE (128), BENCH_OUT (a JSON-lines file to
-# append every run to; default: a file in the scratch directory, printed).
-# Takes about 5 minutes with the defaults. Not part of CI.
+# append every run to; default: a file in the scratch directory, printed),
+# BENCH_NODE_PROFILE (a file for a CPU profile of the node process),
+# BENCH_IN_PROCESS (true; false skips the secondary table).
+# Takes about 8 minutes with the defaults. Not part of CI.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -77,4 +83,5 @@ done
 grep -q "Server is ready" "$work/nats.log" || { echo "nats-server did not start:" >&2; cat "$work/nats.log" >&2; exit 1; }
 
 "$work/compare" run --amoptui "$work/amoptui" --nats "tls://127.0.0.1:$port" --certs "$work/tls" \
-  --nats-pid "$nats_pid" --rounds "$rounds" --duration "$duration" --warmup "$warmup" --size "$size" --out "$out"
+  --nats-pid "$nats_pid" --rounds "$rounds" --duration "$duration" --warmup "$warmup" --size "$size" --out "$out" \
+  --node-cpuprofile "${BENCH_NODE_PROFILE:-}" --in-process="${BENCH_IN_PROCESS:-true}"
