@@ -102,12 +102,37 @@ const (
 	ReplyOff  ReplyMode = iota // answer with an empty reply (go-sdk always answers)
 	ReplyEcho                  // answer with the request's own payload
 	ReplyText                  // answer with a fixed text
+	ReplyFunc                  // answer with what Responder computes (package responder)
 )
 
 // ReplyPolicy is the auto-reply for incoming unicast requests.
 type ReplyPolicy struct {
 	Mode ReplyMode
 	Text string // the reply when Mode is ReplyText
+	// Responder computes the reply when Mode is ReplyFunc. It runs in
+	// go-sdk's handler, which holds the topic's queue in the guard (one
+	// push in flight per topic) while it runs: it must return within a
+	// bounded time, below the node's wait for a reply (5 s on FISCO BCOS
+	// 2.x and amop/local), or the node has moved on to another subscriber.
+	Responder Responder
+}
+
+// Request is a unicast request as a Responder sees it.
+type Request struct {
+	Topic   string
+	Data    []byte
+	Seq     string // the AMOP frame's seq (32 hex digits) when known
+	Private bool   // on the private topic Topic
+}
+
+// Responder computes replies to unicast requests (ReplyFunc).
+type Responder interface {
+	// Respond returns the reply to req. On an error the request is
+	// answered with an empty reply (go-sdk always answers) and the error
+	// is reported in the MessageEvent.
+	Respond(req Request) ([]byte, error)
+	// String describes the responder for a status line.
+	String() string
 }
 
 // ParseReplyPolicy reads "off", "echo" or any other text, which becomes a
@@ -129,19 +154,34 @@ func (p ReplyPolicy) String() string {
 		return "echo"
 	case ReplyText:
 		return fmt.Sprintf("%q", p.Text)
+	case ReplyFunc:
+		if p.Responder != nil {
+			return p.Responder.String()
+		}
 	}
 	return "off"
 }
 
 // Reply computes the reply to a request under p; nil means no reply text.
 func (p ReplyPolicy) Reply(request []byte) []byte {
+	r, _ := p.Answer(Request{Data: request})
+	return r
+}
+
+// Answer computes the reply to req under p; nil means no reply text. Only
+// a Responder returns an error.
+func (p ReplyPolicy) Answer(req Request) ([]byte, error) {
 	switch p.Mode {
 	case ReplyEcho:
-		return request
+		return req.Data, nil
 	case ReplyText:
-		return []byte(p.Text)
+		return []byte(p.Text), nil
+	case ReplyFunc:
+		if p.Responder != nil {
+			return p.Responder.Respond(req)
+		}
 	}
-	return nil
+	return nil, nil
 }
 
 // Event is one item of Client.Events: a *MessageEvent, *StateEvent,
@@ -159,6 +199,9 @@ type MessageEvent struct {
 	// auto-reply policy; Replied says whether anything was.
 	Reply   []byte
 	Replied bool
+	// ReplyErr says why a Responder could not answer (the request then
+	// got an empty reply): a timeout, an exit status, a template error.
+	ReplyErr string
 	// Private says it came on the private topic Topic (JoinPrivate), not
 	// on the ordinary topic of the same name.
 	Private bool

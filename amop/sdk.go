@@ -369,14 +369,19 @@ func (a *SDK) topicHandler(topic, wireTopic string, private bool) func([]byte, *
 		if private && a.advanceSub(topic, PrivateVerified) {
 			a.emitSub(topic)
 		}
+		seq := ""
 		if inf, ok := a.g.Current(wireTopic); ok {
-			ev.At = inf.Received
+			ev.At, seq = inf.Received, inf.Seq
 			if inf.Multicast {
 				ev.Mode = Multicast
 			}
 		}
 		if ev.Mode == Unicast {
-			if r := a.AutoReply(topic).Reply(data); r != nil {
+			r, err := a.AutoReply(topic).Answer(Request{Topic: topic, Data: data, Seq: seq, Private: private})
+			if err != nil {
+				ev.ReplyErr = err.Error()
+			}
+			if r != nil {
 				*resp = r
 				ev.Reply, ev.Replied = r, true
 				a.replied.Add(1)

@@ -41,6 +41,9 @@ func Received(ev *amop.MessageEvent) Record {
 	if ev.Replied {
 		r.Replied, r.Reply = true, nonNil(ev.Reply)
 	}
+	if ev.ReplyErr != "" {
+		r.Error = "auto-reply failed: " + ev.ReplyErr
+	}
 	return r
 }
 

@@ -111,6 +111,7 @@ const verifyLane = "\x00verify"
 type InFlight struct {
 	Multicast bool
 	Received  time.Time
+	Seq       string // the node's seq of the frame, as its 32 hex digits
 }
 
 // Current returns the push in flight on topic.
@@ -121,7 +122,18 @@ func (g *Guard) Current(topic string) (InFlight, bool) {
 	if l == nil || l.current == nil {
 		return InFlight{}, false
 	}
-	return InFlight{Multicast: l.current.typ == wire.TypeMulticast, Received: l.current.recv}, true
+	return InFlight{Multicast: l.current.typ == wire.TypeMulticast, Received: l.current.recv, Seq: hexSeq(l.current.origSeq)}, true
+}
+
+// hexSeq is seq as text when it is the hex digits nodes send, else "": it
+// comes from the network and goes to a responder's environment.
+func hexSeq(seq wire.Seq) string {
+	for _, c := range seq {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return ""
+		}
+	}
+	return string(seq[:])
 }
 
 // startLocked makes p the lane's current push and returns it for writing.

@@ -1,0 +1,225 @@
+// Package responder answers unicast requests with something smarter than a
+// fixed text: a local command run per request (Exec, `sub --exec` and
+// `/reply exec`), and rules that match the request against a regular
+// expression and reply with a payload template (Rule, `/reply match`).
+// Chain puts them together behind amop.Responder.
+//
+// # Time bounds
+//
+// A reply is computed inside go-sdk's handler, and the guard keeps one push
+// in flight per topic: while a responder runs, later requests on the same
+// topic wait (other topics do not). The node itself waits 5 s for a
+// subscriber's reply (FISCO BCOS 2.x and amop/local) before it tries another
+// subscriber or answers the sender with AMOP 104, and the guard gives go-sdk
+// 10 s for a push before it moves the topic's queue on. So a command gets
+// DefaultTimeout (3 s) by default and at most MaxTimeout (9 s, below the
+// guard's 10 s); anything over the node's 5 s means the sender has already
+// been answered by someone else, which Exec's constructor warns about.
+package responder
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/shlex"
+
+	"github.com/amoptui/amoptui/amop"
+)
+
+// Bounds of a command run.
+const (
+	DefaultTimeout = 3 * time.Second
+	// MaxTimeout stays below the guard's 10 s deadline for go-sdk's answer
+	// to a push, past which the topic's queue moves on anyway.
+	MaxTimeout = 9 * time.Second
+	// NodeWait is how long a node waits for a subscriber's reply.
+	NodeWait = 5 * time.Second
+	// DefaultMaxOutput is the largest reply a command may print.
+	DefaultMaxOutput = 1 << 20
+	// MaxConcurrent is how many commands run at once across all topics
+	// (one per topic at most, by the guard's ordering).
+	MaxConcurrent = 8
+	// stderrKeep is how much of a failing command's stderr is quoted.
+	stderrKeep = 512
+)
+
+// ExecOptions configure Exec.
+type ExecOptions struct {
+	// Command is the command line. Without Shell it is split into words
+	// like a shell would (quotes and backslashes), but nothing is expanded
+	// and no shell runs: a payload can never become a command.
+	Command string
+	// Shell runs Command with /bin/sh -c instead (--exec-shell): pipes and
+	// variables work, and the payload still only arrives on stdin.
+	Shell bool
+	// Timeout bounds each run (DefaultTimeout; at most MaxTimeout).
+	Timeout time.Duration
+	// MaxOutput bounds the reply (DefaultMaxOutput).
+	MaxOutput int
+	// Dir is the working directory ("" = the current one).
+	Dir string
+}
+
+// Exec runs a local command per request: the payload on stdin, the topic,
+// seq and request number in the environment (AMOP_TOPIC, AMOP_SEQ, AMOP_N,
+// AMOP_SIZE, AMOP_PRIVATE), and the reply is what it prints on stdout. A
+// run that times out, prints too much or exits non-zero is an error: the
+// request gets an empty reply and the error says why.
+type Exec struct {
+	opts ExecOptions
+	argv []string
+	n    atomic.Uint64
+	sem  chan struct{}
+}
+
+// ErrTimeout is a command that did not finish in time.
+var ErrTimeout = errors.New("responder: command timed out")
+
+// NewExec checks opts. The returned warning, when not empty, is a setting
+// that works but will not do what the user probably wants (a timeout past
+// the node's own wait).
+func NewExec(opts ExecOptions) (*Exec, string, error) {
+	if strings.TrimSpace(opts.Command) == "" {
+		return nil, "", errors.New("responder: empty command")
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Timeout < 0 || opts.Timeout > MaxTimeout {
+		return nil, "", fmt.Errorf("responder: timeout %v: want up to %v (the node waits %v for a reply)", opts.Timeout, MaxTimeout, NodeWait)
+	}
+	if opts.MaxOutput <= 0 {
+		opts.MaxOutput = DefaultMaxOutput
+	}
+	e := &Exec{opts: opts, sem: make(chan struct{}, MaxConcurrent)}
+	if opts.Shell {
+		e.argv = []string{"/bin/sh", "-c", opts.Command}
+	} else {
+		argv, err := shlex.Split(opts.Command)
+		if err != nil {
+			return nil, "", fmt.Errorf("responder: %q: %w", opts.Command, err)
+		}
+		if len(argv) == 0 {
+			return nil, "", errors.New("responder: empty command")
+		}
+		// Resolve now, so that a typo is reported before the first request.
+		if _, err := exec.LookPath(argv[0]); err != nil {
+			return nil, "", fmt.Errorf("responder: %w", err)
+		}
+		e.argv = argv
+	}
+	warn := ""
+	if opts.Timeout >= NodeWait {
+		warn = fmt.Sprintf("exec timeout %v is at or past the node's %v wait for a reply: a slower answer reaches nobody (the node has tried another subscriber or answered AMOP 104)", opts.Timeout, NodeWait)
+	}
+	return e, warn, nil
+}
+
+// String describes the responder: "exec CMD" or "exec-shell CMD".
+func (e *Exec) String() string {
+	if e.opts.Shell {
+		return "exec-shell " + e.opts.Command
+	}
+	return "exec " + e.opts.Command
+}
+
+// Respond implements amop.Responder.
+func (e *Exec) Respond(req amop.Request) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), e.opts.Timeout)
+	defer cancel()
+	return e.Run(ctx, req)
+}
+
+// Run runs the command for req under ctx (and the timeout).
+func (e *Exec) Run(ctx context.Context, req amop.Request) ([]byte, error) {
+	n := e.n.Add(1)
+	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
+	defer cancel()
+	select {
+	case e.sem <- struct{}{}:
+		defer func() { <-e.sem }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %d commands already running", ErrTimeout, MaxConcurrent)
+	}
+	cmd := exec.CommandContext(ctx, e.argv[0], e.argv[1:]...)
+	cmd.Dir = e.opts.Dir
+	cmd.Env = append(os.Environ(),
+		"AMOP_TOPIC="+envSafe(req.Topic),
+		"AMOP_SEQ="+req.Seq,
+		"AMOP_N="+strconv.FormatUint(n, 10),
+		"AMOP_SIZE="+strconv.Itoa(len(req.Data)),
+		"AMOP_PRIVATE="+strconv.FormatBool(req.Private),
+	)
+	cmd.Stdin = bytes.NewReader(req.Data)
+	out := &capWriter{max: e.opts.MaxOutput, over: cancel}
+	errOut := &capWriter{max: stderrKeep}
+	cmd.Stdout, cmd.Stderr = out, errOut
+	killGroup(cmd)
+	// A command that leaves a child holding its stdout open would make
+	// Wait block past the deadline; WaitDelay closes the pipes instead.
+	cmd.WaitDelay = 500 * time.Millisecond
+	err := cmd.Run()
+	reap(cmd)
+	switch {
+	case out.exceeded:
+		return nil, fmt.Errorf("responder: %s printed more than %d bytes", e.argv[0], e.opts.MaxOutput)
+	case err != nil && ctx.Err() != nil:
+		return nil, fmt.Errorf("%w after %v", ErrTimeout, e.opts.Timeout)
+	case err != nil:
+		var ee *exec.ExitError
+		msg := err.Error()
+		if errors.As(err, &ee) {
+			msg = ee.ProcessState.String() // "exit status 3", "signal: killed"
+		}
+		if s := firstLine(errOut.buf); s != "" {
+			msg += ": " + s
+		}
+		return nil, errors.New("responder: " + msg)
+	}
+	return out.buf, nil
+}
+
+// envSafe keeps an environment value free of NUL, which exec refuses; a
+// topic never has one (amop.ValidateTopic), but the request comes from the
+// network.
+func envSafe(s string) string { return strings.ReplaceAll(s, "\x00", "") }
+
+func firstLine(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// capWriter keeps at most max bytes; past that it records the overflow and
+// calls over (which kills the command: its output is useless now).
+type capWriter struct {
+	buf      []byte
+	max      int
+	exceeded bool
+	over     func()
+}
+
+func (w *capWriter) Write(p []byte) (int, error) {
+	if room := w.max - len(w.buf); len(p) > room {
+		w.buf = append(w.buf, p[:max(0, room)]...)
+		if !w.exceeded {
+			w.exceeded = true
+			if w.over != nil {
+				w.over()
+			}
+		}
+		return len(p), nil // keep draining; the kill ends the command
+	}
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}
