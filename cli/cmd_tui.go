@@ -26,6 +26,8 @@ func init() {
 		usage:   "[--config FILE] [--node HOST:PORT]... [--certs DIR] [--topic T]... [--local]",
 		summary: "the interactive messenger (default); with no node it joins or starts the local network",
 		run:     runTUI,
+		// The TUI hands the terminal back before it reacts to a signal.
+		ownSignals: true,
 	})
 }
 
@@ -53,7 +55,7 @@ type tuiFlags struct {
 	set        map[string]bool // flags given on the command line
 }
 
-func runTUI(ctx context.Context, args []string, std stdio) int {
+func runTUI(_ context.Context, args []string, std stdio) int {
 	fs := newFlagSet("", std)
 	var f tuiFlags
 	f.connFlags.register(fs)
@@ -75,14 +77,17 @@ func runTUI(ctx context.Context, args []string, std stdio) int {
 		return exitCode(std, "", err)
 	}
 	if fs.NArg() > 0 {
-		return exitCode(std, "", usagef("unexpected argument %q (commands: node, sub, pub, bench)", fs.Arg(0)))
+		return exitCode(std, "", usagef("%s", unknownCommand(fs.Arg(0))))
 	}
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
-	return exitCode(std, "", tui(ctx, std, &f))
+	return exitCode(std, "", tui(std, &f))
 }
 
-// session is everything a TUI run owns, closed in reverse order.
+// session is everything a TUI run owns: the network part (the client and
+// the embedded nodes), closed in the background within closeGrace, and
+// local files (profile, debug log, transcript), closed after it in reverse
+// order.
 type session struct {
 	client   *amop.SDK
 	embedded *embedded
@@ -90,19 +95,25 @@ type session struct {
 }
 
 func (s *session) close() {
-	if s.client != nil {
-		_ = s.client.Close()
-	}
-	if s.embedded != nil {
-		s.embedded.close()
-	}
+	closeWithin(closeGrace, func() {
+		if s.client != nil {
+			_ = s.client.Close()
+		}
+		if s.embedded != nil {
+			s.embedded.close()
+		}
+	})
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		s.closers[i]()
 	}
 }
 
-func tui(ctx context.Context, std stdio, f *tuiFlags) error {
+func tui(std stdio, f *tuiFlags) error {
 	plan, err := planTUI(f)
+	if err != nil {
+		return err
+	}
+	term, err := openTerminal(std)
 	if err != nil {
 		return err
 	}
@@ -163,19 +174,25 @@ func tui(ctx context.Context, std stdio, f *tuiFlags) error {
 	}
 
 	model := ui.New(client, plan.ui)
-	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx),
+	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithoutSignalHandler(),
 		tea.WithInput(std.in), tea.WithOutput(std.out))
-	final, err := p.Run()
-	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
-		return err
-	}
+	final, sig, err := runOwned(p, term)
 	// Cancels sends still in flight and flushes the transcript queue.
 	if m, ok := final.(ui.Model); ok {
-		if cerr := m.Close(); cerr != nil {
-			return cerr
+		if cerr := m.Close(); cerr != nil && err == nil {
+			err = cerr
 		}
 	}
-	return nil
+	if sig != nil {
+		// Ended by a signal: the shell's status for it; a failure on the
+		// way out is still told.
+		std.sig.set(sig)
+		if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+			std.note("", err.Error())
+		}
+		return &silentError{code: signalStatus(sig)}
+	}
+	return err
 }
 
 // tuiPlan is the resolved configuration of a TUI run.

@@ -243,8 +243,9 @@ func TestEmbeddedDefaultInTmux(t *testing.T) {
 	tm := newTmux(t)
 	bin := filepath.Join(testBinaries(t), "amoptui")
 	state := t.TempDir() // the per-user state directory: certificates are generated here
+	// Installed on PATH and started by name: the hint says "amoptui".
 	run := func(args string) string {
-		return fmt.Sprintf("env TERM=xterm-256color XDG_STATE_HOME=%s %s %s", state, bin, args)
+		return fmt.Sprintf("env TERM=xterm-256color XDG_STATE_HOME=%s PATH=%s:%s amoptui %s", state, filepath.Dir(bin), os.Getenv("PATH"), args)
 	}
 	tm.start("A", 100, 30, run(""))
 	scr := tm.waitScreen("A", "Second terminal:")

@@ -33,16 +33,6 @@ func (e *embedded) close() {
 	}
 }
 
-// selfCommand is how the user started us, for the hint that tells a second
-// terminal what to run: `go run .` builds into a temporary go-build
-// directory.
-func selfCommand() string {
-	if exe := os.Args[0]; strings.Contains(exe, "go-build") {
-		return "go run ."
-	}
-	return "amoptui"
-}
-
 // chooseEmbedded finds or starts the local network. A network that answers
 // on the default ports with the default certificates is joined on its second
 // node, so two plain `amoptui` runs reproduce the go-sdk examples' layout
