@@ -185,8 +185,9 @@ func (p ReplyPolicy) Answer(req Request) ([]byte, error) {
 }
 
 // Event is one item of Client.Events: a *MessageEvent, *StateEvent,
-// *DropEvent, *CounterEvent or *PrivateEvent (a private topic's
-// verification state, private.go).
+// *DropEvent, *CounterEvent, *PrivateEvent (a private topic's
+// verification state, private.go) or *LateReplyEvent (the answer to a send
+// that had timed out, late.go).
 type Event interface{ isEvent() }
 
 // MessageEvent is a message received on a joined topic.
@@ -257,9 +258,12 @@ func (s ConnState) String() string {
 type NodeInfo struct {
 	Version          string // "FISCO-BCOS Version", e.g. "2.9.0"
 	SupportedVersion string // "Supported Version"
-	ChainID          int64
-	GroupID          int
-	SM               bool // the node runs the SM (guomi) crypto suite
+	// BuildType is "Build Type": amoptui's local network says which mode
+	// it runs in there (see Ideal and LocalMode, realchain.go).
+	BuildType string
+	ChainID   int64
+	GroupID   int
+	SM        bool // the node runs the SM (guomi) crypto suite
 }
 
 // Status is a snapshot of the connection.
@@ -283,7 +287,7 @@ type Stats struct {
 	Sent       uint64 // sends that succeeded
 	Failed     uint64 // sends that returned an error
 	Malformed  uint64 // frames from the node dropped by the guard as malformed (or answering nothing we sent)
-	Late       uint64 // answers that came after their send had already timed out (normal on a slow chain)
+	Late       uint64 // answers that came after the guard had given up on their send (normal on a real chain; reported as LateReplyEvents)
 	Reserved   uint64 // AMOP frames on reserved topics dropped by the guard
 	Reconnects uint64 // node sessions re-established after a loss
 }

@@ -3,6 +3,7 @@ package amop
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // AMOP result codes a node puts in the 0x31 answering a send.
@@ -29,14 +30,19 @@ func (e *CodeError) Error() string {
 }
 
 // Explain is the plain-language meaning of the code, for people who do not
-// know the protocol.
+// know the protocol, with the causes a real node has for it
+// (real-nodes.md rows 10–13 and 23), which are more than "nobody is
+// subscribed".
 func (e *CodeError) Explain() string {
 	switch e.Code {
 	case CodeNoSubscriber:
 		if e.Private {
-			return fmt.Sprintf("no verified subscriber of private topic %q: nobody joined it, or no publisher has accepted a subscriber's key yet", e.Topic)
+			return fmt.Sprintf("no verified subscriber of private topic %q: nobody joined it, no publisher has accepted a subscriber's key yet, "+
+				"or the news has not reached this node (nodes sync topics every %s)", e.Topic, SyncWindowText)
 		}
-		return fmt.Sprintf("nobody is subscribed to %q on any reachable node", e.Topic)
+		return fmt.Sprintf("nobody is subscribed to %q on any reachable node, as far as this node knows: nobody joined it, "+
+			"a subscriber joined less than %s ago and its node has not told this one yet, "+
+			"or every node tried failed (a node that picks its own node waits 30 s there first)", e.Topic, SyncWindowText)
 	case CodeSubscriberGone:
 		return fmt.Sprintf("the subscriber of %q became unreachable", e.Topic)
 	case CodeTimeout:
@@ -44,7 +50,8 @@ func (e *CodeError) Explain() string {
 	case CodeRejected:
 		return "the node refused the message (over its bandwidth limit)"
 	case CodeSendFailed:
-		return fmt.Sprintf("no subscriber of %q answered in time", e.Topic)
+		return fmt.Sprintf("no subscriber of %q answered in time on the node picked: each was slower than 5 s, "+
+			"or the node's list was stale (a subscriber left or disconnected less than %s ago)", e.Topic, SyncWindowText)
 	}
 	return fmt.Sprintf("the node answered with error code %d", e.Code)
 }
@@ -84,6 +91,39 @@ var (
 	// ErrClosed is any call after Close.
 	ErrClosed = errors.New("amop: client closed")
 )
+
+// TimeoutError is a send that got no answer before its deadline; it is
+// ErrTimeout for errors.Is. The node may still answer: a real node tries
+// each candidate node for up to 30 s (NodeCandidateWait), longer than the
+// default send timeout, and then a LateReplyEvent with the same ID arrives
+// on Events.
+type TimeoutError struct {
+	ID    uint64 // names the send in a later LateReplyEvent
+	Topic string
+	After time.Duration // how long the send waited
+
+	ticket uint64 // the guard's deadline ticket (guard/late.go), 0 if none
+}
+
+// Error implements error.
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("amop: no answer within %s; the node may still answer (it waits up to %s for each node it tries)",
+		e.After.Round(100*time.Millisecond), NodeCandidateWait)
+}
+
+// Is makes a TimeoutError match ErrTimeout.
+func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
+
+// NodeCandidateWait is how long a real FISCO BCOS 2.x node waits for each
+// candidate node of a unicast before it tries the next (real-nodes.md row
+// 12). A send timeout shorter than it gives up on answers that may still
+// come (they arrive as LateReplyEvents).
+const NodeCandidateWait = 30 * time.Second
+
+// LateText says how late an answer came, e.g. "31.2 s later".
+func LateText(after time.Duration) string {
+	return fmt.Sprintf("%.1f s later", after.Seconds())
+}
 
 // TopicError is a topic refused before anything was sent.
 type TopicError struct {

@@ -8,8 +8,11 @@ package amop
 //
 //   - subscriber: Waiting after the join; Challenged when the guard relays a
 //     publisher's random number on the subscriber's challenge topic (go-sdk
-//     signs it); Verified when a message arrives on the topic, which nodes
-//     route only to verified subscribers. The verdict itself goes from the
+//     signs it); when a message arrives on the topic, Verified on the ideal
+//     local network, which verifies each session, and Receiving on a real
+//     chain, whose nodes verify per (node, topic) (real-nodes.md row 19):
+//     there a session whose key nobody accepted receives too, once another
+//     session on its node was accepted. The verdict itself goes from the
 //     publisher to the node and never reaches the subscriber, so a rejected
 //     subscriber stays Challenged. A new node session (after a reconnect)
 //     is verified afresh, so the state goes back to Waiting.
@@ -37,7 +40,8 @@ type PrivateState uint8
 const (
 	PrivateWaiting    PrivateState = iota // nothing checked yet
 	PrivateChallenged                     // subscriber: a publisher's challenge was answered; the verdict is not told to subscribers
-	PrivateVerified                       // subscriber: a message arrived, so a publisher accepted the key; publisher: it accepted a subscriber
+	PrivateReceiving                      // subscriber on a real chain: messages arrive, so a publisher accepted this node for the topic; whether it accepted this key cannot be known
+	PrivateVerified                       // subscriber: a message arrived on the ideal local network, so a publisher accepted the key; publisher: it accepted a subscriber
 	PrivateRejected                       // publisher: it rejected every subscriber it checked
 )
 
@@ -46,6 +50,8 @@ func (s PrivateState) String() string {
 	switch s {
 	case PrivateChallenged:
 		return "challenged"
+	case PrivateReceiving:
+		return "receiving"
 	case PrivateVerified:
 		return "verified"
 	case PrivateRejected:
@@ -60,14 +66,18 @@ func (s PrivateState) String() string {
 //
 //   - Role PrivateSubscriber: Waiting after JoinPrivate and after every
 //     reconnect (a new node session is verified afresh); Challenged once a
-//     publisher's challenge reached this client and was signed; Verified
-//     once a message arrived on the topic, which nodes deliver only to
-//     verified subscribers. A rejected subscriber is never told: it stays
-//     Challenged and receives nothing.
+//     publisher's challenge reached this client and was signed; once a
+//     message arrived on the topic, Verified on the ideal local network
+//     (which delivers only to verified sessions) and Receiving on any other
+//     node (real nodes deliver to every session of an accepted node, so a
+//     message proves nothing about this key). A rejected subscriber is
+//     never told: it stays Challenged and, alone on its node, receives
+//     nothing.
 //   - Role PrivatePublisher: Waiting after PublishPrivate; after each verdict
 //     this client sent, Accepted and Rejected count the distinct subscribers
-//     it accepted and rejected, and the state is Verified when Accepted > 0,
-//     Rejected otherwise.
+//     it accepted and rejected — subscriber nodes on a real chain, which
+//     ask for one verdict per node — and the state is Verified when
+//     Accepted > 0, Rejected otherwise.
 type PrivateEvent struct {
 	Topic              string
 	Role               PrivateRole
@@ -300,13 +310,9 @@ func (a *SDK) UnicastPrivate(ctx context.Context, topic string, data []byte) ([]
 	if err := ValidatePrivateTopic(topic, PrivateSubscriber); err != nil {
 		return nil, err
 	}
-	var reply []byte
-	err := a.run(ctx, topic, data, func() error {
-		var err error
-		reply, err = a.conn.SendAMOPPrivateMsg(topic, data)
-		return err
+	return a.run(ctx, sendInfo{topic: topic, mode: Unicast, private: true}, data, func() ([]byte, error) {
+		return a.conn.SendAMOPPrivateMsg(topic, data)
 	})
-	return reply, privateError(err)
 }
 
 // MulticastPrivate implements Client.
@@ -314,17 +320,9 @@ func (a *SDK) MulticastPrivate(ctx context.Context, topic string, data []byte) e
 	if err := ValidatePrivateTopic(topic, PrivateSubscriber); err != nil {
 		return err
 	}
-	err := a.run(ctx, topic, data, func() error { return a.conn.BroadcastAMOPPrivateMsg(topic, data) })
-	return privateError(err)
-}
-
-// privateError marks AMOP codes as answers about a private topic, whose
-// "no subscriber" means no verified one.
-func privateError(err error) error {
-	var ce *CodeError
-	if errors.As(err, &ce) {
-		ce.Private = true
-	}
+	_, err := a.run(ctx, sendInfo{topic: topic, mode: Multicast, private: true}, data, func() ([]byte, error) {
+		return nil, a.conn.BroadcastAMOPPrivateMsg(topic, data)
+	})
 	return err
 }
 
@@ -462,6 +460,16 @@ func (a *SDK) onPrivate(n guard.PrivateNote) {
 		a.privMu.Unlock()
 		a.emitPub(topic)
 	}
+}
+
+// receivedState is what a message on a private topic proves: Verified on
+// the ideal local network, which verifies each session; Receiving on any
+// other node, which verifies per (node, topic) (real-nodes.md row 19).
+func (a *SDK) receivedState() PrivateState {
+	if (NodeInfo{BuildType: a.g.Status().Version.BuildType}).Ideal() {
+		return PrivateVerified
+	}
+	return PrivateReceiving
 }
 
 // advanceSub moves topic's subscriber state forward to s (never back) and

@@ -38,6 +38,9 @@ type Config struct {
 	// verifies it; we do by default).
 	SkipNodeVerify bool
 	// SendTimeout is the deadline of a send whose context has none (10 s).
+	// A real node waits up to 30 s for each node it tries
+	// (NodeCandidateWait), so an answer may come after it: it arrives as a
+	// LateReplyEvent.
 	SendTimeout time.Duration
 	// MaxPayload caps outgoing payloads (8 MiB): go-sdk's codec costs
 	// ~30–40 ns per byte, and a node refuses frames over 100 MiB.
@@ -95,6 +98,7 @@ type SDK struct {
 	private     map[string]*privTopic
 	privPending map[privKey]*PrivateEvent
 	connected   atomic.Bool // a node session has been up before
+	late        lateBook    // sends that gave up and may still be answered (late.go)
 
 	replyMu sync.RWMutex
 	replies map[string]ReplyPolicy
@@ -162,6 +166,7 @@ func New(cfg Config) (*SDK, error) {
 		OnState:           a.onState,
 		OnCounters:        func(guard.Stats) { a.countersDirty.Store(true) },
 		OnPrivate:         a.onPrivate,
+		OnLate:            a.onLate,
 		RequestTimeout:    cfg.SendTimeout + 2*time.Second,
 		HeartbeatInterval: t.HeartbeatInterval, HeartbeatTimeout: t.HeartbeatTimeout,
 		BackoffMin: t.BackoffMin, BackoffMax: t.BackoffMax, DialTimeout: t.DialTimeout, PushTimeout: t.PushTimeout,
@@ -366,7 +371,7 @@ func (a *SDK) handler(topic string) func([]byte, *[]byte) {
 func (a *SDK) topicHandler(topic, wireTopic string, private bool) func([]byte, *[]byte) {
 	return func(data []byte, resp *[]byte) {
 		ev := &MessageEvent{Topic: topic, Data: data, Mode: Unicast, At: time.Now(), Private: private}
-		if private && a.advanceSub(topic, PrivateVerified) {
+		if private && a.advanceSub(topic, a.receivedState()) {
 			a.emitSub(topic)
 		}
 		seq := ""
@@ -454,6 +459,7 @@ func (a *SDK) flushLoop() {
 		}
 		a.flushState()
 		a.flushPrivate()
+		a.late.prune(time.Now())
 		if ov := a.g.Stats().Overflow; ov > overflow {
 			a.unreported.Add(ov - overflow)
 			overflow = ov
@@ -487,7 +493,8 @@ func convertStatus(s guard.Status, group int) Status {
 	}
 	if s.State == guard.Connected {
 		id, _ := strconv.ParseInt(s.Version.ChainID, 10, 64)
-		st.Node = NodeInfo{Version: s.Version.FiscoBcosVersion, SupportedVersion: s.Version.SupportedVersion, ChainID: id, GroupID: group,
+		st.Node = NodeInfo{Version: s.Version.FiscoBcosVersion, SupportedVersion: s.Version.SupportedVersion, BuildType: s.Version.BuildType,
+			ChainID: id, GroupID: group,
 			SM: isSMVersion(s.Version.FiscoBcosVersion)}
 	}
 	return st
@@ -516,64 +523,140 @@ func (a *SDK) AutoReply(topic string) ReplyPolicy {
 
 // Unicast implements Client.
 func (a *SDK) Unicast(ctx context.Context, topic string, data []byte) ([]byte, error) {
-	var reply []byte
-	err := a.send(ctx, topic, data, func() error {
-		var err error
-		reply, err = a.conn.SendAMOPMsg(topic, data)
-		return err
+	if err := ValidateTopic(topic); err != nil {
+		return nil, err
+	}
+	return a.run(ctx, sendInfo{topic: topic, mode: Unicast}, data, func() ([]byte, error) {
+		return a.conn.SendAMOPMsg(topic, data)
 	})
-	return reply, err
 }
 
 // Multicast implements Client.
 func (a *SDK) Multicast(ctx context.Context, topic string, data []byte) error {
-	return a.send(ctx, topic, data, func() error { return a.conn.BroadcastAMOPMsg(topic, data) })
-}
-
-// send validates topic and runs a go-sdk call under ctx.
-func (a *SDK) send(ctx context.Context, topic string, data []byte, call func() error) error {
 	if err := ValidateTopic(topic); err != nil {
 		return err
 	}
-	return a.run(ctx, topic, data, call)
+	_, err := a.run(ctx, sendInfo{topic: topic, mode: Multicast}, data, func() ([]byte, error) {
+		return nil, a.conn.BroadcastAMOPMsg(topic, data)
+	})
+	return err
 }
+
+// sendInfo describes a send for its errors and its late answer.
+type sendInfo struct {
+	topic   string
+	mode    Mode
+	private bool
+}
+
+// Outcomes of a go-sdk call racing its caller's deadline.
+const (
+	callWaiting   int32 = iota // neither has happened yet
+	callTaken                  // the caller took the result
+	callAbandoned              // the caller gave up; a result is a late answer
+)
 
 // run runs a go-sdk send call under ctx. go-sdk ignores contexts and would
 // wait forever; the call runs on its own goroutine, which the guard's
-// deadline releases shortly after ours.
-func (a *SDK) run(ctx context.Context, topic string, data []byte, call func() error) error {
+// deadline releases shortly after ours. An answer that comes after the
+// caller gave up is reported as a LateReplyEvent (late.go).
+func (a *SDK) run(ctx context.Context, si sendInfo, data []byte, call func() ([]byte, error)) ([]byte, error) {
 	if len(data) > a.cfg.MaxPayload {
-		return fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(data), a.cfg.MaxPayload)
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(data), a.cfg.MaxPayload)
 	}
 	if a.isClosed() {
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, a.cfg.SendTimeout)
 		defer cancel()
 	}
-	done := make(chan error, 1)
-	go func() { done <- call() }()
-	var err error
+	type result struct {
+		reply []byte
+		err   error
+	}
+	start := time.Now()
+	ls := &lateSend{topic: si.topic, mode: si.mode, private: si.private, start: start}
+	var state atomic.Int32
+	done := make(chan result, 1)
+	go func() {
+		reply, err := call()
+		err = a.markPrivate(si, mapSDKError(si.topic, err))
+		if state.CompareAndSwap(callWaiting, callTaken) {
+			done <- result{reply, err}
+			return
+		}
+		// The caller gave up (ls was written before it said so).
+		a.lateResult(ls, reply, err)
+	}()
+	var r result
 	select {
-	case err = <-done:
-		err = mapSDKError(topic, err)
+	case r = <-done:
 	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.Canceled) {
-			err = fmt.Errorf("amop: send cancelled: %w", ctx.Err())
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			ls.id = a.late.newID()
+		}
+		if !state.CompareAndSwap(callWaiting, callAbandoned) {
+			r = <-done // the answer won the race after all
+			break
+		}
+		if ls.id == 0 {
+			r.err = fmt.Errorf("amop: send cancelled: %w", ctx.Err())
 		} else {
-			err = fmt.Errorf("%w (%v)", ErrTimeout, ctx.Err())
+			r.err = &TimeoutError{ID: ls.id, Topic: si.topic, After: time.Since(start)}
 		}
 	case <-a.done:
 		// Closed meanwhile: a request the guard had not read before it
 		// parked go-sdk's connection would never be answered.
-		err = ErrClosed
+		if !state.CompareAndSwap(callWaiting, callAbandoned) {
+			r = <-done
+			break
+		}
+		r.err = ErrClosed
 	}
-	if err != nil {
+	var te *TimeoutError
+	if errors.As(r.err, &te) && te.ticket != 0 && te.ID == 0 {
+		// The guard gave up before our deadline and holds a ticket for
+		// the node's answer.
+		if ls.id == 0 {
+			ls.id = a.late.newID()
+		}
+		te.ID, te.After = ls.id, time.Since(start)
+		a.expectLate(te.ticket, *ls)
+	}
+	if r.err != nil {
 		a.failed.Add(1)
 	} else {
 		a.sent.Add(1)
+	}
+	return r.reply, r.err
+}
+
+// lateResult handles what go-sdk returned for a send whose caller had
+// already given up.
+func (a *SDK) lateResult(ls *lateSend, reply []byte, err error) {
+	if ls.id == 0 {
+		return // cancelled or closed, not timed out: nobody waits for news
+	}
+	var te *TimeoutError
+	var ce *CodeError
+	switch {
+	case err == nil:
+		a.emitLate(*ls, guard.Late{Data: reply, Received: time.Now()})
+	case errors.As(err, &te) && te.ticket != 0:
+		a.expectLate(te.ticket, *ls)
+	case errors.As(err, &ce):
+		a.emitLate(*ls, guard.Late{Result: int32(ce.Code), Received: time.Now()})
+	}
+}
+
+// markPrivate marks AMOP codes of a private send as answers about a private
+// topic, whose "no subscriber" means no verified one.
+func (a *SDK) markPrivate(si sendInfo, err error) error {
+	var ce *CodeError
+	if si.private && errors.As(err, &ce) {
+		ce.Private = true
 	}
 	return err
 }
@@ -596,6 +679,9 @@ func mapSDKError(topic string, err error) error {
 	}
 	if m := resultRE.FindStringSubmatch(msg); m != nil {
 		code, _ := strconv.Atoi(m[1])
+		if t, ok := guard.DeadlineTicket(int64(code)); ok {
+			return &TimeoutError{Topic: topic, ticket: t}
+		}
 		switch int32(code) {
 		case guard.ResultNotConnected:
 			return ErrNotConnected

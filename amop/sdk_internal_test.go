@@ -26,6 +26,10 @@ func TestMapSDKError(t *testing.T) {
 			t.Errorf("%q → %v, want %v", msg, got, want)
 		}
 	}
+	var tm *TimeoutError
+	if err := mapSDKError("x", errors.New("sendMessage failed, err: response error: 1073741901")); !errors.As(err, &tm) || tm.ticket != 77 || !errors.Is(err, ErrTimeout) {
+		t.Errorf("a deadline ticket mapped to %#v", err)
+	}
 	var te *TopicError
 	if !errors.As(mapSDKError("x", errors.New("response error: 20005")), &te) {
 		t.Error("reserved topic not mapped to TopicError")

@@ -14,7 +14,7 @@ import (
 // user needs them.
 var commandHelp = [][2]string{
 	{"/join TOPIC…", "join topics, a pane each"},
-	{"/join-private T KEYFILE", "join private T with a key · ◆ … waiting ? challenged ✓ verified"},
+	{"/join-private T KEYFILE", "join private T · ◆ … waiting ? challenged ↓ receiving ✓ verified"},
 	{"/publish-private T PUB…", "publish private T for these public keys · ✓ accepted ✗ rejected"},
 	{"/leave [TOPIC]", "leave a topic (default: the active one)"},
 	{"/mode [unicast|multicast]", "set the send mode (no argument: toggle)"},

@@ -28,6 +28,8 @@ func glyph(st amop.PrivateState) string {
 	switch st {
 	case amop.PrivateChallenged:
 		return "?"
+	case amop.PrivateReceiving:
+		return "↓"
 	case amop.PrivateVerified:
 		return "✓"
 	case amop.PrivateRejected:
@@ -57,6 +59,8 @@ func (p *privInfo) note() string {
 		switch p.subState {
 		case amop.PrivateChallenged:
 			w = "challenged, key signed"
+		case amop.PrivateReceiving:
+			w = "receiving (this node was accepted; whether this key was, a real node does not say)"
 		case amop.PrivateVerified:
 			w = "verified"
 		}
@@ -274,7 +278,10 @@ func (m *Model) onPrivate(ev *amop.PrivateEvent) {
 		case amop.PrivateWaiting:
 			text = "private: new node session, waiting to be verified again"
 		case amop.PrivateChallenged:
-			text = "private: a publisher's challenge was signed with this key; the first message will show it was accepted"
+			text = "private: a publisher's challenge was signed with this key; the verdict is not told to subscribers"
+		case amop.PrivateReceiving:
+			text = "private: messages arrive — a publisher accepted this node for the topic; a real node decides per node, " +
+				"so whether it accepted this key cannot be known here"
 		case amop.PrivateVerified:
 			text = "private: verified, messages arrive"
 		}

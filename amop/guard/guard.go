@@ -111,6 +111,10 @@ type Config struct {
 	OnState func(Status)
 	// OnCounters is called, without blocking, when a drop counter changes.
 	OnCounters func(Stats)
+	// OnLate is called, without blocking, with the node's answer to an
+	// AMOP request the guard had already answered with a deadline ticket
+	// (late.go), from the session's reader.
+	OnLate func(Late)
 	// OnPrivate is called, without blocking, for private-topic traffic
 	// relayed either way (see PrivateNote), from the guard's goroutines.
 	OnPrivate func(PrivateNote)
@@ -178,11 +182,11 @@ type Guard struct {
 	down     *downSession
 	topics   []byte // go-sdk's latest 0x32 body
 	nTopics  int
-	pending  map[wire.Seq]*request  // go-sdk requests forwarded to the node
-	inflight map[wire.Seq]*push     // pushes awaiting go-sdk's 0x31, by the seq go-sdk saw
-	expired  map[wire.Seq]time.Time // requests answered with ResultDeadline, to tell a late answer from a stray one
-	lanes    map[string]*lane       // per-topic push queues toward go-sdk
-	busy     map[*lane]struct{}     // lanes with a push in flight
+	pending  map[wire.Seq]*request // go-sdk requests forwarded to the node
+	inflight map[wire.Seq]*push    // pushes awaiting go-sdk's 0x31, by the seq go-sdk saw
+	expired  map[wire.Seq]expiry   // requests answered with a deadline, to tell a late answer from a stray one (late.go)
+	lanes    map[string]*lane      // per-topic push queues toward go-sdk
+	busy     map[*lane]struct{}    // lanes with a push in flight
 	closed   bool
 }
 
@@ -210,7 +214,7 @@ func Start(cfg Config) (*Guard, error) {
 		cfg: cfg, eph: eph, ln: ln, ctx: ctx, stop: stop,
 		pending:  make(map[wire.Seq]*request),
 		inflight: make(map[wire.Seq]*push),
-		expired:  make(map[wire.Seq]time.Time),
+		expired:  make(map[wire.Seq]expiry),
 		lanes:    make(map[string]*lane),
 		busy:     make(map[*lane]struct{}),
 	}
@@ -349,13 +353,18 @@ func (g *Guard) sweep(now time.Time) {
 	for seq, r := range g.pending {
 		if now.After(r.deadline) {
 			delete(g.pending, seq)
-			g.expired[seq] = now
-			answers = append(answers, r.errorFrame(ResultDeadline))
+			e, code := expiry{at: now}, ResultDeadline
+			if r.typ == wire.TypeAMOPRequest || r.typ == wire.TypeMulticast {
+				e.ticket, e.amop = newTicket(), true
+				code = ResultDeadlineTicket(e.ticket)
+			}
+			g.expired[seq] = e
+			answers = append(answers, r.errorFrame(code))
 			g.stats.deadlines.Add(1)
 		}
 	}
-	for seq, at := range g.expired {
-		if now.Sub(at) > lateWindow {
+	for seq, e := range g.expired {
+		if now.Sub(e.at) > lateWindow {
 			delete(g.expired, seq)
 		}
 	}

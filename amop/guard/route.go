@@ -215,7 +215,7 @@ func (g *Guard) fromNode(up *upSession, raw []byte) {
 	} else {
 		r = nil
 	}
-	_, late := g.expired[f.Seq]
+	exp, late := g.expired[f.Seq]
 	if late {
 		delete(g.expired, f.Seq)
 	}
@@ -227,6 +227,9 @@ func (g *Guard) fromNode(up *upSession, raw []byte) {
 			// An answer after our deadline: normal for a slow chain (a
 			// node may take 30 s per candidate), not a fault of the node.
 			g.stats.late.Add(1)
+			if exp.amop {
+				g.reportLate(exp, f)
+			}
 		case f.Type.Known():
 			g.stats.unmatched.Add(1)
 			g.countersChanged()

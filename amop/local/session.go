@@ -366,7 +366,7 @@ func (s *session) onRPC(f *wire.Frame) {
 		}
 		result, _ := json.Marshal(wire.ClientVersion{ // a struct of strings always marshals
 			BuildTime:        "20230101 00:00:00",
-			BuildType:        "amoptui local network",
+			BuildType:        "amoptui local network · ideal",
 			ChainID:          strconv.FormatInt(o.ChainID, 10),
 			FiscoBcosVersion: version,
 			GitBranch:        "amoptui",

@@ -58,7 +58,7 @@ func New(buf int) *Client {
 		policy: map[string]amop.ReplyPolicy{},
 		status: amop.Status{
 			State: amop.StateConnected, Endpoint: "127.0.0.1:20200",
-			Node: amop.NodeInfo{Version: "2.9.0", ChainID: 1, GroupID: 1},
+			Node: amop.NodeInfo{Version: "2.9.0", BuildType: "amoptui local network · ideal", ChainID: 1, GroupID: 1},
 		},
 	}
 }

@@ -1,0 +1,101 @@
+package amop
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// What a client on a real FISCO BCOS 2.x chain cannot see, said once here
+// for the UI and the commands (real-nodes.md has the source of each fact).
+
+// SyncWindow is how long real nodes may take to tell each other about a
+// subscribe, an unsubscribe, a disconnect or a restart: they compare topic
+// lists on a 5 s heartbeat (real-nodes.md row 10). Until then a send to
+// the topic from another node gets AMOP 100 (not known yet) or 104 (stale).
+const SyncWindow = 5 * time.Second
+
+// SyncWindowText is SyncWindow in words.
+const SyncWindowText = "5 s"
+
+// SyncNote is the propagation window after a join or a reconnect on a real
+// chain, in the words the UI and `sub` show.
+const SyncNote = "other nodes learn of it within " + SyncWindowText
+
+// MulticastAccepted is what a successful multicast means: the node took it.
+// A node acknowledges a multicast even when nobody listens (real-nodes.md
+// row 15), so it is never a delivery receipt.
+const MulticastAccepted = "accepted by the node"
+
+// MulticastAcceptedLong explains MulticastAccepted.
+const MulticastAcceptedLong = "accepted by the node, which is not a delivery receipt: a node acknowledges a multicast even when nobody listens"
+
+// localBuildType is how amoptui's local network names itself in
+// getClientVersion's "Build Type": "amoptui local network · ideal", or
+// "amoptui local network · like 2.9.1" in its faithful mode.
+const localBuildType = "amoptui local network"
+
+// Ideal reports whether the node is amoptui's local network in its ideal
+// mode, which is kinder than real nodes (topics known everywhere at once,
+// no own-node drop, per-session private verdicts). Every other node — the
+// faithful local mode included — is treated as a real chain.
+func (n NodeInfo) Ideal() bool { return strings.Contains(n.BuildType, "· ideal") }
+
+// LocalMode is "ideal" or "like X.Y" for amoptui's local network, "" for
+// any other node.
+func (n NodeInfo) LocalMode() string {
+	rest, ok := strings.CutPrefix(n.BuildType, localBuildType)
+	if !ok {
+		return ""
+	}
+	rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), "·"))
+	if like, ok := strings.CutPrefix(rest, "like "); ok {
+		if p := strings.Split(like, "."); len(p) >= 2 {
+			like = p[0] + "." + p[1]
+		}
+		return "like " + like
+	}
+	if rest == "" {
+		return "local"
+	}
+	return rest
+}
+
+// minorVersion reads "2.9.1" (or "2.9.1 gm") as 2, 9.
+func minorVersion(v string) (major, minor int, ok bool) {
+	f := strings.Fields(v)
+	if len(f) == 0 {
+		return 0, 0, false
+	}
+	p := strings.Split(strings.TrimPrefix(f[0], "v"), ".")
+	if len(p) < 2 {
+		return 0, 0, false
+	}
+	major, err1 := strconv.Atoi(p[0])
+	minor, err2 := strconv.Atoi(p[1])
+	return major, minor, err1 == nil && err2 == nil
+}
+
+// DropsOwnNode reports whether the node is one that drops AMOP for a
+// session on the sender's own node: FISCO BCOS 2.8 to 2.11 (real-nodes.md
+// row 13). Its own node is a unicast candidate as soon as a session on it —
+// this client's own subscription included — has the topic (row 11), so a
+// client that listens to a topic and sends unicast to it loses messages.
+// Never true for the ideal local network.
+func (n NodeInfo) DropsOwnNode() bool {
+	if n.Ideal() {
+		return false
+	}
+	major, minor, ok := minorVersion(n.Version)
+	return ok && major == 2 && minor >= 8 && minor <= 11
+}
+
+// OwnNodeRisk says why a unicast to topic from a client that also listens
+// to it may be lost on node n, and what avoids it in general; the UI adds
+// how to do that in its own terms.
+func OwnNodeRisk(topic string, n NodeInfo) string {
+	return fmt.Sprintf("this client listens to %q and sends unicast to it: a FISCO BCOS %s node counts its own node as a candidate then, "+
+		"and when it picks it the message is dropped (the send times out; the reply comes about 30 s later from another node, or never). "+
+		"Send from a client that does not listen to the topic, on any node, or from another node", topic, n.Version)
+}
