@@ -19,8 +19,8 @@ import (
 func init() {
 	register(&command{
 		name:    "pub",
-		usage:   "[--certs DIR] [--multicast] [--count N] [--interval D] [--timeout D] [--json] ENDPOINT TOPIC [MESSAGE]",
-		summary: "publish unicast (default) or multicast messages; stdin lines when no MESSAGE is given",
+		usage:   "[--certs DIR] [--multicast] [--count N] [--interval D] [--timeout D] [--json] [--raw] ENDPOINT TOPIC [MESSAGE]  |  pub --replay FILE [--speed X | --as-fast-as-possible] ENDPOINT",
+		summary: "publish unicast (default) or multicast messages (MESSAGE may be a template: {{.Seq}}…); stdin lines when no MESSAGE is given; --replay re-sends a recording",
 		run:     runPub,
 	})
 }
@@ -48,6 +48,8 @@ type pubOptions struct {
 	asJSON    bool
 	wait      time.Duration
 	delay     time.Duration
+	raw       bool // MESSAGE is sent as typed, even with "{{"
+	replay    replayFlags
 }
 
 func runPub(ctx context.Context, args []string, std stdio) int {
@@ -62,6 +64,8 @@ func runPub(ctx context.Context, args []string, std stdio) int {
 	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object per send")
 	fs.DurationVar(&o.wait, "connect-timeout", 30*time.Second, "how long to wait for the first node session")
 	fs.DurationVar(&o.delay, "delay", 0, "pause after connecting before the first send (real nodes take up to 5 s to learn a new subscriber)")
+	fs.BoolVar(&o.raw, "raw", false, `send MESSAGE exactly as typed: no template processing of "{{"`)
+	o.replay.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: amoptui pub "+commands["pub"].usage)
 		fs.PrintDefaults()
@@ -76,6 +80,9 @@ func runPub(ctx context.Context, args []string, std stdio) int {
 var errSomeFailed = errors.New("some sends failed")
 
 func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pubOptions) error {
+	if o.replay.file != "" {
+		return replayPub(ctx, std, cf, args, o)
+	}
 	if len(args) < 2 || len(args) > 3 {
 		return usagef("need ENDPOINT TOPIC [MESSAGE]")
 	}
@@ -99,11 +106,21 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 	// The messages: MESSAGE --count times, or one per stdin line when no
 	// MESSAGE is given and stdin is not a terminal, or the go-sdk example's
 	// numbered greeting.
+	// A template error of MESSAGE is a usage error, reported before
+	// anything is sent (messageTemplate renders it once to check).
 	var next func(i int) (string, bool)
 	switch {
 	case len(args) == 3:
-		msg := args[2]
-		next = func(i int) (string, bool) { return msg, i < o.count }
+		render, err := messageTemplate(args[2], o.raw, topic, mode)
+		if err != nil {
+			return err
+		}
+		next = func(i int) (string, bool) {
+			if i >= o.count {
+				return "", false
+			}
+			return render(i + 1)
+		}
 	case !isTerminal(std.in):
 		sc := bufio.NewScanner(std.in)
 		sc.Buffer(make([]byte, 64<<10), 16<<20)

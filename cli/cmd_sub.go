@@ -14,7 +14,7 @@ import (
 func init() {
 	register(&command{
 		name:    "sub",
-		usage:   "[--certs DIR] [--reply TEXT] [--json] [--count N] ENDPOINT TOPIC [TOPIC...]",
+		usage:   "[--certs DIR] [--reply TEXT | --exec CMD [--exec-shell]] [--json] [--count N] ENDPOINT TOPIC [TOPIC...]",
 		summary: "subscribe and print every message (the go-sdk example subscriber, hardened)",
 		run:     runSub,
 	})
@@ -39,6 +39,8 @@ func runSub(ctx context.Context, args []string, std stdio) int {
 	asJSON := fs.Bool("json", false, "print one JSON object per message")
 	count := fs.Int("count", 0, "exit after N messages (0: run until interrupted)")
 	wait := fs.Duration("connect-timeout", 30*time.Second, "how long to wait for the first node session")
+	var ef execFlags
+	ef.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: amoptui sub "+commands["sub"].usage)
 		fs.PrintDefaults()
@@ -46,10 +48,14 @@ func runSub(ctx context.Context, args []string, std stdio) int {
 	if err := parseFlags(fs, args); err != nil {
 		return exitCode(std, "sub", err)
 	}
-	return exitCode(std, "sub", subscribe(ctx, std, &cf, fs.Args(), *reply, *asJSON, *count, *wait))
+	policy, err := ef.policy(*reply, std)
+	if err != nil {
+		return exitCode(std, "sub", err)
+	}
+	return exitCode(std, "sub", subscribe(ctx, std, &cf, fs.Args(), policy, *asJSON, *count, *wait))
 }
 
-func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, reply string, asJSON bool, count int, wait time.Duration) error {
+func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, policy amop.ReplyPolicy, asJSON bool, count int, wait time.Duration) error {
 	if len(args) < 2 {
 		return usagef("need ENDPOINT and at least one TOPIC")
 	}
@@ -70,7 +76,7 @@ func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, rep
 		return err
 	}
 	defer closeLog()
-	cfg.AutoReply = amop.ParseReplyPolicy(reply)
+	cfg.AutoReply = policy
 	a, err := connect(ctx, cfg, wait, std.err)
 	if err != nil {
 		return err
@@ -93,6 +99,9 @@ func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, rep
 			}
 			switch ev := ev.(type) {
 			case *amop.MessageEvent:
+				if ev.ReplyErr != "" {
+					fmt.Fprintln(std.err, "amoptui sub: auto-reply failed: "+sanitize.String(ev.ReplyErr))
+				}
 				if asJSON {
 					rec := subRecord{Time: ev.At.Format("2006-01-02T15:04:05.000Z07:00"), Topic: ev.Topic,
 						Mode: ev.Mode.String(), Size: len(ev.Data), Data: string(ev.Data)}

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"context"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/replay"
+	"github.com/amoptui/amoptui/sanitize"
+	"github.com/amoptui/amoptui/tmpl"
+)
+
+// messageTemplate parses pub's MESSAGE as a payload template (unless raw
+// or it has no "{{") and renders it once, so that an error is a usage
+// error before anything is sent. The returned function renders message
+// number seq (from 1); it reports false, after printing nothing, only if a
+// later rendering fails, which the first one would have shown.
+func messageTemplate(msg string, raw bool, topic string, mode amop.Mode) (func(seq int) (string, bool), error) {
+	if raw || !tmpl.IsTemplate(msg) {
+		return func(int) (string, bool) { return msg, true }, nil
+	}
+	t, err := tmpl.Parse(msg, tmpl.Options{})
+	if err != nil {
+		return nil, usagef("MESSAGE: %v", err)
+	}
+	data := func(seq int) tmpl.Data { return tmpl.Data{Seq: seq, Topic: topic, Mode: mode.String()} }
+	if _, err := t.Render(data(1)); err != nil {
+		return nil, usagef("MESSAGE: %v", err)
+	}
+	return func(seq int) (string, bool) {
+		b, err := t.Render(data(seq))
+		return string(b), err == nil
+	}, nil
+}
+
+// replayFlags are pub's --replay flags.
+type replayFlags struct {
+	file     string
+	speed    float64
+	fast     bool
+	kind     string
+	to       string
+	inFlight int
+}
+
+func (r *replayFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.file, "replay", "", "re-send the messages of `FILE` (a --transcript, a /save file, a sub --json or pub --json log) to their topics and modes, with the recorded spacing")
+	fs.Float64Var(&r.speed, "speed", 1, "--replay: divide the recorded gaps by this (2 = twice as fast)")
+	fs.BoolVar(&r.fast, "as-fast-as-possible", false, "--replay: ignore the recorded gaps; each message waits for the previous answer")
+	fs.StringVar(&r.kind, "replay-kind", "auto", "--replay: which records: sent, received, or auto (sent when there are any)")
+	fs.StringVar(&r.to, "to", "", "--replay: send every message to this topic instead of its own")
+	fs.IntVar(&r.inFlight, "in-flight", replay.DefaultInFlight, "--replay: at most this many sends waiting for answers")
+}
+
+// replayRecord is one line of `pub --replay --json`.
+type replayRecord struct {
+	pubRecord
+	Index   int     `json:"index"`
+	Total   int     `json:"total"`
+	Line    int     `json:"line"`
+	DueMs   float64 `json:"due_ms"`
+	SentMs  float64 `json:"sent_ms"`
+	Private bool    `json:"private,omitempty"`
+}
+
+// replayPub is `pub --replay FILE ENDPOINT`.
+func replayPub(ctx context.Context, std stdio, cf *connFlags, args []string, o pubOptions) error {
+	r := o.replay
+	if len(args) != 1 {
+		return usagef("--replay takes only ENDPOINT (the topics come from the file; --to redirects them)")
+	}
+	if r.speed <= 0 {
+		return usagef("--speed must be positive")
+	}
+	if r.inFlight < 1 {
+		return usagef("--in-flight must be at least 1")
+	}
+	if o.timeout <= 0 {
+		return usagef("--timeout must be positive")
+	}
+	if r.to != "" {
+		if err := amop.ValidateTopic(r.to); err != nil {
+			return usagef("--to: %v", err)
+		}
+	}
+	sel, err := replay.ParseSelect(r.kind)
+	if err != nil {
+		return usagef("--replay-kind %v", err)
+	}
+	endpoint := args[0]
+	if err := checkEndpoint(endpoint); err != nil {
+		return err
+	}
+	msgs, sk, err := replay.LoadFile(r.file, sel)
+	if err != nil {
+		return usagef("--replay %v", err)
+	}
+	if sk.Lines > 0 {
+		fmt.Fprintf(std.err, "amoptui pub: %s: skipped %d unreadable lines (%s)\n", r.file, sk.Lines, sanitize.String(sk.First))
+	}
+	span := replay.Span(msgs)
+	if r.fast {
+		fmt.Fprintf(std.err, "amoptui pub: replaying %d messages as fast as the node answers\n", len(msgs))
+	} else {
+		fmt.Fprintf(std.err, "amoptui pub: replaying %d messages over %v (recorded %v, speed %g)\n",
+			len(msgs), (time.Duration(float64(span) / r.speed)).Round(time.Millisecond), span.Round(time.Millisecond), r.speed)
+	}
+
+	cfg, closeLog, err := cf.adapterConfig([]string{endpoint})
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	cfg.SendTimeout = o.timeout
+	a, err := connect(ctx, cfg, o.wait, std.err)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if !sleepCtx(ctx, o.delay) {
+		return ctx.Err()
+	}
+	var werr error
+	failed, err := replay.Run(ctx, a, msgs, replay.Options{Speed: r.speed, Fast: r.fast, Timeout: o.timeout, To: r.to, InFlight: r.inFlight},
+		func(res replay.Result) {
+			if werr == nil {
+				werr = printReplay(std, o.asJSON, res)
+			}
+		})
+	if werr != nil {
+		return werr
+	}
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("%w: %d of %d", errSomeFailed, failed, len(msgs))
+	}
+	return nil
+}
+
+// printReplay reports one replayed message: a line, or a JSON object.
+func printReplay(std stdio, asJSON bool, res replay.Result) error {
+	m := res.Msg
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	if asJSON {
+		rec := replayRecord{
+			pubRecord: pubRecord{Time: time.Now().Add(-res.RTT).Format("2006-01-02T15:04:05.000Z07:00"), Topic: m.Topic, Mode: m.Mode.String(),
+				Size: len(m.Data), Data: string(m.Data), OK: res.Err == nil, RTTms: ms(res.RTT)},
+			Index: res.Index, Total: res.Total, Line: m.Line, DueMs: ms(res.Due), SentMs: ms(res.Sent), Private: m.Private,
+		}
+		if !utf8.Valid(m.Data) {
+			rec.Data, rec.Encoding = base64.StdEncoding.EncodeToString(m.Data), "base64"
+		}
+		if res.Err != nil {
+			rec.Error = res.Err.Error()
+		} else if m.Mode == amop.Unicast {
+			rec.Reply = sanitize.Bytes(res.Reply)
+		}
+		return writeJSONLine(std.out, rec)
+	}
+	late := ""
+	if d := res.Sent - res.Due; d > 50*time.Millisecond {
+		late = fmt.Sprintf(" (%v late)", d.Round(time.Millisecond))
+	}
+	fmt.Fprintf(std.out, "replay %d/%d +%.3fs%s %s %s: %s\n", res.Index, res.Total, res.Sent.Seconds(), late, m.Mode, sanitize.String(m.Topic), sanitize.Bytes(m.Data))
+	switch {
+	case res.Err != nil:
+		fmt.Fprintf(std.out, "  ✗ %s\n", sanitize.String(res.Err.Error()))
+	case m.Mode == amop.Unicast:
+		fmt.Fprintf(std.out, "  ✓ reply \"%s\" in %s\n", sanitize.Bytes(res.Reply), res.RTT.Round(time.Microsecond))
+	default:
+		fmt.Fprintf(std.out, "  ✓ accepted in %s\n", res.RTT.Round(time.Microsecond))
+	}
+	return nil
+}
