@@ -18,7 +18,7 @@ import (
 func init() {
 	register(&command{
 		name:    "node",
-		usage:   "[--listen HOST:PORT[,HOST:PORT...]] [--certs DIR] [--chain-id N] [--group N]",
+		usage:   "[--listen HOST:PORT[,HOST:PORT...]] [--certs DIR] [--chain-id N] [--group N] [--like 2.9]",
 		summary: "run a local AMOP network in the foreground (default two nodes on 127.0.0.1:20200 and :20201)",
 		run:     runNode,
 	})
@@ -56,6 +56,8 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		verifyEvery = fs.Duration("verify-interval", 5*time.Second, "private topics: how often a subscriber still being verified is offered to a publisher again")
 		verbose     = fs.Bool("verbose", false, "log every session to stderr (warnings are always logged)")
 		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the nodes to `FILE` when they stop (go tool pprof)")
+		like        = fs.String("like", local.LikeIdeal, "node behaviour: ideal, or 2.9 to behave as FISCO BCOS 2.9.1 nodes do (5 s topic sync, own-node AMOP dropped, ...)")
+		nodeTimeout = fs.Duration("node-timeout", 30*time.Second, "with --like 2.9: how long a node waits for another node's answer to a unicast")
 	)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -82,6 +84,13 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 	}
 	if *idle == 0 {
 		return usagef("--idle-timeout 0: use a negative value to disable it")
+	}
+	likeName, err := local.ParseLike(*like)
+	if err != nil {
+		return usagef("--like: %v", err)
+	}
+	if *nodeTimeout <= 0 {
+		return usagef("--node-timeout %v: want a positive duration", *nodeTimeout)
 	}
 	dir := *certs
 	if dir == "" {
@@ -117,6 +126,8 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		IdleTimeout:      *idle,
 		TopicDelay:       *topicDelay,
 		VerifyInterval:   *verifyEvery,
+		Like:             likeName,
+		NodeTimeout:      *nodeTimeout,
 		Logger:           slog.New(slog.NewTextHandler(std.err, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
@@ -178,6 +189,11 @@ func printNodeBanner(w io.Writer, n *local.Network, customDir bool) {
 		version += " gm"
 	}
 	fmt.Fprintf(w, "amoptui local AMOP network: chain %d, group %d, FISCO BCOS %s\n", o.ChainID, o.GroupID, version)
+	if o.Like == local.Like291 {
+		fmt.Fprintln(w, "nodes behave like FISCO BCOS 2.9.1 nodes: topics reach other nodes within 5 s, AMOP for the sender's own node is dropped")
+	} else {
+		fmt.Fprintln(w, "ideal nodes (kinder than real ones; --like 2.9 behaves as FISCO BCOS 2.9.1 nodes do)")
+	}
 	addrs := n.Addrs()
 	for i, a := range addrs {
 		fmt.Fprintf(w, "  node %d  %s\n", i, a)

@@ -85,14 +85,12 @@ func (n *Network) Hostile(node int, topic string, b Behaviour) (sessions int, er
 		b.Delay = 5 * time.Second
 	}
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed {
+	closed := n.closed
+	n.mu.Unlock()
+	if closed {
 		return 0, ErrClosed
 	}
-	for s := range n.subs[topic] {
-		if s.node != nd {
-			continue
-		}
+	for _, s := range n.sessionsOn(nd, topic) {
 		if b.Kind == Honest {
 			s.hostile.Store(nil)
 		} else {

@@ -89,6 +89,29 @@ type Options struct {
 	MaxFrame int
 	// Logger receives the network's logs; nil discards them.
 	Logger *slog.Logger
+
+	// Like selects the nodes' behaviour: "" or "ideal" (LikeIdeal, the
+	// default) for this package's kinder nodes, "2.9" or "2.9.1" (Like291)
+	// for nodes that behave as FISCO BCOS v2.9.1 nodes do, row by row of
+	// real-nodes.md (faithful.go). Faithful nodes report FISCO-BCOS Version
+	// 2.9.1 whatever NodeVersion says, and ignore TopicDelay and
+	// VerifyInterval (SyncInterval does both jobs, as on a real node).
+	Like string
+	// SyncInterval is the faithful nodes' P2P heartbeat (default 5 s, as
+	// real nodes): how often a node sends its topic seq to each peer, so how
+	// late other nodes learn of a subscription, and how often a private
+	// topic still being verified is offered to a publisher again.
+	SyncInterval time.Duration
+	// NodeTimeout is how long a faithful node waits for one node to answer
+	// a unicast before it tries the next (default 30 s, as real nodes).
+	NodeTimeout time.Duration
+	// Workers is the size of each faithful node's two thread pools, for
+	// SDK requests and for answers to its pushes (default 8, a real node's
+	// channel_thread_count); 1 keeps each session's frames in order.
+	Workers int
+	// BlockInterval is how often the faithful chain makes a block and sends
+	// block notifications (default 3 s; negative: never).
+	BlockInterval time.Duration
 }
 
 const (
@@ -98,6 +121,9 @@ const (
 )
 
 func (o *Options) normalize() error {
+	if err := o.normalizeLike(); err != nil {
+		return err
+	}
 	if len(o.Listen) == 0 {
 		if o.Nodes == 0 {
 			o.Nodes = 2
@@ -156,6 +182,7 @@ type Network struct {
 	certDir string
 	tempDir bool
 	nodes   []*node
+	f       *fnet // the faithful mode's state; nil in ideal mode
 	closing chan struct{}
 	wg      sync.WaitGroup // every goroutine and pending timer callback
 	stats   counters
@@ -235,8 +262,22 @@ func Start(opts Options) (*Network, error) {
 		close(nd.thaw)
 		n.nodes = append(n.nodes, nd)
 	}
-	n.wg.Add(1)
-	go n.verifyLoop()
+	if opts.Like == Like291 {
+		if n.f, err = newFnet(n, certs); err != nil {
+			n.removeTemp()
+			return nil, err
+		}
+		for i, nd := range n.nodes {
+			faithfulTLS(nd.tlsConfig, certs.nodes[i].Leaf)
+		}
+		if opts.BlockInterval > 0 {
+			n.wg.Add(1)
+			go n.blockLoop()
+		}
+	} else {
+		n.wg.Add(1)
+		go n.verifyLoop()
+	}
 	for _, nd := range n.nodes {
 		if err := nd.start(); err != nil {
 			n.Close()
@@ -356,13 +397,17 @@ func (n *Network) Thaw(i int) error {
 // Subscribers is the number of sessions, on all nodes, subscribed to topic,
 // whether or not other nodes see the subscription yet.
 func (n *Network) Subscribers(topic string) int {
+	if n.f != nil {
+		return n.fSubscribers(topic)
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return len(n.subs[topic])
 }
 
 // WaitSubscribers waits until at least want sessions, across all nodes, are
-// subscribed to topic and visible to every node (after Options.TopicDelay).
+// subscribed to topic and visible to every node (after Options.TopicDelay;
+// in the faithful mode, once every other running node has synced it).
 // Tests call it after a subscribe instead of sleeping: go-sdk sends its
 // topic list without waiting for any answer. Without a deadline in ctx it
 // gives up after 30 s.
@@ -373,6 +418,12 @@ func (n *Network) WaitSubscribers(ctx context.Context, topic string, want int) e
 		defer cancel()
 	}
 	for {
+		if n.f != nil {
+			if done, err := n.fWaitSubscribers(ctx, topic, want); done {
+				return err
+			}
+			continue
+		}
 		n.mu.Lock()
 		if n.closed {
 			n.mu.Unlock()
@@ -429,17 +480,12 @@ func (n *Network) Inject(node int, topic string, writes [][]byte) (sessions int,
 		return 0, err
 	}
 	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
+	closed := n.closed
+	n.mu.Unlock()
+	if closed {
 		return 0, ErrClosed
 	}
-	var targets []*session
-	for s := range n.subs[topic] {
-		if s.node == nd {
-			targets = append(targets, s)
-		}
-	}
-	n.mu.Unlock()
+	targets := n.sessionsOn(nd, topic)
 	owned := make([][]byte, len(writes))
 	for i, w := range writes {
 		owned[i] = append([]byte(nil), w...)

@@ -17,6 +17,7 @@ type node struct {
 	net       *Network
 	idx       int
 	tlsConfig *tls.Config
+	f         *fnode // the faithful node process; nil in ideal mode
 
 	// guarded by Network.mu
 	addr     string
@@ -32,6 +33,21 @@ type node struct {
 }
 
 func (nd *node) start() error {
+	if nd.f == nil {
+		return nd.listen()
+	}
+	// The faithful process starts (and links to its peers) before it
+	// accepts sessions, and is gone again when it cannot listen.
+	nd.f.start()
+	err := nd.listen()
+	if err != nil {
+		nd.f.stop()
+	}
+	return err
+}
+
+// listen makes the node accept connections on its address.
+func (nd *node) listen() error {
 	n := nd.net
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -58,6 +74,9 @@ func (nd *node) start() error {
 // stop closes the listener, the connections in handshake and every session,
 // and waits for the accept loop to return so that start can bind again.
 func (nd *node) stop() {
+	if nd.f != nil {
+		defer nd.f.stop() // after its sessions: the process is gone
+	}
 	n := nd.net
 	n.mu.Lock()
 	ln, accepted := nd.ln, nd.accepted
@@ -184,6 +203,11 @@ func (nd *node) serve(c net.Conn, stopped chan struct{}) {
 	tc.SetDeadline(time.Time{})
 
 	s := newSession(nd, tc)
+	if nd.f != nil && !s.fOpen() {
+		c.Close()
+		forget()
+		return
+	}
 	n.mu.Lock()
 	delete(nd.conns, c)
 	select {

@@ -72,6 +72,9 @@ type PrivateCounts struct {
 // Private returns the verification counts of private topic (the name
 // go-sdk's SubscribePrivateTopic takes, without any prefix).
 func (n *Network) Private(topic string) PrivateCounts {
+	if n.f != nil {
+		return n.fPrivateCounts(NeedVerifyPrefix + topic)
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.privateCountsLocked(NeedVerifyPrefix + topic)
@@ -109,9 +112,15 @@ func (n *Network) WaitPrivate(ctx context.Context, topic string, cond func(Priva
 			n.mu.Unlock()
 			return ErrClosed
 		}
-		c := n.privateCountsLocked(NeedVerifyPrefix + topic)
 		changed := n.changed
+		var c PrivateCounts
+		if n.f == nil {
+			c = n.privateCountsLocked(NeedVerifyPrefix + topic)
+		}
 		n.mu.Unlock()
+		if n.f != nil { // node locks are never taken under Network.mu
+			c = n.fPrivateCounts(NeedVerifyPrefix + topic)
+		}
 		if cond(c) {
 			return nil
 		}

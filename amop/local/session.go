@@ -32,6 +32,9 @@ type session struct {
 	last   atomic.Int64 // unix nanos of the last completed read or write
 	// hostile, when set, twists what the node writes (Network.Hostile).
 	hostile atomic.Pointer[Behaviour]
+	// f is the faithful mode's state (faithful_session.go); nil in ideal
+	// mode.
+	f *fsession
 
 	// guarded by Network.mu
 	closed  bool
@@ -100,6 +103,9 @@ func (s *session) readLoop() closeReason {
 			}
 			var we *wire.Error
 			if errors.As(err, &we) {
+				if s.f != nil && we.Kind == wire.KindTooShort {
+					return s.fStall() // row 2
+				}
 				return closeReason{msg: "malformed frame", kind: reasonMalformed, err: err}
 			}
 			if errors.Is(err, io.EOF) {
@@ -276,6 +282,7 @@ func (s *session) close(why closeReason) {
 			n.log.Debug("session closed", "node", s.node.idx, "session", s.id, "remote", s.remote, "reason", why.String())
 		}
 		close(s.done)
+		s.fClose()
 		// A bounded close_notify: the fork's Close has no deadline of its
 		// own and would block on a peer that stopped reading.
 		s.conn.SetWriteDeadline(time.Now().Add(250 * time.Millisecond))
@@ -288,6 +295,10 @@ func (s *session) close(why closeReason) {
 
 // handle dispatches one inbound frame. An error closes the session.
 func (s *session) handle(raw []byte) error {
+	if s.f != nil {
+		s.fReceive(raw)
+		return nil
+	}
 	f, err := wire.Parse(raw)
 	if err != nil {
 		return err
@@ -366,7 +377,7 @@ func (s *session) onRPC(f *wire.Frame) {
 		}
 		result, _ := json.Marshal(wire.ClientVersion{ // a struct of strings always marshals
 			BuildTime:        "20230101 00:00:00",
-			BuildType:        "amoptui local network · ideal",
+			BuildType:        BuildType(o.Like),
 			ChainID:          strconv.FormatInt(o.ChainID, 10),
 			FiscoBcosVersion: version,
 			GitBranch:        "amoptui",
