@@ -22,6 +22,7 @@ var commandHelp = [][2]string{
 	{"/filter [TEXT]", "show only lines containing TEXT (none: all)"},
 	{"/save FILE", "write the pane as JSON lines"},
 	{"/clear", "empty the active pane"},
+	{"/undo", "bring back the input esc cleared (also ctrl+z)"},
 	{"/help", "this help"},
 	{"/quit", "leave amoptui"},
 	{"//text", "send a message that starts with /"},
@@ -50,10 +51,9 @@ func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
 	case "save", "w":
 		return m, m.cmdSave(strings.TrimSpace(arg))
 	case "clear", "c":
-		if p := m.panes[m.list.Selected()]; p != nil {
-			p.Clear()
-		}
-		return m, nil
+		return m, m.cmdClear()
+	case "undo", "u":
+		return m, m.undoWipe()
 	case "help", "h", "?":
 		m.showHelp, m.helpTop = true, 0
 		return m, nil
@@ -61,6 +61,18 @@ func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
 		return m.quit()
 	}
 	return m, m.setNotice(fmt.Sprintf("unknown command /%s · /help lists them", sanitize.String(name)), true)
+}
+
+// cmdClear empties the active pane and says so.
+func (m *Model) cmdClear() tea.Cmd {
+	topic := m.list.Selected()
+	p := m.panes[topic]
+	if p == nil {
+		return m.setNotice("join a topic first: /join TOPIC", true)
+	}
+	n := p.Len()
+	p.Clear()
+	return m.setNotice("cleared "+plural(n, "line", "lines")+" of "+sanitize.String(topic), false)
 }
 
 func (m *Model) cmdJoin(topics []string) tea.Cmd {

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strconv"
+
 	"github.com/charmbracelet/bubbles/key"
 
 	"github.com/amoptui/amoptui/ui/input"
@@ -22,7 +24,8 @@ type KeyMap struct {
 	Help       key.Binding // outside the input, where ? is not text
 	HelpInput  key.Binding // in the input: f1 only
 	Command    key.Binding // outside the input: start a /command
-	Back       key.Binding // close the help, leave a pane or the list
+	Back       key.Binding // close the help, leave a pane or the list; clears the input
+	Undo       key.Binding // in the input: bring back what esc cleared
 	Quit       key.Binding // always works
 
 	Input input.KeyMap
@@ -47,6 +50,7 @@ func DefaultKeyMap() KeyMap {
 		HelpInput:  key.NewBinding(key.WithKeys("f1"), key.WithHelp("f1", "help")),
 		Command:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "command")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to input")),
+		Undo:       key.NewBinding(key.WithKeys("ctrl+z"), key.WithHelp("ctrl+z", "undo clear")),
 		Quit:       key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Input:      input.DefaultKeyMap(),
 		Pane:       topicpane.DefaultKeyMap(),
@@ -66,28 +70,69 @@ func (b bindings) ShortHelp() []key.Binding { return b.short }
 // FullHelp implements help.KeyMap.
 func (b bindings) FullHelp() [][]key.Binding { return b.full }
 
-// ShortHelp is the footer for the focused part: what the keys do right now.
-func (k KeyMap) ShortHelp(f Focus) []key.Binding {
+// ShortHelp is the footer for the focused part: what the keys do right now,
+// most useful first (the footer cuts the list at the screen width, and
+// help and quit come early so that they stay at 80 columns). block is the
+// number of lines of a multi-line paste waiting in the input (0: none).
+func (k KeyMap) ShortHelp(f Focus, block int) []key.Binding {
 	// The page keys scroll the active pane from the input too; their help
 	// text says "scroll", which holds in both places.
 	scroll := key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", "scroll"))
 	topics := key.NewBinding(key.WithKeys("ctrl+n", "ctrl+p"), key.WithHelp("ctrl+n/p", "topic"))
 	updown := key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select"))
-	// Most useful first: the help view cuts the list at the screen width.
 	switch f {
 	case FocusPane:
-		return []key.Binding{updown, k.Pane.Expand, k.Pane.Bottom, k.Help, k.Back, k.Command, k.FocusNext, k.Quit}
+		return []key.Binding{updown, k.Pane.Expand, k.Help, k.Quit, k.Back, k.Pane.Bottom, k.Command, k.FocusNext}
 	case FocusTopics:
-		return []key.Binding{updown, k.Help, k.Back, k.FocusNext, k.Quit}
+		return []key.Binding{updown, k.Help, k.Quit, k.Back, k.FocusNext}
 	}
-	return []key.Binding{k.Send, k.ToggleMode, k.HelpInput, topics, k.FocusNext, k.Quit, k.Layout, scroll}
+	if block > 1 {
+		send := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send the "+plural(block, "line", "lines")+" as one message"))
+		drop := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "drop the paste"))
+		return []key.Binding{send, drop, k.HelpInput, k.Quit}
+	}
+	return []key.Binding{k.Send, k.ToggleMode, k.HelpInput, k.Quit, k.FocusNext, topics, k.Layout, scroll}
 }
 
-// FullHelp is every binding in columns, for the help overlay.
-func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Send, k.ToggleMode, k.Input.HistoryPrev, k.Input.HistoryNext, k.NextTopic, k.PrevTopic},
-		{k.FocusNext, k.FocusPrev, k.Layout, k.Pane.PageUp, k.Pane.PageDown, k.Command, k.Help, k.Back, k.Quit},
-		{k.Pane.Up, k.Pane.Down, k.Pane.Top, k.Pane.Bottom, k.Pane.Expand, k.Pane.Close},
+// HelpGroup is a heading of the help overlay and the bindings under it.
+type HelpGroup struct {
+	Title string
+	Keys  []key.Binding
+}
+
+// HelpGroups is every binding, grouped by where it works, for the help
+// overlay. A key that does different things in different places ("enter",
+// "esc") is listed under each with what it does there.
+func (k KeyMap) HelpGroups() []HelpGroup {
+	with := func(b key.Binding, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
 	}
+	return []HelpGroup{
+		{"Anywhere", []key.Binding{k.Quit, k.HelpInput, k.ToggleMode, k.NextTopic, k.PrevTopic, k.FocusNext, k.FocusPrev, k.Layout}},
+		{"Input", []key.Binding{k.Send, k.Input.HistoryPrev, k.Input.HistoryNext, k.Pane.PageUp, k.Pane.PageDown,
+			with(k.Back, "clear the input"), k.Undo}},
+		{"Pane", []key.Binding{k.Pane.Up, k.Pane.Down, k.Pane.Top, k.Pane.Bottom, k.Pane.PageUp, k.Pane.PageDown,
+			k.Pane.Expand, with(k.Pane.Close, "close, unselect, back to input"), k.Command, with(k.Help, "help")}},
+		{"Topic list", []key.Binding{k.List.Up, k.List.Down, with(k.Send, "back to the input"), with(k.Back, "back to the input"),
+			k.Command}},
+		{"Help", []key.Binding{with(k.Pane.Up, "scroll up"), with(k.Pane.Down, "scroll down"),
+			key.NewBinding(key.WithKeys("esc", "?", "q"), key.WithHelp("esc/?/q", "close"))}},
+	}
+}
+
+// FullHelp is the help groups as columns (help.KeyMap).
+func (k KeyMap) FullHelp() [][]key.Binding {
+	var cols [][]key.Binding
+	for _, g := range k.HelpGroups() {
+		cols = append(cols, g.Keys)
+	}
+	return cols
+}
+
+// plural is "1 line", "2 lines".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

@@ -106,6 +106,8 @@ type Model struct {
 	lastDropNote time.Time // when a pane was last told
 	policy       amop.ReplyPolicy
 
+	wiped string // the draft esc last cleared, for ctrl+z and /undo
+
 	notice    string
 	noticeErr bool
 	noticeID  int

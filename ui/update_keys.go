@@ -10,10 +10,23 @@ import (
 	"github.com/amoptui/amoptui/transcript"
 )
 
-// updateKey routes a key: ctrl+c first, then the help overlay, then the
-// global bindings, then only the focused part. A key the input receives is
-// never seen by a pane and the other way round.
+// isText reports whether k is text rather than one key press: a paste, or
+// several runes in one message (typed faster than the program reads, or
+// pasted without bracketed paste). Bubble Tea gives such runes the String
+// of their text, so without this the word "enter" in a paste would send,
+// "ctrl+c" would quit and "tab" would move the focus.
+func isText(k tea.KeyMsg) bool {
+	return k.Type == tea.KeyRunes && (k.Paste || len(k.Runes) > 1)
+}
+
+// updateKey routes a key: text first (it only ever goes to the input), then
+// ctrl+c, then the help overlay, then the global bindings, then only the
+// focused part. A key the input receives is never seen by a pane and the
+// other way round.
 func (m Model) updateKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if isText(k) {
+		return m.updateText(k)
+	}
 	if key.Matches(k, m.keys.Quit) {
 		return m.quit()
 	}
@@ -57,6 +70,21 @@ func (m Model) updateKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m.updateInputKey(k)
 }
 
+// updateText puts text into the input, wherever the focus was: a paste
+// over the help or a pane lands where text belongs, and is never a key.
+func (m Model) updateText(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if m.grid.tooSmall {
+		return m, nil
+	}
+	m.showHelp = false
+	var cmd tea.Cmd
+	if m.focus != FocusInput {
+		cmd = m.setFocus(FocusInput)
+	}
+	m.input.InsertText(string(k.Runes))
+	return m, cmd
+}
+
 // updateHelpKey scrolls or closes the help overlay; other keys are ignored
 // while it is open.
 func (m Model) updateHelpKey(k tea.KeyMsg) Model {
@@ -79,7 +107,7 @@ func (m Model) updateHelpKey(k tea.KeyMsg) Model {
 }
 
 // updateInputKey: enter submits, page keys scroll the active pane, esc
-// clears the line, everything else is typing.
+// clears the line (ctrl+z brings it back), everything else is typing.
 func (m Model) updateInputKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	p := m.panes[m.list.Selected()]
 	switch {
@@ -96,12 +124,36 @@ func (m Model) updateInputKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case key.Matches(k, m.keys.Back):
-		m.input.SetValue("")
-		return m, nil
+		return m, m.wipeDraft()
+	case key.Matches(k, m.keys.Undo):
+		return m, m.undoWipe()
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(k)
 	return m, cmd
+}
+
+// wipeDraft empties the input, keeping what it held for undoWipe.
+func (m *Model) wipeDraft() tea.Cmd {
+	v := m.input.Value()
+	if v == "" {
+		return nil
+	}
+	m.wiped = v
+	m.input.SetValue("")
+	return m.setNotice("input cleared · "+m.keys.Undo.Help().Key+" or /undo brings it back", false)
+}
+
+// undoWipe brings back the draft esc wiped; what the input holds now takes
+// its place, so a second undo swaps back.
+func (m *Model) undoWipe() tea.Cmd {
+	if m.wiped == "" {
+		return m.setNotice("nothing to undo", false)
+	}
+	cur := m.input.Value()
+	m.input.SetValue(m.wiped)
+	m.wiped = cur
+	return nil
 }
 
 // updatePaneKey: / starts a command, esc goes back to the input once the
@@ -143,13 +195,17 @@ func (m Model) updateListKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 }
 
 // submit handles enter in the input: a /command, or a message for the
-// active topic. "//text" sends "/text".
+// active topic. "//text" sends "/text". A block (a multi-line paste) is
+// always a message, sent as one with its line breaks.
 func (m Model) submit() (tea.Model, tea.Cmd) {
 	line := m.input.Value()
 	if strings.TrimSpace(line) == "" {
 		return m, nil
 	}
 	m.input.Commit(line)
+	if strings.Contains(line, "\n") {
+		return m, m.send(line)
+	}
 	if strings.HasPrefix(line, "/") && !strings.HasPrefix(line, "//") {
 		return m.runCommand(line)
 	}

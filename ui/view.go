@@ -122,38 +122,67 @@ func (m Model) footer() string {
 	h := m.help
 	h.ShowAll = false
 	h.Width = m.width - 1
-	s := " " + h.View(bindings{short: m.keys.ShortHelp(m.focus)})
+	block := 0
+	if m.focus == FocusInput {
+		block = m.input.Lines()
+	}
+	s := " " + h.View(bindings{short: m.keys.ShortHelp(m.focus, block)})
 	s, sw := paint.Fit(s, m.width)
 	return paint.Pad(s, sw, m.width)
 }
 
-// helpView is the overlay: every key binding (from the KeyMap), the
-// /commands, and the banner.
 // helpBody is the help overlay's text for width w: the bindings (from the
-// KeyMap), the commands and the banner. Update uses it too, to bound the
-// scroll.
+// KeyMap) under a heading per place they work, the commands and the banner.
+// Wide screens get the groups in two columns. Update uses it too, to bound
+// the scroll.
 func (m Model) helpBody(w int) []string {
-	hm := m.help
-	hm.ShowAll = true
-	hm.Width = w - 4
 	var body []string
 	add := func(s string) { body = append(body, " "+s) }
 	title := m.pt.helpTitle
-	add(title.S("Keys"))
-	full := m.keys.FullHelp()
-	if w >= 90 {
-		for _, l := range strings.Split(hm.View(bindings{full: full}), "\n") {
-			add(l)
+	groups := m.keys.HelpGroups()
+	render := func(g HelpGroup, colW int) []string {
+		out := []string{title.S(g.Title)}
+		for _, b := range g.Keys {
+			out = append(out, m.pt.helpKey.S(fmt.Sprintf("  %-10s", b.Help().Key))+" "+m.pt.helpDesc.S(b.Help().Desc))
+		}
+		out = append(out, "")
+		if colW > 0 {
+			for i, l := range out {
+				l, lw := paint.Fit(l, colW)
+				out[i] = paint.Pad(l, lw, colW)
+			}
+		}
+		return out
+	}
+	const colW = 46
+	if w-4 >= 2*colW {
+		// Two columns: the input's side left, the pane's and the list's right.
+		var left, right []string
+		for i, g := range groups {
+			if i < 2 {
+				left = append(left, render(g, colW)...)
+			} else {
+				right = append(right, render(g, colW)...)
+			}
+		}
+		for i := 0; i < max(len(left), len(right)); i++ {
+			l := strings.Repeat(" ", colW)
+			if i < len(left) {
+				l = left[i]
+			}
+			r := ""
+			if i < len(right) {
+				r = right[i]
+			}
+			add(l + r)
 		}
 	} else {
-		// Too narrow for columns: one binding per line, same source.
-		for _, col := range full {
-			for _, b := range col {
-				add(m.pt.helpKey.S(fmt.Sprintf("%-10s", b.Help().Key)) + " " + m.pt.helpDesc.S(b.Help().Desc))
+		for _, g := range groups {
+			for _, l := range render(g, 0) {
+				add(l)
 			}
 		}
 	}
-	add("")
 	add(title.S("Commands"))
 	for _, c := range commandHelp {
 		add(m.pt.helpKey.S(fmt.Sprintf("%-25s", c[0])) + " " + m.pt.helpDesc.S(c[1]))

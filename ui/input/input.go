@@ -4,6 +4,7 @@
 package input
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -61,9 +62,12 @@ type history struct {
 	draft string // what was typed before browsing started
 }
 
-// Model is the input line.
+// Model is the input line. It holds one line of text, or a block: text
+// with line breaks (a multi-line paste), which the text input cannot hold
+// and which is sent as one message with its line breaks.
 type Model struct {
 	ti      textinput.Model
+	block   string // multi-line text; "" when the text input holds the value
 	mode    amop.Mode
 	topic   string
 	title   string // sanitised topic
@@ -136,13 +140,53 @@ func (m *Model) SetTopic(t string) {
 	m.layout()
 }
 
-// Value is the text typed.
-func (m Model) Value() string { return m.ti.Value() }
+// Value is the text typed (or the block).
+func (m Model) Value() string {
+	if m.block != "" {
+		return m.block
+	}
+	return m.ti.Value()
+}
 
-// SetValue replaces the text and puts the cursor at its end.
+// Lines is the number of lines of the value: more than 1 for a block.
+func (m Model) Lines() int { return strings.Count(m.Value(), "\n") + 1 }
+
+// SetValue replaces the text and puts the cursor at its end. Text with line
+// breaks becomes a block.
 func (m *Model) SetValue(s string) {
+	if strings.Contains(s, "\n") {
+		m.block = s
+		m.ti.Reset()
+		return
+	}
+	m.block = ""
 	m.ti.SetValue(s)
 	m.ti.CursorEnd()
+}
+
+// InsertText inserts s at the cursor as text, whatever it contains: it is
+// never matched against a key binding (a pasted or fast-typed word such as
+// "enter" or "up" is text). Line breaks (CR, LF or CRLF) make the value a
+// block; trailing ones are dropped, as a copied line usually ends in one.
+func (m *Model) InsertText(s string) {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	if m.block != "" {
+		m.block = strings.TrimRight(m.block+s, "\n")
+		return
+	}
+	if t := strings.TrimRight(s, "\n"); strings.Contains(t, "\n") {
+		r := []rune(m.ti.Value())
+		pos := m.ti.Position()
+		m.SetValue(string(r[:pos]) + t + string(r[pos:]))
+		return
+	}
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return
+	}
+	// As a paste, the text input inserts the runes without matching them
+	// against its own bindings (a KeyMsg's String is then "[…]").
+	m.ti, _ = m.ti.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s), Paste: true})
 }
 
 // Commit remembers line in the current topic's history and empties the
@@ -160,6 +204,7 @@ func (m *Model) Commit(line string) {
 		}
 	}
 	h.pos, h.draft = len(h.lines), ""
+	m.block = ""
 	m.ti.Reset()
 }
 
@@ -200,7 +245,8 @@ func (m *Model) layout() {
 }
 
 // Update handles history keys and passes everything else to the text
-// input. A blurred input ignores keys.
+// input. A blurred input ignores keys; a block takes no editing keys (the
+// root sends or drops it).
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	if k, ok := msg.(tea.KeyMsg); ok && m.ti.Focused() {
 		switch {
@@ -209,6 +255,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			return m, nil
 		case key.Matches(k, m.keys.HistoryNext):
 			m.browse(+1)
+			return m, nil
+		case m.block != "":
 			return m, nil
 		}
 	}
@@ -225,7 +273,7 @@ func (m *Model) browse(d int) {
 		return
 	}
 	if h.pos == len(h.lines) {
-		h.draft = m.ti.Value()
+		h.draft = m.Value()
 	}
 	h.pos = paint.Clamp(h.pos+d, 0, len(h.lines))
 	if h.pos == len(h.lines) {
@@ -261,9 +309,24 @@ func (m Model) View() string {
 		s, w := paint.Fit(strings.TrimSpace(badgeText(m.mode)), m.width)
 		return paint.Pad(s, w, m.width)
 	}
+	if m.block != "" {
+		b, bw := paint.Fit(m.blockPreview(), m.width-pw)
+		return pre + m.prompt.S(b) + strings.Repeat(" ", max(0, m.width-pw-bw))
+	}
 	v := m.ti.View()
 	vw := paint.Width(v)
 	return pre + v + strings.Repeat(" ", max(0, m.width-pw-vw))
+}
+
+// blockPreview is a block on one line: its size, then its lines joined by
+// "⏎", each sanitised (a paste can hold anything).
+func (m Model) blockPreview() string {
+	lines := strings.Split(m.block, "\n")
+	safe := make([]string, len(lines))
+	for i, l := range lines {
+		safe[i] = sanitize.String(l)
+	}
+	return "[" + strconv.Itoa(len(lines)) + " lines, " + strconv.Itoa(len(m.block)) + " B] " + strings.Join(safe, " ⏎ ")
 }
 
 func badgeText(md amop.Mode) string {
