@@ -99,6 +99,14 @@ type NodeInfo struct {
 	MicroService bool          `json:"microService"`
 	IniConfig    string        `json:"iniConfig"` // JSON text, see NodeIni
 	ServiceInfo  []ServiceInfo `json:"serviceInfo"`
+	Protocol     *NodeProtocol `json:"protocol,omitempty"`
+}
+
+// NodeProtocol is the protocol range a node reports.
+type NodeProtocol struct {
+	MinSupportedVersion  int `json:"minSupportedVersion"`
+	MaxSupportedVersion  int `json:"maxSupportedVersion"`
+	CompatibilityVersion int `json:"compatibilityVersion"`
 }
 
 // ServiceInfo is one service of a node.
