@@ -260,4 +260,6 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-func isErrText(m wire3.Message, prefix string) bool { return strings.HasPrefix(string(m.Payload), prefix) }
+func isErrText(m wire3.Message, prefix string) bool {
+	return strings.HasPrefix(string(m.Payload), prefix)
+}

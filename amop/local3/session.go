@@ -17,9 +17,9 @@ import (
 type closeReason int
 
 const (
-	closeRead      closeReason = wire3.CodeWsRead      // the peer closed, or a read failed
-	closeWrite     closeReason = wire3.CodeWsWrite     // a write failed or timed out
-	closePacket    closeReason = wire3.CodeWsPacket    // a message under 10 bytes
+	closeRead      closeReason = wire3.CodeWsRead   // the peer closed, or a read failed
+	closeWrite     closeReason = wire3.CodeWsWrite  // a write failed or timed out
+	closePacket    closeReason = wire3.CodeWsPacket // a message under 10 bytes
 	closeUser      closeReason = wire3.CodeWsUserDisconnect
 	closeOversize  closeReason = wire3.CodeWsMessageOverflow
 	closeIdle      closeReason = wire3.CodeWsTimeout
