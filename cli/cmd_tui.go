@@ -23,7 +23,7 @@ import (
 func init() {
 	register(&command{
 		name:    "tui",
-		usage:   "[--config FILE] [--node HOST:PORT]... [--certs DIR] [--topic T]... [--local]",
+		usage:   "[--config FILE] [--node HOST:PORT]... [--certs DIR] [--topic T]... [--publish T]... [--local]",
 		summary: "the interactive messenger (default); with no node it joins or starts the local network",
 		run:     runTUI,
 		// The TUI hands the terminal back before it reacts to a signal.
@@ -43,6 +43,7 @@ type tuiFlags struct {
 	config     string
 	nodes      listFlag
 	topics     listFlag
+	publish    listFlag
 	local      bool
 	mode       string
 	reply      string
@@ -61,7 +62,8 @@ func runTUI(_ context.Context, args []string, std stdio) int {
 	f.connFlags.register(fs)
 	fs.StringVar(&f.config, "config", "", "TOML configuration file (see config.example.toml)")
 	fs.Var(&f.nodes, "node", "node channel endpoint HOST:PORT (repeatable; tried in order)")
-	fs.Var(&f.topics, "topic", "topic to join at start (repeatable; default hello)")
+	fs.Var(&f.topics, "topic", "topic to join at start: listen (and send) (repeatable; default hello unless --publish is given)")
+	fs.Var(&f.publish, "publish", "topic to send to without joining it: a send-only pane (repeatable)")
 	fs.BoolVar(&f.local, "local", false, "start an embedded local network even if one is already running")
 	fs.StringVar(&f.mode, "mode", "", "initial send mode: unicast or multicast")
 	fs.StringVar(&f.reply, "reply", "", `auto-reply to unicast requests: off, echo or a fixed text`)
@@ -224,6 +226,10 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 		cfg.Topics.Join = f.topics
 		cfg.MarkFlag("topics.join", "--topic")
 	}
+	if f.set["publish"] {
+		cfg.Topics.Publish = f.publish
+		cfg.MarkFlag("topics.publish", "--publish")
+	}
 	if f.set["certs"] {
 		cfg.SetCertsDir(f.certs, "--certs")
 	}
@@ -304,7 +310,7 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 		transcript: cfg.Transcript,
 		replies:    map[string]amop.ReplyPolicy{},
 		ui: ui.Options{
-			Topics: cfg.JoinTopics(), Mode: mode, AutoReply: &policy,
+			Topics: cfg.JoinTopics(), Publish: cfg.Topics.Publish, Mode: mode, AutoReply: &policy,
 			Scrollback: cfg.UI.Scrollback, History: cfg.UI.InputHistory, TimeFormat: cfg.UI.TimestampFormat,
 			Layout: layout, Theme: theme, SendTimeout: cfg.SendTimeout,
 		},

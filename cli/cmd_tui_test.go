@@ -19,6 +19,7 @@ func planFor(t *testing.T, args ...string) (tuiPlan, error) {
 	fs.StringVar(&f.config, "config", "", "")
 	fs.Var(&f.nodes, "node", "")
 	fs.Var(&f.topics, "topic", "")
+	fs.Var(&f.publish, "publish", "")
 	fs.StringVar(&f.mode, "mode", "", "")
 	fs.StringVar(&f.reply, "reply", "", "")
 	fs.StringVar(&f.layout, "layout", "", "")
@@ -55,6 +56,25 @@ func TestPlanFromExampleConfigAndFlags(t *testing.T) {
 	p, err = planFor(t)
 	if err != nil || len(p.adapter.Endpoints) != 0 || p.ui.Topics[0] != "hello" {
 		t.Fatalf("defaults: %+v %v", p, err)
+	}
+}
+
+// TestPlanPublish: --publish gives send-only panes and, alone, joins nothing
+// (not even the default topic); with --topic both apply.
+func TestPlanPublish(t *testing.T) {
+	p, err := planFor(t, "--publish", "svc", "--publish", "orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(p.ui.Publish, ",") != "svc,orders" || len(p.ui.Topics) != 0 {
+		t.Fatalf("publish %q topics %q", p.ui.Publish, p.ui.Topics)
+	}
+	p, err = planFor(t, "--publish", "svc", "--topic", "news")
+	if err != nil || strings.Join(p.ui.Publish, ",") != "svc" || strings.Join(p.ui.Topics, ",") != "news" {
+		t.Fatalf("publish %q topics %q %v", p.ui.Publish, p.ui.Topics, err)
+	}
+	if _, err := planFor(t, "--publish", "_block_notify_1"); err == nil || !strings.Contains(err.Error(), "--publish") {
+		t.Fatalf("a reserved topic: %v", err)
 	}
 }
 

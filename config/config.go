@@ -97,7 +97,12 @@ type TLS struct {
 
 // Topics is the [topics] table.
 type Topics struct {
-	Join []string // join: topics joined at start
+	Join []string // join: topics joined at start (listened to, and sent to)
+	// Publish is publish: topics given a send-only pane at start, sent to
+	// without joining them. On a real chain a client that sends unicast to
+	// a topic it also listens to may lose messages to its own node
+	// (real-nodes.md row 13): a publisher should only publish.
+	Publish []string
 }
 
 // Private is the [private] table: private (authenticated) topics, joined
@@ -173,9 +178,9 @@ func Load(path string) (Config, error) {
 }
 
 // JoinTopics returns the topics to join at start: Topics.Join, or
-// DefaultTopic when there are none.
+// DefaultTopic when neither Topics.Join nor Topics.Publish names one.
 func (c Config) JoinTopics() []string {
-	if len(c.Topics.Join) == 0 {
+	if len(c.Topics.Join) == 0 && len(c.Topics.Publish) == 0 {
 		return []string{DefaultTopic}
 	}
 	return c.Topics.Join

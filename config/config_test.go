@@ -32,6 +32,7 @@ func TestExampleFile(t *testing.T) {
 	want := Default()
 	want.Nodes = []string{"127.0.0.1:20200", "127.0.0.1:20201"}
 	want.Topics.Join = []string{"hello"}
+	want.Topics.Publish = []string{}
 	want.File = file
 	c.pos, c.flags = nil, nil
 	if !reflect.DeepEqual(c, want) {
@@ -491,5 +492,35 @@ subscriber = {}
 		if !strings.HasPrefix(got[i], wantProblems[i]) {
 			t.Errorf("problem %d:\n got %s\nwant %s…", i, got[i], wantProblems[i])
 		}
+	}
+}
+
+// TestPublishTopics: [topics] publish names send-only topics, checked like
+// join's; with publish and no join, the default topic is not joined.
+func TestPublishTopics(t *testing.T) {
+	c, err := Parse([]byte("[topics]\npublish = [\"svc\", \"orders\"]\n"), "p.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Topics.Publish; len(got) != 2 || got[0] != "svc" || got[1] != "orders" {
+		t.Fatalf("publish = %q", got)
+	}
+	if got := c.JoinTopics(); len(got) != 0 {
+		t.Fatalf("a publisher-only config joins %q", got)
+	}
+	if got := Default().JoinTopics(); len(got) != 1 || got[0] != DefaultTopic {
+		t.Fatalf("the default joins %q", got)
+	}
+	c, err = Parse([]byte("[topics]\npublish = [\"svc\", \"svc\", \"\"]\n"), "p.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Validate()
+	if err == nil || !strings.Contains(err.Error(), `topics.publish[1]: "svc" is already topics.publish[0]`) ||
+		!strings.Contains(err.Error(), "topics.publish[2]") {
+		t.Fatalf("Validate = %v", err)
 	}
 }

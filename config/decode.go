@@ -125,7 +125,7 @@ var (
 	topKeys     = []string{"chain_id", "group_id", "sm_crypto", "nodes", "send_timeout", "transcript", "debug_log", "tls", "topics", "private", "reply", "ui"}
 	privateKeys = []string{"subscribe", "publish"}
 	tlsKeys     = []string{"certs_dir", "ca", "cert", "key", "ca_pem", "cert_pem", "key_pem", "verify_node"}
-	topicKeys   = []string{"join"}
+	topicKeys   = []string{"join", "publish"}
 	replyKeys   = []string{"default", "topics"}
 	uiKeys      = []string{"scrollback", "input_history", "timestamp_format", "layout", "theme"}
 )
@@ -203,6 +203,8 @@ func (d *decoder) topics(p path, v any) {
 		switch k {
 		case "join":
 			d.strings(p, v, &d.c.Topics.Join)
+		case "publish":
+			d.strings(p, v, &d.c.Topics.Publish)
 		default:
 			d.unknown(p, topicKeys)
 		}

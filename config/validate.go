@@ -71,6 +71,17 @@ func (c Config) Validate() error {
 			seen[t] = i
 		}
 	}
+	seen = map[string]int{}
+	for i, t := range c.Topics.Publish {
+		p := path{"topics", "publish"}.index(i)
+		if msg := topicProblem(t); msg != "" {
+			bad(p, "%s", msg)
+		} else if j, dup := seen[t]; dup {
+			bad(p, "%q is already topics.publish[%d]", t, j)
+		} else {
+			seen[t] = i
+		}
+	}
 	c.validatePrivate(bad)
 	for _, t := range slices.Sorted(maps.Keys(c.Reply.Topics)) {
 		if msg := topicProblem(t); msg != "" {

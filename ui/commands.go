@@ -3,17 +3,20 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/sanitize"
+	"github.com/amoptui/amoptui/transcript"
 )
 
 // commandHelp lists the /commands for the help overlay, in the order a new
 // user needs them.
 var commandHelp = [][2]string{
-	{"/join TOPIC…", "join topics, a pane each"},
+	{"/join TOPIC…", "listen to topics (and send), a pane each · ←"},
+	{"/publish TOPIC…", "send to topics without listening · → (both: ⇄)"},
 	{"/join-private T KEYFILE", "join private T · ◆ … waiting ? challenged ↓ receiving ✓ verified"},
 	{"/publish-private T PUB…", "publish private T for these public keys · ✓ accepted ✗ rejected"},
 	{"/leave [TOPIC]", "leave a topic (default: the active one)"},
@@ -36,6 +39,8 @@ func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
 	switch name {
 	case "join", "j":
 		return m, m.cmdJoin(strings.Fields(arg))
+	case "publish", "pub", "p":
+		return m, m.cmdPublish(strings.Fields(arg))
 	case "join-private", "jp":
 		return m, m.cmdJoinPrivate(arg)
 	case "publish-private", "pp":
@@ -95,12 +100,19 @@ func (m *Model) cmdJoin(topics []string) tea.Cmd {
 			if first == "" {
 				first = t
 			}
-			if m.unjoined[t] {
+			switch {
+			case m.unjoined[t]:
 				m.panes[t].AddNote(m.opts.Now(), "joining "+sanitize.String(t)+" again…", false)
+				m.setRole(t, func(r *topicRole) { r.listen = true })
+				joins = append(joins, t)
+			case !m.listening(t):
+				m.panes[t].AddNote(m.opts.Now(), "joining "+sanitize.String(t)+": this pane listens too now…", false)
+				m.setRole(t, func(r *topicRole) { r.listen = true })
 				joins = append(joins, t)
 			}
 			continue
 		}
+		m.setRole(t, func(r *topicRole) { r.listen = true })
 		if first == "" {
 			first = t
 		}
@@ -122,12 +134,24 @@ func (m *Model) cmdLeave(t string) tea.Cmd {
 	if t == "" || m.panes[t] == nil {
 		return m.setNotice("not joined: "+sanitize.String(t), true)
 	}
-	leave := leaveCmd(m.client, t)
 	if m.private[t] != nil {
-		leave = leavePrivateCmd(m.client, t)
+		m.removeTopic(t)
+		return tea.Batch(leavePrivateCmd(m.client, t), m.setNotice("left "+sanitize.String(t), false))
+	}
+	r := m.roles[t]
+	switch {
+	case r != nil && r.listen && r.send:
+		// Leaving changes the role, not the pane: it keeps sending.
+		m.setRole(t, func(r *topicRole) { r.listen, r.syncUntil = false, time.Time{} })
+		m.panes[t].AddNote(m.opts.Now(), "left "+sanitize.String(t)+": not listening any more; this pane still sends to it (/leave again closes it)", false)
+		return tea.Batch(leaveCmd(m.client, t), m.setNotice("left "+sanitize.String(t)+" · the pane still sends", false))
+	case r != nil && r.send:
+		m.removeTopic(t) // sending only: nothing to unsubscribe
+		m.record(note(transcript.KindState, t, "closed "+t))
+		return m.setNotice("closed "+sanitize.String(t), false)
 	}
 	m.removeTopic(t)
-	return tea.Batch(leave, m.setNotice("left "+sanitize.String(t), false))
+	return tea.Batch(leaveCmd(m.client, t), m.setNotice("left "+sanitize.String(t), false))
 }
 
 func (m *Model) cmdMode(arg string) tea.Cmd {

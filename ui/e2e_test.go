@@ -71,7 +71,7 @@ func TestEndToEndTwoTerminals(t *testing.T) {
 	a.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlT})
 	a.tm.Type("to everyone")
 	a.tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-	waitFor(t, a, "✓ accepted · ")
+	waitFor(t, a, "✓ accepted by the node · ")
 	waitFor(t, b, "← multi to everyone")
 
 	// B's node goes away and comes back: the adapter reconnects and

@@ -132,6 +132,7 @@ func (m *Model) tile(names []string, active, w, h int) []gridRow {
 func (m *Model) updateNotes() {
 	names := m.list.Names()
 	active := m.list.Selected()
+	now := m.opts.Now()
 	hidden := 0
 	for _, t := range names {
 		if !m.visible[t] {
@@ -146,6 +147,8 @@ func (m *Model) updateNotes() {
 		var parts []string
 		if pi := m.private[t]; pi != nil {
 			parts = append(parts, pi.note())
+		} else if r := m.roleNote(t, now); r != "" {
+			parts = append(parts, r)
 		}
 		if !m.grid.listShown && len(names) > 1 {
 			pos := strconv.Itoa(i+1) + "/" + strconv.Itoa(len(names))

@@ -60,6 +60,7 @@ const (
 
 // pendingSend remembers where the line of a send in flight is.
 type pendingSend struct {
+	id    uint64
 	pane  *topicpane.Model
 	topic string
 	seq   uint64
@@ -97,6 +98,13 @@ type Model struct {
 	pending map[uint64]pendingSend
 	nextID  uint64
 	private map[string]*privInfo // private topics (private.go)
+	// roles are the ordinary topics' roles; ownWarned the topics whose
+	// own-node warning was shown; lateLines the timed-out sends that may
+	// still be answered (roles.go).
+	roles       map[string]*topicRole
+	ownWarned   map[string]bool
+	lateLines   map[uint64]lateLine
+	syncTicking bool
 	// unjoined are panes whose join failed: /join sends it again.
 	unjoined map[string]bool
 	counters statusbar.Counters
@@ -155,7 +163,11 @@ func New(client amop.Client, opts Options) Model {
 		pending:  make(map[uint64]pendingSend),
 		private:  make(map[string]*privInfo),
 		unjoined: make(map[string]bool),
-		policy:   client.AutoReply(""),
+
+		roles:     make(map[string]*topicRole),
+		ownWarned: make(map[string]bool),
+		lateLines: make(map[uint64]lateLine),
+		policy:    client.AutoReply(""),
 	}
 	m.help.Styles = st.Help
 	m.help.ShortSeparator = " · "
@@ -166,7 +178,8 @@ func New(client amop.Client, opts Options) Model {
 	if opts.Transcript != nil {
 		m.rec = newRecorder(opts.Transcript)
 	}
-	for _, t := range client.Topics() {
+	joined := client.Topics()
+	for _, t := range joined {
 		m.addTopic(t)
 	}
 	var bad []string
@@ -176,6 +189,7 @@ func New(client amop.Client, opts Options) Model {
 			continue
 		}
 		m.addTopic(t)
+		joined = append(joined, t)
 	}
 	for _, pt := range opts.Private {
 		if msg := privateProblem(pt); msg != "" {
@@ -190,6 +204,12 @@ func New(client amop.Client, opts Options) Model {
 		pi.sub, pi.pub = pi.sub || pt.Key != nil, pi.pub || len(pt.Allowed) > 0
 		m.list.SetTag(pt.Topic, pi.tag())
 	}
+	for _, t := range opts.Publish {
+		if err := amop.ValidateTopic(t); err != nil {
+			bad = append(bad, sanitize.String(err.Error()))
+		}
+	}
+	m.rolesOnStart(joined)
 	if len(bad) > 0 {
 		// Shown from the first frame; Init starts its timer.
 		m.noticeID++
@@ -266,6 +286,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case savedMsg:
 		return m.updateSaved(msg)
+	case syncTickMsg:
+		return m.updateSyncTick()
 	case noticeExpiredMsg:
 		if msg.id == m.noticeID {
 			m.notice = ""
@@ -346,6 +368,8 @@ func (m *Model) removeTopic(t string) {
 	delete(m.panes, t)
 	delete(m.private, t)
 	delete(m.unjoined, t)
+	delete(m.roles, t)
+	delete(m.ownWarned, t)
 	m.list.Remove(t)
 	m.activate()
 }

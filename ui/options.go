@@ -78,6 +78,9 @@ type Options struct {
 	// Topics are joined at start, in order, besides those the client has
 	// already joined.
 	Topics []string
+	// Publish are topics given a send-only pane at start: sent to without
+	// joining them (a topic in Topics too listens and sends).
+	Publish []string
 	// Private are private topics joined (Key set) and/or published
 	// (Allowed set) at start, in order.
 	Private []PrivateTopic

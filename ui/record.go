@@ -137,7 +137,7 @@ func entryRecords(topic string, entries []topicpane.Entry) []transcript.Record {
 			s := transcript.Sent(id, topic, e.Mode, e.Data)
 			s.Time = e.At
 			recs = append(recs, s)
-			if e.Status == topicpane.StatusOK || e.Status == topicpane.StatusFailed {
+			if e.Status == topicpane.StatusOK || e.Status == topicpane.StatusFailed || e.Status == topicpane.StatusLate {
 				r := transcript.Result(id, topic, e.Mode, e.Reply, e.RTT, e.Err)
 				r.Time = e.At.Add(e.RTT)
 				recs = append(recs, r)

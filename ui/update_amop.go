@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -16,13 +17,16 @@ import (
 // Panes that are not on screen still take their messages and count them as
 // unread.
 func (m Model) updateEvents(msg eventsMsg) (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
 	for _, ev := range msg.events {
 		switch ev := ev.(type) {
 		case *amop.MessageEvent:
 			m.onMessage(ev)
 		case *amop.StateEvent:
 			m.record(transcript.State(ev.Status))
-			m.onState(ev.Status)
+			cmds = append(cmds, m.onState(ev.Status))
+		case *amop.LateReplyEvent:
+			m.onLate(ev)
 		case *amop.DropEvent:
 			m.counters.Dropped = ev.Total
 			m.dropUnshown += ev.Dropped
@@ -41,9 +45,10 @@ func (m Model) updateEvents(msg eventsMsg) (tea.Model, tea.Cmd) {
 		m.updateNotes()
 	}
 	if msg.closed {
-		return m.updateDisconnected()
+		mm, cmd := m.updateDisconnected()
+		return mm, tea.Batch(append(cmds, cmd)...)
 	}
-	return m, listen(m.client.Events(), msg.at)
+	return m, tea.Batch(append(cmds, listen(m.client.Events(), msg.at))...)
 }
 
 func (m *Model) onMessage(ev *amop.MessageEvent) {
@@ -63,16 +68,24 @@ func (m *Model) onMessage(ev *amop.MessageEvent) {
 }
 
 // onState shows a connection change in the status bar, and as a note in
-// every pane when the state itself changed (not on every retry).
-func (m *Model) onState(st amop.Status) {
+// every pane when the state itself changed (not on every retry). A new
+// node session on a real chain opens the propagation window of the
+// listened topics (roles.go).
+func (m *Model) onState(st amop.Status) tea.Cmd {
 	prev := m.status.Status()
 	m.status.SetStatus(st)
 	note, isErr := "", false
+	var cmd tea.Cmd
 	switch {
 	case st.State == amop.StateConnected && (prev.State != amop.StateConnected || st.Resubscribed > 0):
 		note = "connected to " + sanitize.String(st.Endpoint)
 		if st.Resubscribed > 0 {
 			note = "reconnected to " + sanitize.String(st.Endpoint) + " · re-subscribed " + strconv.Itoa(st.Resubscribed) + " topics"
+		}
+		if ts := m.listenedTopics(); len(ts) > 0 {
+			if cmd = m.startSync(ts...); cmd != nil || m.syncTicking {
+				note += " · other nodes learn of this client's topics within " + amop.SyncWindowText
+			}
 		}
 	case st.State == amop.StateReconnecting && prev.State != amop.StateReconnecting:
 		note, isErr = "connection lost", true
@@ -87,9 +100,10 @@ func (m *Model) onState(st amop.Status) {
 		}
 	}
 	if note == "" {
-		return
+		return cmd
 	}
 	m.noteAll(note, isErr)
+	return cmd
 }
 
 // noteAll adds a note to every pane.
@@ -109,7 +123,7 @@ func (m Model) updateDisconnected() (tea.Model, tea.Cmd) {
 		if st.LastErr == "" {
 			st.LastErr = "the AMOP client closed its event stream"
 		}
-		m.onState(st)
+		return m, m.onState(st)
 	}
 	return m, nil
 }
@@ -122,6 +136,10 @@ func (m Model) updateSent(msg sentMsg) (tea.Model, tea.Cmd) {
 	}
 	delete(m.pending, msg.id)
 	m.resolve(msg.id, ps, msg.reply, msg.err, msg.rtt)
+	var te *amop.TimeoutError
+	if errors.As(msg.err, &te) && te.ID != 0 {
+		m.expectLate(te.ID, ps)
+	}
 	return m, nil
 }
 
@@ -155,7 +173,7 @@ func (m *Model) resolve(id uint64, ps pendingSend, reply []byte, err error, rtt 
 // updateJoined reports the outcome of a join in the topic's pane.
 func (m Model) updateJoined(msg joinedMsg) (tea.Model, tea.Cmd) {
 	p := m.panes[msg.topic]
-	if p == nil {
+	if p == nil || (m.private[msg.topic] == nil && !m.listening(msg.topic)) {
 		if msg.err == nil && m.private[msg.topic] == nil {
 			// The topic was left while its join was under way, and the
 			// join landed last: undo it, or the client would stay
@@ -166,20 +184,21 @@ func (m Model) updateJoined(msg joinedMsg) (tea.Model, tea.Cmd) {
 	}
 	if msg.err != nil {
 		m.unjoined[msg.topic] = true
+		m.setRole(msg.topic, func(r *topicRole) { r.listen = false })
 		text := "join failed: " + sanitize.String(amop.ShortError(msg.err)) + " · /join to retry"
 		p.AddNote(m.opts.Now(), text, true)
 		m.record(transcript.Record{Kind: transcript.KindError, Topic: msg.topic, Error: "join failed: " + amop.ShortError(msg.err)})
 		return m, m.setNotice(text, true)
 	}
 	delete(m.unjoined, msg.topic)
-	p.AddNote(m.opts.Now(), "joined "+sanitize.String(msg.topic), false)
+	p.AddNote(m.opts.Now(), m.joinedText(msg.topic), false)
 	m.record(note(transcript.KindState, msg.topic, "joined "+msg.topic))
-	return m, nil
+	return m, m.startSync(msg.topic)
 }
 
 // updateLeft reports a failed leave (the pane is already gone).
 func (m Model) updateLeft(msg leftMsg) (tea.Model, tea.Cmd) {
-	if msg.err == nil && m.panes[msg.topic] != nil && m.private[msg.topic] == nil {
+	if msg.err == nil && m.private[msg.topic] == nil && m.listening(msg.topic) {
 		// Joined again while the leave was under way, and the leave landed
 		// last: join once more (joining is idempotent in the client).
 		m.record(note(transcript.KindState, msg.topic, "left "+msg.topic))

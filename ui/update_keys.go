@@ -224,18 +224,26 @@ func (m *Model) send(text string) tea.Cmd {
 	}
 	mode := m.input.Mode()
 	data := []byte(text)
+	var cmds []tea.Cmd
+	if m.private[topic] == nil {
+		// A pane that sends is a sending pane, whatever else it does.
+		m.setRole(topic, func(r *topicRole) { r.send = true })
+	}
+	if mode == amop.Unicast {
+		cmds = append(cmds, m.ownNodeCheck(topic))
+	}
 	now := m.opts.Now()
 	seq := p.AddSent(now, mode, data)
 	m.nextID++
 	id := m.nextID
-	m.pending[id] = pendingSend{pane: p, topic: topic, seq: seq, mode: mode, data: data}
+	m.pending[id] = pendingSend{id: id, pane: p, topic: topic, seq: seq, mode: mode, data: data}
 	rec := transcript.Sent(id, topic, mode, data)
 	rec.Time, rec.Private = now, m.private[topic] != nil
 	m.record(rec)
-	cmds := []tea.Cmd{
+	cmds = append(cmds,
 		sendCmd(m.ctx, m.client, id, topic, m.private[topic] != nil, mode, data, m.opts.SendTimeout, m.opts.Now),
 		expireCmd(id, m.opts.SendTimeout+sendGrace),
-	}
+	)
 	if !m.spinning {
 		m.spinning = true
 		cmds = append(cmds, m.spin.Tick)

@@ -253,7 +253,7 @@ func TestTopicSwitchAndUnread(t *testing.T) {
 	if m.Unread("orders") != 2 || m.Unread("alerts") != 1 || m.Unread("hello") != 0 {
 		t.Fatalf("unread %d %d %d", m.Unread("hello"), m.Unread("orders"), m.Unread("alerts"))
 	}
-	if !strings.Contains(m.View(), "orders   2") {
+	if !strings.Contains(m.View(), "orders ← 2") {
 		t.Fatalf("list does not show unread:\n%s", m.View())
 	}
 	m = update(m, kp("ctrl+n"))

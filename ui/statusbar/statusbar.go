@@ -147,6 +147,15 @@ func (m Model) connLine(compact bool) []span {
 			}
 			out = append(out, sep, span{v, m.value})
 		}
+		// amoptui's local network says which character it has: the ideal
+		// one is kinder than real nodes, the faithful one is not.
+		if mode := n.LocalMode(); mode != "" {
+			lm := "local · " + mode
+			if mode == "local" {
+				lm = "local"
+			}
+			out = append(out, sep, span{lm, m.value})
+		}
 		out = append(out, sep, span{"chain ", m.label}, span{strconv.FormatInt(n.ChainID, 10), m.value},
 			sep, span{"group ", m.label}, span{strconv.Itoa(n.GroupID), m.value})
 		if n.SM {

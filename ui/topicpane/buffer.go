@@ -27,6 +27,7 @@ const (
 	StatusPending               // waiting for the node's answer
 	StatusOK                    // accepted (multicast) or replied (unicast)
 	StatusFailed                // refused, timed out or not sent
+	StatusLate                  // timed out, then answered late: a reply, an acknowledgement or the node's error
 )
 
 // entry flags.

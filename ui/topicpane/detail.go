@@ -82,13 +82,24 @@ func (m *Model) buildDetail(w int) []string {
 			add(m.st.pending, "waiting for the node's answer…")
 		case StatusOK:
 			if e.mode == amop.Multicast {
-				add(m.st.ok, "✓ accepted by the node · round trip "+paint.RTT(e.rtt))
+				add(m.st.ok, "✓ "+amop.MulticastAcceptedLong+" · round trip "+paint.RTT(e.rtt))
 			} else {
 				reply, _ := head(e.aux)
 				add(m.st.ok, "✓ reply ("+paint.Size(len(e.aux))+") · round trip "+paint.RTT(e.rtt)+": "+sanitize.Bytes(reply))
 			}
 		case StatusFailed:
 			add(m.st.err, "✗ "+sanitize.String(errText(e.err))+" · after "+paint.RTT(e.rtt))
+		case StatusLate:
+			add(m.st.err, "✗ the send gave up waiting (timeout), and the node answered "+amop.LateText(e.rtt)+" than it was sent:")
+			switch {
+			case e.err != nil:
+				add(m.st.err, "✗ "+sanitize.String(errText(e.err)))
+			case e.mode == amop.Multicast:
+				add(m.st.ok, "✓ "+amop.MulticastAcceptedLong)
+			default:
+				reply, _ := head(e.aux)
+				add(m.st.ok, "✓ reply ("+paint.Size(len(e.aux))+"): "+sanitize.Bytes(reply))
+			}
 		}
 	}
 	out = append(out, m.st.meta.S(strings.Repeat("─", w)))

@@ -214,6 +214,26 @@ func (m *Model) Resolve(seq uint64, reply []byte, err error, rtt time.Duration) 
 	return true
 }
 
+// ResolveLate records the answer that came after the sent message seq had
+// failed with a timeout: the reply (nil for a multicast acknowledgement) or
+// the node's error, after the time from the send. It reports false when
+// the line is gone.
+func (m *Model) ResolveLate(seq uint64, reply []byte, err error, after time.Duration) bool {
+	e := m.ring.at(seq)
+	if e == nil || e.kind != KindSent {
+		return false
+	}
+	e.st, e.rtt, e.err, e.aux = StatusLate, after, err, reply
+	delete(m.cache, seq)
+	if m.rows.on && !m.rows.matchesSeq(seq) && m.match(e) {
+		m.rows.insert(seq)
+	}
+	if m.expanded && m.detailSeq == seq {
+		m.detail = nil
+	}
+	return true
+}
+
 func (m *Model) push(e entry) uint64 {
 	seq, dropped := m.ring.push(e)
 	if dropped {

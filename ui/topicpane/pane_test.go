@@ -210,7 +210,7 @@ func TestSentLineStates(t *testing.T) {
 	p.Resolve(b, nil, nil, 900*time.Microsecond)
 	p.Resolve(c, nil, fmt.Errorf("wrapped: %w", &amop.CodeError{Code: 102, Topic: "hello"}), 3*time.Second)
 	v := view(p)
-	for _, want := range []string{`✓ reply "pong" · 1.8 ms`, "✓ accepted · 900 µs", "✗ node timeout (AMOP 102) · 3.00 s", "* sending"} {
+	for _, want := range []string{`✓ reply "pong" · 1.8 ms`, "✓ accepted by the node · 900 µs", "✗ node timeout (AMOP 102) · 3.00 s", "* sending"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("missing %q:\n%s", want, v)
 		}

@@ -256,8 +256,13 @@ func (m *Model) suffix(e *entry, w int, spin string) (string, int) {
 	case e.st == StatusPending:
 		forms = append(forms, []span{{spin + " sending", m.st.pending}}, []span{{spin, m.st.pending}})
 	case e.st == StatusOK && e.mode == amop.Multicast:
+		// Accepted, never delivered: a node acknowledges a multicast
+		// nobody receives (real-nodes.md row 15).
+		long := span{"✓ " + amop.MulticastAccepted, m.st.ok}
 		ok := span{"✓ accepted", m.st.ok}
-		forms = append(forms, []span{ok, rtt}, []span{ok}, []span{{"✓", m.st.ok}})
+		forms = append(forms, []span{long, rtt}, []span{long}, []span{ok, rtt}, []span{ok}, []span{{"✓", m.st.ok}})
+	case e.st == StatusLate:
+		forms = append(forms, m.lateForms(e)...)
 	case e.st == StatusOK:
 		forms = append(forms,
 			[]span{{"✓ reply " + quote(e.aux, 20), m.st.ok}, rtt},
@@ -283,6 +288,30 @@ func (m *Model) suffix(e *entry, w int, spin string) (string, int) {
 		}
 	}
 	return "", 0
+}
+
+// lateForms are the outcome column of a send answered after it gave up,
+// longest first: "✓ reply "pong" 31.2 s later".
+func (m *Model) lateForms(e *entry) [][]span {
+	later := span{" " + amop.LateText(e.rtt), m.st.meta}
+	late := span{" late", m.st.meta}
+	switch {
+	case e.err != nil:
+		long := "✗ " + sanitize.String(amop.ShortError(e.err))
+		short := long
+		var ce *amop.CodeError
+		if errors.As(e.err, &ce) {
+			short = "✗ " + ce.Short()
+		}
+		return [][]span{{{long, m.st.err}, later}, {{short, m.st.err}, later}, {{short, m.st.err}, late}, {{"✗", m.st.err}, late}}
+	case e.mode == amop.Multicast:
+		return [][]span{{{"✓ " + amop.MulticastAccepted, m.st.ok}, later}, {{"✓ accepted", m.st.ok}, later}, {{"✓", m.st.ok}, late}}
+	}
+	return [][]span{
+		{{"✓ reply " + quote(e.aux, 20), m.st.ok}, later},
+		{{"✓ reply " + quote(e.aux, 8), m.st.ok}, later},
+		{{"✓ " + quote(e.aux, 8), m.st.ok}, late},
+		{{"✓", m.st.ok}, late}}
 }
 
 // span is a piece of text (already safe) and its paint.
