@@ -21,7 +21,13 @@ var commandHelp = [][2]string{
 	{"/publish-private T PUB…", "publish private T for these public keys · ✓ accepted ✗ rejected"},
 	{"/leave [TOPIC]", "leave a topic (default: the active one)"},
 	{"/mode [unicast|multicast]", "set the send mode (no argument: toggle)"},
-	{"/reply off|echo|TEXT", "auto-reply to unicast requests"},
+	{"/reply off|echo|TEXT", "auto-reply to unicast requests (every topic)"},
+	{"/reply exec CMD", "answer with CMD's stdout (payload on stdin; exec-shell: via sh -c)"},
+	{"/reply match REGEX TPL", "this topic: requests matching REGEX get TPL ({{.Match 1}}…)"},
+	{"/reply match · nomatch", "list · remove this topic's rules"},
+	{"/raw TEXT", "send TEXT exactly as typed (no {{template}})"},
+	{"/find TEXT", "search every pane; n/N (pane) or /find: next hit"},
+	{"/stats", "round-trip histogram, rates, failures by kind"},
 	{"/filter [TEXT]", "show only lines containing TEXT (none: all)"},
 	{"/save FILE", "write the pane as JSON lines"},
 	{"/clear", "empty the active pane"},
@@ -51,6 +57,15 @@ func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
 		return m, m.cmdMode(strings.TrimSpace(arg))
 	case "reply", "r":
 		return m, m.cmdReply(arg)
+	case "raw":
+		if p := m.panes[m.list.Selected()]; p == nil {
+			return m, m.setNotice("join a topic first: /join TOPIC", true)
+		}
+		return m, m.send([]byte(arg))
+	case "find", "search":
+		return m, m.cmdFind(arg)
+	case "stats":
+		return m, m.openStats()
 	case "filter", "f":
 		return m, m.cmdFilter(arg)
 	case "save", "w":
@@ -165,14 +180,6 @@ func (m *Model) cmdMode(arg string) tea.Cmd {
 		m.input.SetMode(md)
 	}
 	return m.setNotice("mode "+modeName(m.input.Mode()), false)
-}
-
-func (m *Model) cmdReply(arg string) tea.Cmd {
-	if strings.TrimSpace(arg) == "" {
-		return m.setNotice("auto-reply is "+sanitize.String(m.policy.String())+" · usage: /reply off|echo|TEXT", false)
-	}
-	p := amop.ParseReplyPolicy(arg)
-	return tea.Batch(setReplyCmd(m.client, p), m.setNotice("auto-reply "+sanitize.String(p.String()), false))
 }
 
 func (m *Model) cmdFilter(arg string) tea.Cmd {

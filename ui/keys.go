@@ -26,6 +26,9 @@ type KeyMap struct {
 	Command    key.Binding // outside the input: start a /command
 	Back       key.Binding // close the help, leave a pane or the list; clears the input
 	Undo       key.Binding // in the input: bring back what esc cleared
+	Copy       key.Binding // pane: copy the selected payload
+	FindNext   key.Binding // pane, during /find: the next (older) hit
+	FindPrev   key.Binding // pane, during /find: the previous (newer) hit
 	Quit       key.Binding // always works
 
 	Input input.KeyMap
@@ -51,6 +54,9 @@ func DefaultKeyMap() KeyMap {
 		Command:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "command")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to input")),
 		Undo:       key.NewBinding(key.WithKeys("ctrl+z"), key.WithHelp("ctrl+z", "undo clear")),
+		Copy:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy payload")),
+		FindNext:   key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next /find hit")),
+		FindPrev:   key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous /find hit")),
 		Quit:       key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Input:      input.DefaultKeyMap(),
 		Pane:       topicpane.DefaultKeyMap(),
@@ -82,7 +88,7 @@ func (k KeyMap) ShortHelp(f Focus, block int) []key.Binding {
 	updown := key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select"))
 	switch f {
 	case FocusPane:
-		return []key.Binding{updown, k.Pane.Expand, k.Help, k.Quit, k.Back, k.Pane.Bottom, k.Command, k.FocusNext}
+		return []key.Binding{updown, k.Pane.Expand, k.Copy, k.Help, k.Quit, k.Back, k.Pane.Bottom, k.Command, k.FocusNext}
 	case FocusTopics:
 		return []key.Binding{updown, k.Help, k.Quit, k.Back, k.FocusNext}
 	}
@@ -112,9 +118,12 @@ func (k KeyMap) HelpGroups() []HelpGroup {
 		{"Input", []key.Binding{k.Send, k.Input.HistoryPrev, k.Input.HistoryNext, k.Pane.PageUp, k.Pane.PageDown,
 			with(k.Back, "clear the input"), k.Undo}},
 		{"Pane", []key.Binding{k.Pane.Up, k.Pane.Down, k.Pane.Top, k.Pane.Bottom, k.Pane.PageUp, k.Pane.PageDown,
-			k.Pane.Expand, with(k.Pane.Close, "close, unselect, back to input"), k.Command, with(k.Help, "help")}},
+			k.Pane.Expand, with(k.Pane.Close, "close, unselect, back to input"), k.Copy, k.FindNext, k.FindPrev, k.Command, with(k.Help, "help")}},
 		{"Topic list", []key.Binding{k.List.Up, k.List.Down, with(k.Send, "back to the input"), with(k.Back, "back to the input"),
 			k.Command}},
+		{"Mouse (unless --no-mouse)", []key.Binding{
+			key.NewBinding(key.WithKeys("click"), key.WithHelp("click", "select topic or message")),
+			key.NewBinding(key.WithKeys("wheel"), key.WithHelp("wheel", "scroll a pane"))}},
 		{"Help", []key.Binding{with(k.Pane.Up, "scroll up"), with(k.Pane.Down, "scroll down"),
 			key.NewBinding(key.WithKeys("esc", "?", "q"), key.WithHelp("esc/?/q", "close"))}},
 	}

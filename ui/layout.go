@@ -150,6 +150,9 @@ func (m *Model) updateNotes() {
 		} else if r := m.roleNote(t, now); r != "" {
 			parts = append(parts, r)
 		}
+		if s := m.stats.title(t, p.Width()); s != "" {
+			parts = append(parts, s)
+		}
 		if !m.grid.listShown && len(names) > 1 {
 			pos := strconv.Itoa(i+1) + "/" + strconv.Itoa(len(names))
 			if t == active && hidden > 0 {

@@ -120,6 +120,12 @@ type Model struct {
 	noticeErr bool
 	noticeID  int
 
+	replies    replyState     // per-topic responders (replies.go)
+	seqs       map[string]int // {{.Seq}} of payload templates, per topic
+	histWarned bool           // a failed history save was told once
+	find       findState      // /find (find.go)
+	stats      statsState     // latency at a glance, /stats (stats.go)
+
 	rec *recorder
 }
 
@@ -168,13 +174,19 @@ func New(client amop.Client, opts Options) Model {
 		ownWarned: make(map[string]bool),
 		lateLines: make(map[uint64]lateLine),
 		policy:    client.AutoReply(""),
+		replies:   newReplyState(opts.Replies),
+		seqs:      make(map[string]int),
+		stats:     newStatsState(),
+	}
+	for _, h := range opts.HistoryLoaded {
+		m.input.LoadHistory(h.Topic, h.Lines)
 	}
 	m.help.Styles = st.Help
 	m.help.ShortSeparator = " · "
 	if opts.AutoReply != nil {
 		m.policy = *opts.AutoReply
 	}
-	m.status.SetPolicy(m.policy)
+	m.status.SetPolicy(m.replies.effective(m.list.Selected(), m.policy))
 	if opts.Transcript != nil {
 		m.rec = newRecorder(opts.Transcript)
 	}
@@ -247,8 +259,8 @@ func (m Model) Init() tea.Cmd {
 			cmds = append(cmds, startPrivateCmd(m.client, pt))
 		}
 	}
-	if m.opts.AutoReply != nil {
-		cmds = append(cmds, setReplyCmd(m.client, *m.opts.AutoReply))
+	if m.opts.AutoReply != nil || !m.replies.empty() {
+		cmds = append(cmds, m.applyReplies())
 	}
 	if m.notice != "" {
 		cmds = append(cmds, expireNoticeCmd(m.noticeID))
@@ -280,10 +292,19 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case privateDoneMsg:
 		return m.updatePrivateDone(msg)
 	case replySetMsg:
-		m.policy = msg.policy
-		m.status.SetPolicy(msg.policy)
+		m.status.SetPolicy(m.replies.effective(m.list.Selected(), m.policy))
 		m.record(note(transcript.KindState, "", "auto-reply "+msg.policy.String()))
 		return m, nil
+	case execReadyMsg:
+		return m.updateExecReady(msg)
+	case historySavedMsg:
+		return m.updateHistorySaved(msg)
+	case statsTickMsg:
+		return m.updateStatsTick(msg)
+	case copiedMsg:
+		return m.updateCopied(msg)
+	case tea.MouseMsg:
+		return m.updateMouse(msg)
 	case savedMsg:
 		return m.updateSaved(msg)
 	case syncTickMsg:
@@ -370,6 +391,10 @@ func (m *Model) removeTopic(t string) {
 	delete(m.unjoined, t)
 	delete(m.roles, t)
 	delete(m.ownWarned, t)
+	m.stats.forget(t)
+	if m.find.topic == t {
+		m.find.topic = ""
+	}
 	m.list.Remove(t)
 	m.activate()
 }
@@ -387,6 +412,7 @@ func (m *Model) activate() {
 		}
 	}
 	m.input.SetTopic(active)
+	m.status.SetPolicy(m.replies.effective(active, m.policy))
 	if active == "" && m.focus == FocusPane {
 		m.setFocus(FocusInput)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/history"
 )
 
 // Layout is how topic panes share the screen.
@@ -111,6 +112,16 @@ type Options struct {
 	// Renderer is the lipgloss renderer styles are built with; nil uses
 	// lipgloss.DefaultRenderer (standard output).
 	Renderer *lipgloss.Renderer
+	// Replies answer unicast requests per topic beyond AutoReply: the
+	// configuration's [reply] tables (see ReplyConfig).
+	Replies ReplyConfig
+	// HistoryStore, when set, keeps the input history across runs;
+	// HistoryLoaded is what it held at start (loaded before New: no IO in
+	// the model).
+	HistoryStore  *history.Store
+	HistoryLoaded []history.Topic
+	// Clipboard is where y copies the selected payload.
+	Clipboard Clipboard
 	// Now is the clock of timestamps and round-trip times; nil is time.Now.
 	// Tests pass a fixed clock so that golden files are stable.
 	Now func() time.Time

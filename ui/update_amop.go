@@ -53,6 +53,7 @@ func (m Model) updateEvents(msg eventsMsg) (tea.Model, tea.Cmd) {
 
 func (m *Model) onMessage(ev *amop.MessageEvent) {
 	m.counters.Received++
+	m.stats.received(ev.At)
 	m.record(transcript.Received(ev))
 	p := m.panes[ev.Topic]
 	if p == nil || ev.Private != (m.private[ev.Topic] != nil) {
@@ -165,6 +166,10 @@ func (m *Model) resolve(id uint64, ps pendingSend, reply []byte, err error, rtt 
 	// The pane is held by pointer: if the topic was left (and maybe joined
 	// again) meanwhile, the old pane takes the answer and nothing shows.
 	ps.pane.Resolve(ps.seq, reply, err, rtt)
+	m.stats.resolved(ps.topic, err, rtt)
+	if m.visible[ps.topic] {
+		m.updateNotes() // the pane title's sparkline and percentiles
+	}
 	rec := transcript.Result(id, ps.topic, ps.mode, reply, rtt, err)
 	rec.Private = m.private[ps.topic] != nil
 	m.record(rec)

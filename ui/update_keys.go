@@ -36,6 +36,12 @@ func (m Model) updateKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if m.showHelp {
 		return m.updateHelpKey(k), nil
 	}
+	if m.stats.show {
+		// Any key closes the overlay (esc by habit); it has nothing to
+		// scroll or select.
+		m.stats.show = false
+		return m, nil
+	}
 	inInput := m.focus == FocusInput
 	switch {
 	case key.Matches(k, m.keys.HelpInput), !inInput && key.Matches(k, m.keys.Help):
@@ -170,6 +176,12 @@ func (m Model) updatePaneKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case key.Matches(k, m.keys.Back) && !p.Consumes(k):
 		return m, m.setFocus(FocusInput)
+	case key.Matches(k, m.keys.Copy):
+		return m, m.copySelected()
+	case m.find.active() && key.Matches(k, m.keys.FindNext):
+		return m, m.findNext(true)
+	case m.find.active() && key.Matches(k, m.keys.FindPrev):
+		return m, m.findNext(false)
 	}
 	return m, p.Update(k)
 }
@@ -204,26 +216,27 @@ func (m Model) submit() (tea.Model, tea.Cmd) {
 	}
 	m.input.Commit(line)
 	if strings.Contains(line, "\n") {
-		return m, m.send(line)
+		return m, m.send([]byte(line))
 	}
+	save := saveHistoryCmd(m.opts.HistoryStore, m.list.Selected(), line)
 	if strings.HasPrefix(line, "/") && !strings.HasPrefix(line, "//") {
-		return m.runCommand(line)
+		nm, cmd := m.runCommand(line)
+		return nm, tea.Batch(cmd, save)
 	}
 	if strings.HasPrefix(line, "//") {
 		line = line[1:]
 	}
-	return m, m.send(line)
+	return m, tea.Batch(m.sendText(line), save)
 }
 
-// send puts a pending line in the active pane and starts the send.
-func (m *Model) send(text string) tea.Cmd {
+// send puts a pending line in the active pane and starts the send of data.
+func (m *Model) send(data []byte) tea.Cmd {
 	topic := m.list.Selected()
 	p := m.panes[topic]
 	if p == nil {
 		return m.setNotice("join a topic first: /join TOPIC", true)
 	}
 	mode := m.input.Mode()
-	data := []byte(text)
 	var cmds []tea.Cmd
 	if m.private[topic] == nil {
 		// A pane that sends is a sending pane, whatever else it does.
@@ -233,6 +246,7 @@ func (m *Model) send(text string) tea.Cmd {
 		cmds = append(cmds, m.ownNodeCheck(topic))
 	}
 	now := m.opts.Now()
+	m.stats.sent(now)
 	seq := p.AddSent(now, mode, data)
 	m.nextID++
 	id := m.nextID

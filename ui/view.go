@@ -37,6 +37,9 @@ func (m Model) middle() []string {
 	if m.showHelp {
 		return m.helpView(m.width, g.mainH)
 	}
+	if m.stats.show {
+		return m.statsView(m.width, g.mainH)
+	}
 	left := make([]string, 0, g.mainH)
 	if g.listShown {
 		left = m.list.Render(left)
@@ -214,7 +217,7 @@ func (m Model) helpView(w, h int) []string {
 
 // viewPaints are the root's own styles, resolved once (see package paint).
 type viewPaints struct {
-	dim, notice, alert           paint.Paint
+	dim, notice, alert, bar      paint.Paint
 	helpTitle, helpKey, helpDesc paint.Paint
 	helpFrame, empty             paint.FrameStyle
 }
@@ -224,6 +227,7 @@ func newViewPaints(st Styles) viewPaints {
 		dim:       paint.From(st.Dim),
 		notice:    paint.From(st.Notice),
 		alert:     paint.From(st.Alert),
+		bar:       paint.From(st.Pane.OK),
 		helpTitle: paint.From(st.HelpTitle),
 		helpKey:   paint.From(st.Help.FullKey),
 		helpDesc:  paint.From(st.Help.FullDesc),

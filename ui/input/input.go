@@ -208,6 +208,18 @@ func (m *Model) Commit(line string) {
 	m.ti.Reset()
 }
 
+// LoadHistory sets topic's remembered lines (oldest first), as kept from
+// an earlier run; the newest histCap of them are kept.
+func (m *Model) LoadHistory(topic string, lines []string) {
+	if topic == "" {
+		topic = noTopic
+	}
+	if len(lines) > m.histCap {
+		lines = lines[len(lines)-m.histCap:]
+	}
+	m.hist[topic] = &history{lines: append([]string(nil), lines...), pos: len(lines)}
+}
+
 // History returns the current topic's remembered lines, oldest first.
 func (m Model) History() []string {
 	if h := m.hist[m.key()]; h != nil {

@@ -229,11 +229,7 @@ func (m Model) Render(dst []string) []string {
 	}
 	inner := m.width - 2
 	h := m.height - 2
-	// Keep the selection in view.
-	top := 0
-	if m.sel >= h {
-		top = m.sel - h + 1
-	}
+	top := m.top(h)
 	body := make([]string, 0, h)
 	for i := top; i < len(m.items) && len(body) < h; i++ {
 		body = append(body, m.row(m.items[i], i == m.sel, inner))
@@ -247,6 +243,27 @@ func (m Model) Render(dst []string) []string {
 		title += " " + strconv.Itoa(m.sel+1) + "/" + strconv.Itoa(len(m.items))
 	}
 	return paint.Frame(dst, body, m.width, m.height, title, "", fs)
+}
+
+// top is the first item shown in h rows: the selection stays in view.
+func (m Model) top(h int) int {
+	if m.sel >= h {
+		return m.sel - h + 1
+	}
+	return 0
+}
+
+// ItemAt is the topic on body row i (0 = the first row inside the frame),
+// as a mouse click finds it; "" for an empty row.
+func (m Model) ItemAt(i int) string {
+	h := m.height - 2
+	if i < 0 || i >= h {
+		return ""
+	}
+	if j := m.top(h) + i; j < len(m.items) {
+		return m.items[j].name
+	}
+	return ""
 }
 
 // row is "▸ name  tag 12": the marker, the tag and the count stay visible
