@@ -57,6 +57,9 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 			return exitCode(std, "bench", err)
 		}
 	}
+	if err := benchPlacement(fs.Args()); err != nil {
+		return exitCode(std, "bench", err)
+	}
 	if o.Endpoints = fs.Args(); len(o.Endpoints) > 0 {
 		dir, err := cf.certDir()
 		if err != nil {
@@ -134,6 +137,20 @@ func pathName(bare bool) string {
 
 // nodePlacement says where the nodes of a run are, so that nobody compares
 // an in-process figure with a broker running in a process of its own.
+// benchPlacement refuses external endpoints that put the publishers and
+// the subscribers on one node: a FISCO BCOS 2.8–2.11 node drops AMOP
+// between two sessions on itself (real-nodes.md row 13), so the run would
+// measure lost messages and 30 s stalls.
+func benchPlacement(endpoints []string) error {
+	if len(endpoints) == 0 || endpoints[0] != endpoints[len(endpoints)-1] {
+		return nil
+	}
+	return usagef("bench needs two endpoints on different nodes (publishers use the first, subscribers the last): "+
+		"a FISCO BCOS 2.8–2.11 node drops AMOP between two sessions on itself, so with %s alone unicasts would be lost or wait 30 s; "+
+		"give the second node's endpoint too (e.g. bench %s HOST:20201), or no endpoint to bench a local network started for the run",
+		endpoints[0], endpoints[0])
+}
+
 func nodePlacement(endpoints []string) string {
 	if len(endpoints) == 0 {
 		return "nodes in this process (a local network started for the run; compare only with in-process figures)"

@@ -49,6 +49,7 @@ type pubOptions struct {
 	wait      time.Duration
 	delay     time.Duration
 	raw       bool // MESSAGE is sent as typed, even with "{{"
+	subWait   time.Duration // --wait: for subscribers to be known (truth.go)
 	replay    replayFlags
 }
 
@@ -60,10 +61,11 @@ func runPub(ctx context.Context, args []string, std stdio) int {
 	fs.BoolVar(&o.multicast, "multicast", false, "send to every subscriber instead of one")
 	fs.IntVar(&o.count, "count", 1, "how many times to send MESSAGE")
 	fs.DurationVar(&o.interval, "interval", 200*time.Millisecond, "pause between sends")
-	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "deadline of each send")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "deadline of each send (a real node waits up to 30 s per node it tries; a later reply is still shown)")
+	fs.DurationVar(&o.subWait, "wait", 6*time.Second, "on a real chain, how long after connecting an AMOP 100 is retried (nodes learn of a new subscriber within 5 s); 0: off")
 	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object per send")
 	fs.DurationVar(&o.wait, "connect-timeout", 30*time.Second, "how long to wait for the first node session")
-	fs.DurationVar(&o.delay, "delay", 0, "pause after connecting before the first send (real nodes take up to 5 s to learn a new subscriber)")
+	fs.DurationVar(&o.delay, "delay", 0, "pause after connecting before the first send")
 	fs.BoolVar(&o.raw, "raw", false, `send MESSAGE exactly as typed: no template processing of "{{"`)
 	o.replay.register(fs)
 	fs.Usage = func() {
@@ -89,8 +91,8 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 	if o.count < 1 {
 		return usagef("--count must be at least 1")
 	}
-	if o.timeout <= 0 || o.interval < 0 {
-		return usagef("--timeout must be positive and --interval not negative")
+	if o.timeout <= 0 || o.interval < 0 || o.subWait < 0 {
+		return usagef("--timeout must be positive, --interval and --wait not negative")
 	}
 	endpoint, topic := args[0], args[1]
 	if err := checkEndpoint(endpoint); err != nil {
@@ -150,6 +152,10 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 		return ctx.Err()
 	}
 	failed := 0
+	wait := newSubscriberWait(a, o.subWait, std.err)
+	lctx, stopLate := context.WithCancel(ctx)
+	defer stopLate()
+	late, timedOut := watchLate(lctx, a), map[uint64]int{}
 	for i := 0; ; i++ {
 		msg, ok := next(i)
 		if !ok || ctx.Err() != nil {
@@ -158,18 +164,32 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 		if i > 0 && !sleepCtx(ctx, o.interval) {
 			break
 		}
-		sctx, cancel := context.WithTimeout(ctx, o.timeout)
+		if !o.asJSON {
+			late.print(std.out, timedOut)
+		}
+		if mode == amop.Multicast && !wait.beforeMulticast(ctx) {
+			break
+		}
 		start := time.Now()
 		var reply []byte
 		if mode == amop.Multicast {
+			sctx, cancel := context.WithTimeout(ctx, o.timeout)
 			err = a.Multicast(sctx, topic, []byte(msg))
+			cancel()
 		} else {
-			reply, err = a.Unicast(sctx, topic, []byte(msg))
+			reply, err = wait.unicast(ctx, func() ([]byte, error) {
+				start = time.Now()
+				sctx, cancel := context.WithTimeout(ctx, o.timeout)
+				defer cancel()
+				return a.Unicast(sctx, topic, []byte(msg))
+			})
 		}
 		rtt := time.Since(start)
-		cancel()
 		if err != nil {
 			failed++
+		}
+		if id := timeoutID(err); id != 0 {
+			timedOut[id] = i + 1
 		}
 		if o.asJSON {
 			rec := pubRecord{Time: start.Format("2006-01-02T15:04:05.000Z07:00"), Topic: topic, Mode: mode.String(),
@@ -193,6 +213,15 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 			fmt.Fprintf(std.out, "  ✗ %s\n", sanitize.String(err.Error()))
 		case mode == amop.Unicast:
 			fmt.Fprintf(std.out, "  ✓ reply \"%s\" in %s\n", sanitize.Bytes(reply), rtt.Round(time.Microsecond))
+		default:
+			fmt.Fprintf(std.out, "  ✓ %s in %s (not a delivery receipt)\n", amop.MulticastAccepted, rtt.Round(time.Microsecond))
+		}
+	}
+	if !o.asJSON {
+		late.print(std.out, timedOut)
+		if len(timedOut) > 0 {
+			fmt.Fprintf(std.err, "amoptui pub: %d sends timed out; a real node may still deliver them (it waits up to %s for each node it tries): "+
+				"a --timeout above that waits for their replies\n", len(timedOut), amop.NodeCandidateWait)
 		}
 	}
 	if failed > 0 {

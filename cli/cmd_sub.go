@@ -88,11 +88,16 @@ func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, pol
 		}
 	}
 	fmt.Fprintln(std.out, "Subscriber success")
+	var sync syncNotice
+	defer sync.stop()
+	sync.start(a, std.err)
 	seen := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-sync.done():
+			sync.over(std.err)
 		case ev, ok := <-a.Events():
 			if !ok {
 				return nil
@@ -124,6 +129,9 @@ func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, pol
 				}
 			case *amop.StateEvent:
 				fmt.Fprintln(std.err, "amoptui sub: "+sanitize.String(stateLine(ev.Status)))
+				if ev.Status.State == amop.StateConnected && ev.Status.Resubscribed > 0 {
+					sync.start(a, std.err)
+				}
 			case *amop.DropEvent:
 				fmt.Fprintf(std.err, "amoptui sub: %d messages dropped (output too slow), %d in all\n", ev.Dropped, ev.Total)
 			case *amop.CounterEvent:

@@ -1,0 +1,196 @@
+package cli
+
+// What sub and pub tell about a real chain (real-nodes.md): the 5 s in
+// which other nodes do not know a new subscription yet, sends that wait for
+// subscribers to be known (pub --wait), late replies, and what a multicast
+// acknowledgement means. The facts and their words live in package amop.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/sanitize"
+)
+
+// realChain reports whether a is connected to a node that is not the ideal
+// local network, which is then treated as a real chain.
+func realChain(a amop.Client) bool {
+	st := a.Status()
+	return st.State == amop.StateConnected && !st.Node.Ideal()
+}
+
+// pubRetryEvery is how often pub asks again while no node knows a
+// subscriber: often enough to send soon after the nodes sync (every 5 s),
+// rarely enough not to load them.
+const pubRetryEvery = 250 * time.Millisecond
+
+// subscriberWait is pub's --wait: on a real chain, how long after its node
+// session came up pub keeps trying a unicast that got AMOP 100, and how
+// long it lets pass before its first multicast, so that `sub` then `pub`
+// works first time although nodes learn of a new subscriber only within
+// amop.SyncWindow. Zero turns it off; the ideal local network needs none.
+type subscriberWait struct {
+	a      amop.Client
+	d      time.Duration
+	w      io.Writer // where the one-time explanation goes
+	told   bool
+	active bool
+}
+
+func newSubscriberWait(a amop.Client, d time.Duration, w io.Writer) *subscriberWait {
+	return &subscriberWait{a: a, d: d, w: w, active: d > 0 && realChain(a)}
+}
+
+// until is the end of the window: d after the node session began.
+func (s *subscriberWait) until() time.Time {
+	return s.a.Status().Since.Add(s.d)
+}
+
+// beforeMulticast waits, once, until subscribers that joined just before
+// pub started are known to its node: a multicast is acknowledged even when
+// no node knows a subscriber (real-nodes.md row 15), so there is no error
+// to retry on. It waits at most amop.SyncWindow after the session began.
+func (s *subscriberWait) beforeMulticast(ctx context.Context) bool {
+	if !s.active || s.told {
+		return ctx.Err() == nil
+	}
+	s.told = true
+	until := s.a.Status().Since.Add(min(s.d, amop.SyncWindow))
+	left := time.Until(until)
+	if left <= 0 {
+		return true
+	}
+	fmt.Fprintf(s.w, "amoptui pub: waiting %.1f s before the first multicast: nodes learn of a new subscriber within %s, "+
+		"and a node accepts a multicast even when it knows no subscriber (--wait 0 sends at once)\n", left.Seconds(), amop.SyncWindowText)
+	return sleepCtx(ctx, left)
+}
+
+// unicast sends with send and, while the window lasts, sends again when
+// the answer is AMOP 100 (no node knows a subscriber yet).
+func (s *subscriberWait) unicast(ctx context.Context, send func() ([]byte, error)) ([]byte, error) {
+	for {
+		reply, err := send()
+		if !s.active || !errors.Is(err, &amop.CodeError{Code: amop.CodeNoSubscriber}) {
+			return reply, err
+		}
+		left := time.Until(s.until())
+		if left <= 0 {
+			return reply, err
+		}
+		if !s.told {
+			s.told = true
+			fmt.Fprintf(s.w, "amoptui pub: no node knows a subscriber of this topic yet (AMOP 100); nodes learn of a new one within %s, "+
+				"so pub asks again for up to %.1f s more (--wait 0 turns this off)\n", amop.SyncWindowText, left.Seconds())
+		}
+		if !sleepCtx(ctx, min(pubRetryEvery, left)) {
+			return reply, err
+		}
+	}
+}
+
+// lateReplies collects the late answers to pub's sends (which timed out),
+// reading the adapter's events on a goroutine of its own until ctx ends.
+type lateReplies struct {
+	ch chan *amop.LateReplyEvent
+}
+
+func watchLate(ctx context.Context, a amop.Client) *lateReplies {
+	l := &lateReplies{ch: make(chan *amop.LateReplyEvent, 256)}
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-a.Events():
+				if !ok {
+					return
+				}
+				if le, ok := ev.(*amop.LateReplyEvent); ok {
+					select {
+					case l.ch <- le:
+					default: // news, not data: the send already counted as failed
+					}
+				}
+			}
+		}
+	}()
+	return l
+}
+
+// print writes the late answers that came so far; names maps a send's
+// TimeoutError ID to the number of its message.
+func (l *lateReplies) print(w io.Writer, names map[uint64]int) {
+	for {
+		select {
+		case ev := <-l.ch:
+			n, ok := names[ev.ID]
+			if !ok {
+				continue
+			}
+			switch {
+			case ev.Err != nil:
+				fmt.Fprintf(w, "  ↩ message %d, which timed out: the node answered %s: %s\n", n, amop.LateText(ev.After), sanitize.String(ev.Err.Error()))
+			case ev.Mode == amop.Multicast:
+				fmt.Fprintf(w, "  ↩ message %d, which timed out: %s %s\n", n, amop.MulticastAccepted, amop.LateText(ev.After))
+			default:
+				fmt.Fprintf(w, "  ↩ message %d, which timed out: reply \"%s\" %s\n", n, sanitize.Bytes(ev.Reply), amop.LateText(ev.After))
+			}
+			delete(names, ev.ID)
+		default:
+			return
+		}
+	}
+}
+
+// timeoutID is the ID of a send's TimeoutError, 0 for any other outcome.
+func timeoutID(err error) uint64 {
+	var te *amop.TimeoutError
+	if errors.As(err, &te) {
+		return te.ID
+	}
+	return 0
+}
+
+// syncNotice tells sub's user, on a real chain, that other nodes learn of
+// its subscription within amop.SyncWindow, and when that has passed.
+type syncNotice struct {
+	t *time.Timer
+}
+
+// start (re)opens the window after a subscribe or a new node session.
+func (s *syncNotice) start(a amop.Client, w io.Writer) {
+	if !realChain(a) {
+		return
+	}
+	fmt.Fprintf(w, "amoptui sub: %s (FISCO BCOS nodes sync topics every %s): a publisher on another node may get AMOP 100 until then\n",
+		"other nodes learn of the subscription within "+amop.SyncWindowText, amop.SyncWindowText)
+	if s.t != nil {
+		s.t.Stop()
+	}
+	s.t = time.NewTimer(amop.SyncWindow)
+}
+
+// done fires when the window is over (nil channel while none is open).
+func (s *syncNotice) done() <-chan time.Time {
+	if s.t == nil {
+		return nil
+	}
+	return s.t.C
+}
+
+// over reports the end of the window.
+func (s *syncNotice) over(w io.Writer) {
+	s.t = nil
+	fmt.Fprintln(w, "amoptui sub: every node knows of the subscription now")
+}
+
+// stop releases the timer.
+func (s *syncNotice) stop() {
+	if s.t != nil {
+		s.t.Stop()
+	}
+}
