@@ -48,7 +48,7 @@ type pubOptions struct {
 	asJSON    bool
 	wait      time.Duration
 	delay     time.Duration
-	raw       bool // MESSAGE is sent as typed, even with "{{"
+	raw       bool          // MESSAGE is sent as typed, even with "{{"
 	subWait   time.Duration // --wait: for subscribers to be known (truth.go)
 	replay    replayFlags
 }
