@@ -117,11 +117,30 @@ func (s *session) pushWait(seq wire.Seq, frame []byte, cb func([]byte, error)) {
 		return
 	}
 	fs.timers[t] = true
+	var e *pushEntry
 	if _, taken := fs.pending[seq]; !taken {
-		fs.pending[seq] = &pushEntry{cb: cb, timer: t}
+		e = &pushEntry{cb: cb, timer: t}
+		fs.pending[seq] = e
 	}
 	fs.mu.Unlock()
-	s.relay(frame)
+	// A real node's send queue is unbounded; here a push to a session
+	// that is not keeping up fails at once (Network's push), as if its 5 s
+	// had passed, so that no reader or worker ever waits on it.
+	if s.push(frame, nil) {
+		return
+	}
+	fs.mu.Lock()
+	delete(fs.timers, t)
+	if e != nil && fs.pending[seq] == e {
+		delete(fs.pending, seq)
+	} else {
+		e = nil
+	}
+	fs.mu.Unlock()
+	t.stop()
+	if e != nil {
+		e.cb(nil, errPushTimeout)
+	}
 }
 
 // fClose is ChannelSession::disconnect and ChannelRPCServer::onDisconnect
@@ -279,9 +298,25 @@ func (s *session) fHeartbeat(raw []byte, f *wire.Frame) {
 // which bumps the node's topic seq on every call. No answer.
 func (s *session) fTopics(body []byte) {
 	fn := s.node.f
+	// A real node has no limit but the frame's; the network's per-session
+	// limits (Options.MaxTopics and the rest) hold in this mode too.
+	if why := s.net.topicBytesOver(len(body)); why != "" {
+		s.refuseTopics(why)
+		return
+	}
 	topics, ok := jsoncppTopics(body)
 	if !ok {
 		s.net.f.stats.ignored.Add(1)
+		return
+	}
+	private := 0
+	for t := range topics {
+		if strings.HasPrefix(t, wire.InternalPrefix) {
+			private++
+		}
+	}
+	if why := s.net.topicCountOver(len(topics), private); why != "" {
+		s.refuseTopics(why)
 		return
 	}
 	fn.mu.Lock()

@@ -163,17 +163,13 @@ func (s *session) writeHostile(b *Behaviour, f []byte) error {
 		}
 		return nil
 	case Coalesce:
-		t := time.NewTimer(100 * time.Millisecond)
-		defer t.Stop()
-		select {
-		case g := <-s.out:
-			s.net.stats.framesOut.Add(1)
-			return writes(append(own(), g...))
-		case <-t.C:
+		g, ok := s.q.pop(s.done, 100*time.Millisecond)
+		if !ok {
 			return writes(f)
-		case <-s.done:
-			return nil
 		}
+		defer s.q.release(g)
+		s.net.stats.framesOut.Add(1)
+		return writes(append(own(), g.b...))
 	case UnknownType:
 		seq := wire.NewSeq()
 		junk := wire.Frame{Type: 0x99, Seq: seq, Body: []byte("unknown")}

@@ -87,6 +87,38 @@ type Options struct {
 	// MaxFrame is the largest frame accepted (default wire.DefaultMaxFrame,
 	// 100 MiB as nodes from 2.8.0); a larger one closes the session.
 	MaxFrame int
+
+	// The limits below keep one client from freezing, bloating or silencing
+	// the network (README "Reliability" lists them). Real nodes have none
+	// of them beyond the 100 MiB frame: their topic sets, send queues and
+	// pending requests are unbounded.
+
+	// MaxReading caps the bytes of frames being read, all sessions
+	// together (default 256 MiB). A frame's buffer grows as its bytes
+	// arrive, never to the length its header declares; a session whose
+	// frame would take the total over the cap is closed.
+	MaxReading int
+	// MaxQueued caps the bytes waiting in send queues, all sessions
+	// together (default 256 MiB); a frame shared by a multicast's
+	// subscribers counts once. Over it, pushes are dropped.
+	MaxQueued int
+	// SessionQueue and SessionQueueBytes bound one session's send queue
+	// (default 4096 frames, 32 MiB; an empty queue takes any one frame).
+	// Pushes to a session over them are dropped and counted
+	// (Stats.DroppedSlow), and a session that cannot take its pushes for
+	// WriteTimeout is closed. Answers owed to it may use twice as much;
+	// past that it is closed.
+	SessionQueue, SessionQueueBytes int
+	// MaxTopics and MaxTopicBytes bound one session's topic list: its
+	// count and the size of the 0x32 body (default 4096 topics, 2 MiB).
+	// MaxPrivateTopics bounds the private-topic names among them (those
+	// starting "#!$"; default 128). A topic list over a limit is refused
+	// and logged; the session keeps its previous topics.
+	MaxTopics, MaxTopicBytes, MaxPrivateTopics int
+	// MaxPendingUnicast bounds one session's unicast requests awaiting a
+	// subscriber's answer (default 1024); a request over it is answered
+	// CodeRefused at once.
+	MaxPendingUnicast int
 	// Logger receives the network's logs; nil discards them.
 	Logger *slog.Logger
 
@@ -117,7 +149,6 @@ type Options struct {
 const (
 	handshakeTimeout     = 10 * time.Second
 	handshakeLogInterval = 10 * time.Second
-	queueLen             = 128
 )
 
 func (o *Options) normalize() error {
@@ -168,6 +199,19 @@ func (o *Options) normalize() error {
 	if o.MaxFrame <= 0 {
 		o.MaxFrame = wire.DefaultMaxFrame
 	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.MaxReading, 256<<20)
+	def(&o.MaxQueued, 256<<20)
+	def(&o.SessionQueue, 4096)
+	def(&o.SessionQueueBytes, 32<<20)
+	def(&o.MaxTopics, 4096)
+	def(&o.MaxTopicBytes, 2<<20)
+	def(&o.MaxPrivateTopics, 128)
+	def(&o.MaxPendingUnicast, 1024)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -186,6 +230,8 @@ type Network struct {
 	closing chan struct{}
 	wg      sync.WaitGroup // every goroutine and pending timer callback
 	stats   counters
+	reading readBudget   // bytes of frames being read (Options.MaxReading)
+	queued  atomic.Int64 // bytes in send queues (Options.MaxQueued)
 
 	mu      sync.Mutex // guards what follows, the nodes' session sets and the sessions' routing state
 	closed  bool
@@ -235,6 +281,7 @@ func Start(opts Options) (*Network, error) {
 		subs:    map[string]map[*session]time.Time{},
 		changed: make(chan struct{}),
 		hsSeen:  map[string]*hsEntry{},
+		reading: readBudget{limit: int64(opts.MaxReading)},
 
 		verifyKick: make(chan struct{}, 1),
 	}
@@ -492,11 +539,33 @@ func (n *Network) Inject(node int, topic string, writes [][]byte) (sessions int,
 	}
 	for _, s := range targets {
 		for _, w := range owned {
-			s.enqueue(w)
+			// A test facility may wait for room: it must queue everything.
+			if !s.q.put(w, n.opts.WriteTimeout, s.done) {
+				break
+			}
 		}
 	}
 	return len(targets), nil
 }
+
+// readBudget is the wire.Budget of the frames being read, all sessions
+// together.
+type readBudget struct {
+	used  atomic.Int64
+	limit int64
+}
+
+// Grow implements wire.Budget.
+func (b *readBudget) Grow(n int) bool {
+	if b.used.Add(int64(n)) > b.limit {
+		b.used.Add(-int64(n))
+		return false
+	}
+	return true
+}
+
+// Release implements wire.Budget.
+func (b *readBudget) Release(n int) { b.used.Add(-int64(n)) }
 
 // Close stops every node and returns when all of the network's goroutines
 // have ended. A temporary certificate directory is removed. Close is
@@ -547,8 +616,11 @@ type Stats struct {
 	UnmatchedReplies  uint64 // 0x31 frames matching nothing (go-sdk answers multicast pushes), dropped
 	ClosedMalformed   uint64 // sessions closed for malformed input
 	ClosedIdle        uint64 // sessions closed after IdleTimeout
-	ClosedSlow        uint64 // sessions closed as slow consumers (WriteTimeout)
+	ClosedSlow        uint64 // sessions closed as slow consumers (WriteTimeout, or answers piling up unread)
+	ClosedLimit       uint64 // sessions closed for a frame over the network's MaxReading
+	DroppedSlow       uint64 // pushes dropped because the session's send queue (or MaxQueued) was full
 	DroppedFrozen     uint64 // frames dropped because a frozen session's queue was full
+	RefusedLimit      uint64 // requests refused for a per-session limit (topics, pending unicasts), logged
 	HandshakeFailures uint64 // failed TLS handshakes
 	VerifyRequests    uint64 // 0x37 pushed to private topics' publishers
 	StatusApplied     uint64 // 0x38 that settled a subscriber's verification
@@ -557,8 +629,8 @@ type Stats struct {
 
 type counters struct {
 	framesIn, framesOut, unicast, unicastReplies, unicastRetries, multicast, multicastPushes,
-	replies100, replies104, refused, unmatched, closedMalformed, closedIdle, closedSlow,
-	droppedFrozen, handshakeFailures atomic.Uint64
+	replies100, replies104, refused, unmatched, closedMalformed, closedIdle, closedSlow, closedLimit,
+	droppedSlow, droppedFrozen, refusedLimit, handshakeFailures atomic.Uint64
 	verifyRequests, statusApplied, statusIgnored atomic.Uint64
 }
 
@@ -571,7 +643,8 @@ func (n *Network) Stats() Stats {
 		Multicast: c.multicast.Load(), MulticastPushes: c.multicastPushes.Load(),
 		Replies100: c.replies100.Load(), Replies104: c.replies104.Load(), Refused: c.refused.Load(),
 		UnmatchedReplies: c.unmatched.Load(), ClosedMalformed: c.closedMalformed.Load(),
-		ClosedIdle: c.closedIdle.Load(), ClosedSlow: c.closedSlow.Load(), DroppedFrozen: c.droppedFrozen.Load(),
+		ClosedIdle: c.closedIdle.Load(), ClosedSlow: c.closedSlow.Load(), ClosedLimit: c.closedLimit.Load(),
+		DroppedSlow: c.droppedSlow.Load(), DroppedFrozen: c.droppedFrozen.Load(), RefusedLimit: c.refusedLimit.Load(),
 		HandshakeFailures: c.handshakeFailures.Load(),
 		VerifyRequests:    c.verifyRequests.Load(), StatusApplied: c.statusApplied.Load(), StatusIgnored: c.statusIgnored.Load(),
 	}

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,6 +62,7 @@ type verifyState struct {
 	state    VerifyState
 	inflight bool      // a 0x37 is pushed to a publisher and not yet answered
 	lastPush time.Time // when the current or last 0x37 round began
+	cert     string    // the subscriber's challenge topic ("" when it has none)
 }
 
 // PrivateCounts counts the subscriber sessions of a private topic, on all
@@ -130,33 +132,73 @@ func (n *Network) WaitPrivate(ctx context.Context, topic string, cond func(Priva
 	}
 }
 
-// syncVerifyLocked gives each new private topic of s the state VERIFYING
-// and forgets the ones s left, after a change of s's topic set. It wakes
-// the verifier when s takes part in any private topic, so that a subscriber
-// is checked as soon as it or a publisher appears instead of at the next
-// tick (real nodes wait for the next 5 s heartbeat).
-func (n *Network) syncVerifyLocked(s *session) {
-	kick := false
-	for t := range s.topics {
+// privateTopics is what a session's topic list says about private topics,
+// worked out before the network's lock is taken (subscribe): the private
+// wire topics it subscribes, each with its challenge topic, and whether it
+// publishes any.
+type privateTopics struct {
+	subs      map[string]string // NeedVerify wire topic → challenge topic ("" when it has none)
+	publishes bool
+}
+
+// privateTopicsOf scans a topic set once. A subscriber's challenge topic is
+// VerifyChannelPrefix + wire topic + "_" + 32 hex digits; with several, the
+// least one is taken, so the choice does not depend on map order.
+func privateTopicsOf(topics map[string]time.Time) privateTopics {
+	var p privateTopics
+	challenges := map[string]string{}
+	for t := range topics {
 		switch {
 		case strings.HasPrefix(t, NeedVerifyPrefix):
-			kick = true
-			if s.verify[t] == nil {
-				if s.verify == nil {
-					s.verify = map[string]*verifyState{}
-				}
-				s.verify[t] = &verifyState{}
+			if p.subs == nil {
+				p.subs = map[string]string{}
+			}
+			if _, ok := p.subs[t]; !ok {
+				p.subs[t] = ""
 			}
 		case strings.HasPrefix(t, PushChannelPrefix):
-			kick = true
+			p.publishes = true
+		case strings.HasPrefix(t, VerifyChannelPrefix):
+			rest := t[len(VerifyChannelPrefix):]
+			if len(rest) < 33 || rest[len(rest)-33] != '_' || !isHex32(rest[len(rest)-32:]) {
+				continue
+			}
+			wt := rest[:len(rest)-33]
+			if best, ok := challenges[wt]; !ok || t < best {
+				challenges[wt] = t
+			}
 		}
 	}
+	for wt := range p.subs {
+		p.subs[wt] = challenges[wt]
+	}
+	return p
+}
+
+// syncVerifyLocked gives each new private topic of s the state VERIFYING,
+// records each one's challenge topic and forgets the ones s left, after a
+// change of s's topic set (p is privateTopicsOf the new set). It wakes the
+// verifier when s takes part in any private topic, so that a subscriber is
+// checked as soon as it or a publisher appears instead of at the next tick
+// (real nodes wait for the next 5 s heartbeat).
+func (n *Network) syncVerifyLocked(s *session, p privateTopics) {
+	for t, cert := range p.subs {
+		v := s.verify[t]
+		if v == nil {
+			if s.verify == nil {
+				s.verify = map[string]*verifyState{}
+			}
+			v = &verifyState{}
+			s.verify[t] = v
+		}
+		v.cert = cert
+	}
 	for t := range s.verify {
-		if _, ok := s.topics[t]; !ok {
+		if _, ok := p.subs[t]; !ok {
 			delete(s.verify, t)
 		}
 	}
-	if kick {
+	if len(p.subs) > 0 || p.publishes {
 		select {
 		case n.verifyKick <- struct{}{}:
 		default:
@@ -191,11 +233,18 @@ func (n *Network) verifyLoop() {
 // verifyPass starts a 0x37 round for every VERIFYING subscriber whose last
 // round is over and at least half an interval old (so that a kick does not
 // repeat a tick's round, while a tick always finds the previous tick's round
-// old enough despite timer jitter).
+// old enough despite timer jitter). Its work under the lock is linear in
+// the private topics of the sessions (at most MaxPrivateTopics each): each
+// subscription's challenge topic was found when it subscribed.
 func (n *Network) verifyPass(now time.Time) {
+	type due struct {
+		s     *session
+		topic string
+		v     *verifyState
+	}
 	type out struct {
 		to  *session
-		raw []byte
+		req *unicastReq
 	}
 	var pushes []out
 	n.mu.Lock()
@@ -203,64 +252,44 @@ func (n *Network) verifyPass(now time.Time) {
 		n.mu.Unlock()
 		return
 	}
-	topics := make([]string, 0)
-	for t := range n.subs {
-		if strings.HasPrefix(t, NeedVerifyPrefix) {
-			topics = append(topics, t)
+	var todo []due
+	for _, nd := range n.nodes {
+		for s := range nd.sessions {
+			for t, v := range s.verify {
+				if v.state != Verifying || v.inflight || s.closed || v.cert == "" {
+					continue // no challenge topic: nothing a publisher could check
+				}
+				if !v.lastPush.IsZero() && now.Sub(v.lastPush) < n.opts.VerifyInterval/2 {
+					continue
+				}
+				todo = append(todo, due{s, t, v})
+			}
 		}
 	}
-	slices.Sort(topics) // reproducible with a seeded RNG
-	for _, t := range topics {
-		subs := make([]*session, 0, len(n.subs[t]))
-		for s := range n.subs[t] {
-			subs = append(subs, s)
+	// Reproducible with a seeded RNG.
+	slices.SortFunc(todo, func(a, b due) int {
+		return cmp.Or(strings.Compare(a.topic, b.topic), cmp.Compare(a.s.id, b.s.id))
+	})
+	for _, d := range todo {
+		s, t, v := d.s, d.topic, d.v
+		body, _ := json.Marshal(wire.VerifyRequest{NodeID: nodeIDOf(s), Topic: t, TopicForCert: v.cert}) // strings always marshal
+		n.verifySeq++
+		var seq wire.Seq
+		copy(seq[:], fmt.Sprintf("%0*d", wire.SeqLen, n.verifySeq))
+		req := &unicastReq{pub: s, seq: seq, topic: PushChannelPrefix + t, tried: map[*session]bool{}, verify: v}
+		req.raw = reply(wire.TypeVerifyRequest, &seq, 0, body)
+		to := n.pickLocked(req)
+		if to == nil {
+			continue // no publisher yet: retried when one subscribes, or on the next tick
 		}
-		slices.SortFunc(subs, func(a, b *session) int { return cmp.Compare(a.id, b.id) })
-		for _, s := range subs {
-			v := s.verify[t]
-			if v == nil || v.state != Verifying || v.inflight || s.closed {
-				continue
-			}
-			if !v.lastPush.IsZero() && now.Sub(v.lastPush) < n.opts.VerifyInterval/2 {
-				continue
-			}
-			cert := topicForCertLocked(s, t)
-			if cert == "" {
-				continue // no challenge topic: nothing a publisher could check
-			}
-			body, _ := json.Marshal(wire.VerifyRequest{NodeID: nodeIDOf(s), Topic: t, TopicForCert: cert}) // strings always marshal
-			n.verifySeq++
-			var seq wire.Seq
-			copy(seq[:], fmt.Sprintf("%0*d", wire.SeqLen, n.verifySeq))
-			req := &unicastReq{pub: s, seq: seq, topic: PushChannelPrefix + t, tried: map[*session]bool{}, verify: v}
-			req.raw = reply(wire.TypeVerifyRequest, &seq, 0, body)
-			to := n.pickLocked(req)
-			if to == nil {
-				continue // no publisher yet: retried when one subscribes, or on the next tick
-			}
-			v.inflight, v.lastPush = true, now
-			pushes = append(pushes, out{to, req.raw})
-		}
+		v.inflight, v.lastPush = true, now
+		pushes = append(pushes, out{to, req})
 	}
 	n.mu.Unlock()
 	for _, p := range pushes {
-		if p.to.enqueue(p.raw) {
-			n.stats.verifyRequests.Add(1)
-		}
+		n.stats.verifyRequests.Add(1)
+		n.deliver(p.req, p.to)
 	}
-}
-
-// topicForCertLocked is s's challenge topic for the private wire topic, ""
-// when it has none.
-func topicForCertLocked(s *session, wireTopic string) string {
-	prefix := VerifyChannelPrefix + wireTopic + "_"
-	best := ""
-	for t := range s.topics {
-		if rest, ok := strings.CutPrefix(t, prefix); ok && isHex32(rest) && (best == "" || t < best) {
-			best = t
-		}
-	}
-	return best
 }
 
 func isHex32(s string) bool {
@@ -282,6 +311,15 @@ func isHex32(s string) bool {
 // shape.
 func nodeIDOf(s *session) string {
 	return fmt.Sprintf("%0128x", s.id)
+}
+
+// sessionIDOf reverses nodeIDOf.
+func sessionIDOf(nodeID string) (uint64, bool) {
+	if len(nodeID) != 128 || strings.TrimLeft(nodeID[:112], "0") != "" {
+		return 0, false
+	}
+	id, err := strconv.ParseUint(nodeID[112:], 16, 64)
+	return id, err == nil
 }
 
 // verifyDoneLocked ends the 0x37 round of req, which a publisher has
@@ -311,11 +349,13 @@ func (n *Network) topicStatus(s *session, f *wire.Frame) {
 		return
 	}
 	var v *verifyState
-	sub := uint64(0)
-	for cand := range n.subs[st.Topic] {
-		if nodeIDOf(cand) == st.NodeID {
-			v, sub = cand.verify[st.Topic], cand.id
-			break
+	sub, ok := sessionIDOf(st.NodeID)
+	if ok {
+		for cand := range n.subs[st.Topic] {
+			if cand.id == sub {
+				v = cand.verify[st.Topic]
+				break
+			}
 		}
 	}
 	if v == nil || v.state != Verifying {

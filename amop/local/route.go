@@ -2,6 +2,7 @@ package local
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -29,38 +30,103 @@ type unicastReq struct {
 
 // subscribe replaces s's topic set (0x32 semantics). Topics s already had
 // keep their visibility time; new ones become visible to the other nodes
-// after TopicDelay.
+// after TopicDelay. The new set is compared with the old one before the
+// lock is taken, so that under it only the changes are applied: a client's
+// long list never holds up the others (the list's size is bounded by
+// checkTopics first).
 func (n *Network) subscribe(s *session, topics []string) {
 	now := time.Now()
+	// Only s's reader (this goroutine) ever replaces s.topics, so reading it
+	// without the lock is safe.
+	next := make(map[string]time.Time, len(topics))
+	var added []string
+	for _, t := range topics {
+		if _, dup := next[t]; dup {
+			continue
+		}
+		if at, ok := s.topics[t]; ok {
+			next[t] = at
+		} else {
+			next[t] = now.Add(n.opts.TopicDelay)
+			added = append(added, t)
+		}
+	}
+	var removed []string
+	for t := range s.topics {
+		if _, ok := next[t]; !ok {
+			removed = append(removed, t)
+		}
+	}
+	priv := privateTopicsOf(next)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if s.closed {
 		return
 	}
-	next := make(map[string]time.Time, len(topics))
-	for _, t := range topics {
-		if at, ok := s.topics[t]; ok {
-			next[t] = at
-		} else {
-			next[t] = now.Add(n.opts.TopicDelay)
-		}
-	}
-	for t := range s.topics {
-		if _, ok := next[t]; !ok {
-			n.unsubscribeLocked(s, t)
-		}
+	for _, t := range removed {
+		n.unsubscribeLocked(s, t)
 	}
 	s.topics = next
-	for t, at := range next {
+	for _, t := range added {
 		m := n.subs[t]
 		if m == nil {
 			m = map[*session]time.Time{}
 			n.subs[t] = m
 		}
-		m[s] = at
+		m[s] = next[t]
 	}
-	n.syncVerifyLocked(s)
+	n.syncVerifyLocked(s, priv)
 	n.notifyLocked()
+}
+
+// checkTopics decodes a 0x32 body within the per-session limits. A body
+// that does not parse is an error (the session is closed as malformed); a
+// list over a limit is refused with the reason, and the session keeps its
+// topics. The size is checked before anything is decoded.
+func (n *Network) checkTopics(body []byte) (topics []string, refused string, err error) {
+	if refused = n.topicBytesOver(len(body)); refused != "" {
+		return nil, refused, nil
+	}
+	topics, err = wire.DecodeTopics(body)
+	if err != nil {
+		return nil, "", err
+	}
+	private := 0
+	for _, t := range topics {
+		if strings.HasPrefix(t, wire.InternalPrefix) {
+			private++
+		}
+	}
+	return topics, n.topicCountOver(len(topics), private), nil
+}
+
+// topicBytesOver says why a 0x32 body of size bytes is refused, "" when
+// it is not.
+func (n *Network) topicBytesOver(size int) string {
+	if size > n.opts.MaxTopicBytes {
+		return fmt.Sprintf("topic list of %d bytes is over the limit of %d", size, n.opts.MaxTopicBytes)
+	}
+	return ""
+}
+
+// topicCountOver says why a list of count topics, private of them
+// private-topic names, is refused, "" when it is not.
+func (n *Network) topicCountOver(count, private int) string {
+	o := &n.opts
+	if count > o.MaxTopics {
+		return fmt.Sprintf("%d topics are over the limit of %d", count, o.MaxTopics)
+	}
+	if private > o.MaxPrivateTopics {
+		return fmt.Sprintf("%d private-topic names are over the limit of %d", private, o.MaxPrivateTopics)
+	}
+	return ""
+}
+
+// refuseTopics counts and logs (at most once per limitLogInterval per
+// session) a topic list refused for a limit.
+func (s *session) refuseTopics(why string) {
+	s.net.stats.refusedLimit.Add(1)
+	s.limitLog.warn(s.net.log, s, "topic list refused; the session keeps its topics", "why", why)
 }
 
 func (n *Network) unsubscribeLocked(s *session, topic string) {
@@ -123,6 +189,13 @@ func (n *Network) unicast(pub *session, raw []byte, f *wire.Frame) error {
 		n.mu.Unlock()
 		return nil
 	}
+	if pub.unicasts >= n.opts.MaxPendingUnicast {
+		n.mu.Unlock()
+		n.stats.refusedLimit.Add(1)
+		pub.limitLog.warn(n.log, pub, "unicast refused: too many requests awaiting an answer", "limit", n.opts.MaxPendingUnicast)
+		pub.enqueue(reply(wire.TypeAMOPResponse, &f.Seq, CodeRefused, nil))
+		return nil
+	}
 	cand := n.pickLocked(req)
 	if cand == nil {
 		req.answered = true
@@ -131,9 +204,10 @@ func (n *Network) unicast(pub *session, raw []byte, f *wire.Frame) error {
 		pub.enqueue(reply(wire.TypeAMOPResponse, &f.Seq, CodeNoSubscriber, nil))
 		return nil
 	}
+	pub.unicasts++
 	n.mu.Unlock()
 	n.stats.unicast.Add(1)
-	cand.enqueue(raw)
+	n.deliver(req, cand)
 	return nil
 }
 
@@ -151,6 +225,25 @@ func (n *Network) pickLocked(req *unicastReq) *session {
 	n.wg.Add(1) // released by the callback, or by stopTimerLocked
 	req.timer = time.AfterFunc(n.opts.PushTimeout, func() { n.pushTimedOut(req, s) })
 	return s
+}
+
+// deliver pushes req to s, picked by pickLocked. A session whose queue is
+// full fails at once, and the next subscriber is tried: a push never waits
+// for a slow subscriber.
+func (n *Network) deliver(req *unicastReq, s *session) {
+	for !s.push(req.raw, nil) {
+		n.mu.Lock()
+		if s.pending[req.seq] != req {
+			n.mu.Unlock() // answered or handed on meanwhile
+			return
+		}
+		delete(s.pending, req.seq)
+		n.stopTimerLocked(req)
+		n.mu.Unlock()
+		if s = n.next(req); s == nil {
+			return
+		}
+	}
 }
 
 // stopTimerLocked cancels req's push timeout, if it has not fired.
@@ -178,35 +271,56 @@ func (n *Network) pushTimedOut(req *unicastReq, s *session) {
 // advance moves req, whose push just failed, to the next subscriber, or
 // answers CodePushFailed with the original body when none is left.
 func (n *Network) advance(req *unicastReq) {
+	if s := n.next(req); s != nil {
+		n.deliver(req, s)
+	}
+}
+
+// next picks the subscriber after a failed push of req and returns it for
+// the caller to deliver to; with nobody left it settles req (the 104, or
+// the end of a verification round) and returns nil.
+func (n *Network) next(req *unicastReq) *session {
 	n.mu.Lock()
 	settled := req.verify != nil && req.verify.state != Verifying // no further publisher needed
 	if n.closed || req.answered || req.pub.closed || settled {
 		if req.verify != nil && !req.answered {
 			req.verifyDoneLocked()
 		}
-		req.answered = true
+		req.settleLocked()
 		n.mu.Unlock()
-		return
+		return nil
 	}
 	cand := n.pickLocked(req)
 	if cand == nil && req.verify != nil {
 		req.verifyDoneLocked() // no publisher left: the next round retries
 		n.mu.Unlock()
-		return
+		return nil
 	}
 	if cand == nil {
-		req.answered = true
+		req.settleLocked()
 		n.mu.Unlock()
 		n.stats.replies104.Add(1)
 		failed := append([]byte(nil), req.raw...) // raw is shared with queued pushes
 		wire.SetType(failed, wire.TypeAMOPResponse)
 		wire.SetResult(failed, CodePushFailed)
-		req.pub.enqueue(failed)
-		return
+		req.pub.relay(failed)
+		return nil
 	}
 	n.mu.Unlock()
 	n.stats.unicastRetries.Add(1)
-	cand.enqueue(req.raw)
+	return cand
+}
+
+// settleLocked marks req answered, and no longer pending for its
+// publisher's MaxPendingUnicast.
+func (req *unicastReq) settleLocked() {
+	if req.answered {
+		return
+	}
+	req.answered = true
+	if req.verify == nil {
+		req.pub.unicasts--
+	}
 }
 
 // reply handles a frame from s whose seq may be pending on s. It reports
@@ -238,7 +352,7 @@ func (n *Network) reply(s *session, raw []byte, f *wire.Frame) (bool, error) {
 		n.mu.Unlock()
 		return true, nil
 	}
-	req.answered = true
+	req.settleLocked()
 	pub := req.pub
 	n.mu.Unlock()
 	n.stats.unicastReplies.Add(1)
@@ -247,8 +361,9 @@ func (n *Network) reply(s *session, raw []byte, f *wire.Frame) (bool, error) {
 }
 
 // multicast pushes a 0x35 from pub to every eligible session, then
-// acknowledges it with result 0 and the original body, even with no
-// subscriber, as a real node.
+// acknowledges it with result 0, even with no subscriber, as a real node.
+// The pushes never wait: a subscriber that is not keeping up loses this
+// message (counted), and the publisher's reader goes on at once.
 func (n *Network) multicast(pub *session, raw []byte, f *wire.Frame) error {
 	topic, _, err := wire.DecodeTopic(f.Body)
 	if err != nil {
@@ -262,17 +377,42 @@ func (n *Network) multicast(pub *session, raw []byte, f *wire.Frame) error {
 	n.mu.Lock()
 	targets := n.eligibleLocked(pub, string(topic), nil, nil)
 	n.mu.Unlock()
-	// In the publisher's reader, one push at a time: a full queue holds
-	// the publisher back, so its stream arrives complete and in order.
-	for _, s := range targets {
-		if s.enqueue(raw) {
-			n.stats.multicastPushes.Add(1)
+	n.fanOut(raw, targets)
+	n.stats.multicast.Add(1)
+	pub.enqueue(multicastAck(&f.Seq, topic))
+	return nil
+}
+
+// fanOut pushes a multicast frame to every target without ever waiting: a
+// subscriber that is not keeping up loses this message (counted, see
+// session.push). The targets share one copy, counted once against
+// MaxQueued and given back by the last writer.
+func (n *Network) fanOut(raw []byte, targets []*session) {
+	if len(targets) == 0 {
+		return
+	}
+	sh := &shared{size: len(raw)}
+	sh.refs.Store(1) // held while fanning out
+	if n.queued.Add(int64(len(raw))) > int64(n.opts.MaxQueued) {
+		n.stats.droppedSlow.Add(uint64(len(targets)))
+	} else {
+		for _, s := range targets {
+			if s.push(raw, sh) {
+				n.stats.multicastPushes.Add(1)
+			}
 		}
 	}
-	n.stats.multicast.Add(1)
-	ack := append([]byte(nil), raw...)
-	wire.SetType(ack, wire.TypeAMOPResponse)
-	wire.SetResult(ack, 0)
-	pub.enqueue(ack)
-	return nil
+	if sh.refs.Add(-1) == 0 {
+		n.queued.Add(-int64(len(raw)))
+	}
+}
+
+// multicastAck is the 0x31 that acknowledges a multicast. A real node
+// echoes the whole body; go-sdk reads only its result and its topic
+// (broadcastAMOPMsg decodes the topic body and throws it away), so the
+// payload is left out: echoing a 16 MiB multicast that nobody reads back
+// to a publisher that does not read either would hold 16 MiB per ack.
+func multicastAck(seq *wire.Seq, topic []byte) []byte {
+	ack, _ := wire.EncodeTopicFrame(wire.TypeAMOPResponse, seq, 0, string(topic), nil) // topic came from a valid body: ≤ 254 bytes
+	return ack
 }

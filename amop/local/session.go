@@ -26,21 +26,29 @@ type session struct {
 	id     uint64
 	conn   *tls.Conn
 	remote string
-	out    chan []byte
+	q      *outQueue
 	done   chan struct{}
 	once   sync.Once
 	last   atomic.Int64 // unix nanos of the last completed read or write
+	// closing is set by the first closeAsync.
+	closing atomic.Bool
+	// dropped counts pushes this session could not take.
+	dropped atomic.Uint64
 	// hostile, when set, twists what the node writes (Network.Hostile).
 	hostile atomic.Pointer[Behaviour]
 	// f is the faithful mode's state (faithful_session.go); nil in ideal
 	// mode.
 	f *fsession
 
+	// limitLog rate-limits the warnings about this session's limits.
+	limitLog limitLog
+
 	// guarded by Network.mu
-	closed  bool
-	topics  map[string]time.Time
-	pending map[wire.Seq]*unicastReq // unicast pushes awaiting this session's reply
-	verify  map[string]*verifyState  // private wire topic → verification state (private.go)
+	closed   bool
+	unicasts int // unicast requests from this session awaiting an answer (MaxPendingUnicast)
+	topics   map[string]time.Time
+	pending  map[wire.Seq]*unicastReq // unicast pushes awaiting this session's reply
+	verify   map[string]*verifyState  // private wire topic → verification state (private.go)
 }
 
 func newSession(nd *node, c *tls.Conn) *session {
@@ -49,7 +57,7 @@ func newSession(nd *node, c *tls.Conn) *session {
 		node:    nd,
 		conn:    c,
 		remote:  c.RemoteAddr().String(),
-		out:     make(chan []byte, queueLen),
+		q:       newOutQueue(nd.net),
 		done:    make(chan struct{}),
 		topics:  map[string]time.Time{},
 		pending: map[wire.Seq]*unicastReq{},
@@ -73,6 +81,7 @@ const (
 	reasonMalformed
 	reasonIdle
 	reasonSlow
+	reasonLimit // over one of the network's limits (Options.Max*)
 )
 
 // String is the reason as logged.
@@ -87,6 +96,8 @@ func (r closeReason) String() string {
 func (s *session) readLoop() closeReason {
 	n := s.net
 	r := wire.NewReader(s.conn, n.opts.MaxFrame)
+	r.SetBudget(&n.reading)
+	defer r.Release()
 	for {
 		if !s.armRead() {
 			return closeReason{msg: "closed"}
@@ -107,6 +118,10 @@ func (s *session) readLoop() closeReason {
 					return s.fStall() // row 2
 				}
 				return closeReason{msg: "malformed frame", kind: reasonMalformed, err: err}
+			}
+			if errors.Is(err, wire.ErrBudget) {
+				return closeReason{msg: "frame refused: the network already holds " +
+					strconv.Itoa(n.opts.MaxReading>>20) + " MiB of frames being read", kind: reasonLimit}
 			}
 			if errors.Is(err, io.EOF) {
 				return closeReason{msg: "closed by the client"}
@@ -153,20 +168,21 @@ func (s *session) writeLoop() {
 	n := s.net
 	defer n.wg.Done()
 	for {
-		var f []byte
-		select {
-		case f = <-s.out:
-		case <-s.done:
+		f, ok := s.q.pop(s.done, 0)
+		if !ok {
 			return
 		}
 		if s.node.frozen.Load() {
 			if !s.node.waitThawed(s.done) {
+				s.q.release(f)
 				return
 			}
 			s.touch()
 		}
 		s.conn.SetWriteDeadline(time.Now().Add(n.opts.WriteTimeout))
-		if err := s.write(f); err != nil {
+		err := s.write(f.b)
+		s.q.release(f)
+		if err != nil {
 			kind := reasonNormal
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
@@ -180,51 +196,97 @@ func (s *session) writeLoop() {
 	}
 }
 
-// enqueue queues one write. A full queue makes the caller (for a multicast,
-// the publisher's reader, so its stream) wait, up to WriteTimeout, after which this
-// session is closed as a slow consumer; nothing is ever dropped from a live
-// session, except for a frozen node's, so that a hung node cannot stall the
-// others. It reports whether f was queued.
+// enqueue queues an answer to one of the session's own requests; only its
+// own reader calls it. A full queue makes that reader wait, up to
+// WriteTimeout, after which the session is closed as a slow consumer: a
+// client that does not read its answers holds back only its own stream. It
+// reports whether f was queued.
 func (s *session) enqueue(f []byte) bool {
-	select {
-	case s.out <- f:
+	if s.q.put(f, s.net.opts.WriteTimeout, s.done) {
 		return true
+	}
+	select {
+	case <-s.done:
+	default:
+		s.closeAsync(closeReason{msg: "send queue full for " + s.net.opts.WriteTimeout.String(), kind: reasonSlow})
+	}
+	return false
+}
+
+// answerOwn queues an answer to one of the session's own requests from
+// code both modes share: the ideal mode answers on the session's reader,
+// which may wait (enqueue); the faithful mode answers on a node's shared
+// worker, which must not (relay).
+func (s *session) answerOwn(f []byte) {
+	if s.f != nil {
+		s.relay(f)
+		return
+	}
+	s.enqueue(f)
+}
+
+// push offers the session a frame from elsewhere (a multicast or unicast
+// push, a 0x37) without ever waiting: a session that is not keeping up
+// loses its own pushes, never delays the sender's reader or the other
+// subscribers. A refused push is counted here; a session that has refused
+// pushes for WriteTimeout is closed. sh is a multicast frame's shared
+// record (see queued), nil otherwise. It reports whether f was queued.
+func (s *session) push(f []byte, sh *shared) bool {
+	ok, stale := s.q.push(f, sh)
+	if ok {
+		return true
+	}
+	n := s.net
+	select {
 	case <-s.done:
 		return false
 	default:
 	}
 	if s.node.frozen.Load() {
-		s.net.stats.droppedFrozen.Add(1)
+		n.stats.droppedFrozen.Add(1)
 		return false
 	}
-	t := time.NewTimer(s.net.opts.WriteTimeout)
-	defer t.Stop()
-	select {
-	case s.out <- f:
-		return true
-	case <-s.done:
-		return false
-	case <-t.C:
-		s.close(closeReason{msg: "send queue full for " + s.net.opts.WriteTimeout.String(), kind: reasonSlow})
-		return false
+	n.stats.droppedSlow.Add(1)
+	if s.dropped.Add(1) == 1 {
+		n.log.Warn("session is not keeping up: pushes to it are dropped", "node", s.node.idx, "session", s.id, "remote", s.remote)
 	}
+	if stale {
+		s.closeAsync(closeReason{msg: "could not take its messages for " + n.opts.WriteTimeout.String(), kind: reasonSlow})
+	}
+	return false
 }
 
-// relay queues an answer (a subscriber's reply) for this session from
-// another session's reader without ever blocking that reader: were the
+// relay queues an answer owed to this session (a subscriber's reply to its
+// unicast, a 104) from another goroutine, never blocking it: were the
 // publisher slow to read, the subscriber's reader would stall behind it and
-// its replies to everyone else would time out into 104s. When the queue is
-// full the wait moves to a goroutine of its own; answers need no order, and
-// there are never more of them than this session's own requests in flight.
+// its replies to everyone else would time out into 104s. Owed answers are
+// few (a session has at most MaxPendingUnicast requests in flight), so they
+// are never dropped; a session that lets them pile past the hard limits is
+// closed as a slow consumer. No goroutine is ever started for a relay.
 func (s *session) relay(f []byte) {
-	select {
-	case s.out <- f:
+	if s.q.owe(f) {
 		return
+	}
+	select {
 	case <-s.done:
 		return
 	default:
 	}
-	s.spawn(func() { s.enqueue(f) })
+	if s.node.frozen.Load() {
+		s.net.stats.droppedFrozen.Add(1)
+		return
+	}
+	s.closeAsync(closeReason{msg: "its answers piled up unread", kind: reasonSlow})
+}
+
+// closeAsync closes the session on a goroutine of its own: close takes the
+// network's lock and sends a close_notify (up to 250 ms on a peer that does
+// not read), which must not hold up the reader that noticed.
+func (s *session) closeAsync(why closeReason) {
+	if s.closing.Swap(true) {
+		return
+	}
+	s.spawnAlways(func() { s.close(why) })
 }
 
 // spawn runs f on a goroutine the network's Close waits for, unless the
@@ -238,6 +300,17 @@ func (s *session) spawn(f func()) {
 	}
 	n.wg.Add(1)
 	n.mu.Unlock()
+	go func() {
+		defer n.wg.Done()
+		f()
+	}()
+}
+
+// spawnAlways is spawn even for a closed network or session (the session's
+// own close must still run); Close waits for it.
+func (s *session) spawnAlways(f func()) {
+	n := s.net
+	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
 		f()
@@ -277,11 +350,16 @@ func (s *session) close(why closeReason) {
 			n.log.Info("session closed", "node", s.node.idx, "session", s.id, "remote", s.remote, "reason", why.String())
 		case reasonSlow:
 			n.stats.closedSlow.Add(1)
+			n.log.Warn("session closed", "node", s.node.idx, "session", s.id, "remote", s.remote, "reason", why.String(),
+				"pushes_dropped", s.dropped.Load())
+		case reasonLimit:
+			n.stats.closedLimit.Add(1)
 			n.log.Warn("session closed", "node", s.node.idx, "session", s.id, "remote", s.remote, "reason", why.String())
 		default:
 			n.log.Debug("session closed", "node", s.node.idx, "session", s.id, "remote", s.remote, "reason", why.String())
 		}
 		close(s.done)
+		s.q.close()
 		s.fClose()
 		// A bounded close_notify: the fork's Close has no deadline of its
 		// own and would block on a peer that stopped reading.
@@ -316,9 +394,13 @@ func (s *session) handle(raw []byte) error {
 	case wire.TypeHeartbeat:
 		s.enqueue(reply(wire.TypeHeartbeat, &f.Seq, 0, wire.HeartbeatReply))
 	case wire.TypeSubscribe:
-		topics, err := wire.DecodeTopics(f.Body)
+		topics, refused, err := s.net.checkTopics(f.Body)
 		if err != nil {
 			return err
+		}
+		if refused != "" {
+			s.refuseTopics(refused)
+			return nil
 		}
 		s.net.subscribe(s, topics)
 	case wire.TypeAMOPRequest:
@@ -393,7 +475,7 @@ func (s *session) onRPC(f *wire.Frame) {
 	if err != nil { // an ID that is not valid JSON cannot come out of DecodeRPCRequest
 		body = []byte(`{"id":null,"jsonrpc":"2.0","error":{"code":-32603,"message":"internal error"}}`)
 	}
-	s.enqueue(reply(wire.TypeRPC, &f.Seq, 0, append(body, '\n')))
+	s.answerOwn(reply(wire.TypeRPC, &f.Seq, 0, append(body, '\n')))
 }
 
 // reply encodes a node-originated frame in one allocation.

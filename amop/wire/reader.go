@@ -165,9 +165,16 @@ func (r *Reader) Next() ([]byte, error) {
 				return raw, nil
 			}
 			if n > len(r.buf) {
-				return r.startLarge(n)
-			}
-			if r.start+n > len(r.buf) {
+				// A frame bigger than the buffer moves to an allocation
+				// of its own only once it has filled the buffer: a
+				// header alone costs nothing.
+				if avail == len(r.buf) {
+					return r.startLarge(n)
+				}
+				if r.start > 0 {
+					r.compact()
+				}
+			} else if r.start+n > len(r.buf) {
 				r.compact()
 			}
 		} else if r.start > 0 && r.start+4 > len(r.buf) {
@@ -179,11 +186,10 @@ func (r *Reader) Next() ([]byte, error) {
 	}
 }
 
-// startLarge moves the buffered start of a frame bigger than the buffer to
-// an allocation of its own, no larger than twice what has arrived.
+// startLarge moves the start of a frame bigger than the buffer, which fills
+// the buffer, to an allocation of its own twice as large.
 func (r *Reader) startLarge(n int) ([]byte, error) {
-	have := r.end - r.start
-	if err := r.grow(min(n, max(2*len(r.buf), 2*have))); err != nil {
+	if err := r.grow(min(n, 2*len(r.buf))); err != nil {
 		return nil, err
 	}
 	r.want = n
