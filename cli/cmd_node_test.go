@@ -74,6 +74,8 @@ func TestNodeUsageErrorsExitTwo(t *testing.T) {
 		{"--listen", "127.0.0.1:99999"},
 		{"--chain-id", "0"},
 		{"--key-type", "rsa"},
+		{"--like", "2.8"},
+		{"--like", "2.9", "--node-timeout", "0s"},
 		{"extra"},
 	} {
 		var out, errb ntBuffer

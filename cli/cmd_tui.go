@@ -23,7 +23,7 @@ import (
 func init() {
 	register(&command{
 		name:    "tui",
-		usage:   "[--config FILE] [--node HOST:PORT]... [--certs DIR] [--topic T]... [--publish T]... [--local]",
+		usage:   "[--config FILE] [--node HOST:PORT]... [--certs DIR] [--topic T]... [--publish T]... [--local] [--local-like 2.9]",
 		summary: "the interactive messenger (default); with no node it joins or starts the local network",
 		run:     runTUI,
 		// The TUI hands the terminal back before it reacts to a signal.
@@ -45,6 +45,7 @@ type tuiFlags struct {
 	topics     listFlag
 	publish    listFlag
 	local      bool
+	localLike  string
 	mode       string
 	reply      string
 	transcript string
@@ -65,6 +66,7 @@ func runTUI(_ context.Context, args []string, std stdio) int {
 	fs.Var(&f.topics, "topic", "topic to join at start: listen (and send) (repeatable; default hello unless --publish is given)")
 	fs.Var(&f.publish, "publish", "topic to send to without joining it: a send-only pane (repeatable)")
 	fs.BoolVar(&f.local, "local", false, "start an embedded local network even if one is already running")
+	fs.StringVar(&f.localLike, "local-like", "", "nodes of an embedded network this run starts: ideal (default) or 2.9 (as FISCO BCOS 2.9.1 nodes behave)")
 	fs.StringVar(&f.mode, "mode", "", "initial send mode: unicast or multicast")
 	fs.StringVar(&f.reply, "reply", "", `auto-reply to unicast requests: off, echo or a fixed text`)
 	fs.StringVar(&f.transcript, "transcript", "", "append every event to this JSON-lines file")
@@ -147,7 +149,7 @@ func tui(std stdio, f *tuiFlags) error {
 	plan.adapter.SDKLog, plan.adapter.Logger = logOut, logger
 
 	if len(plan.adapter.Endpoints) == 0 {
-		e, err := chooseEmbedded(f.local)
+		e, err := chooseEmbedded(f.local, plan.localLike)
 		if err != nil {
 			return err
 		}
@@ -204,6 +206,7 @@ type tuiPlan struct {
 	debugLog   string
 	transcript string
 	replies    map[string]amop.ReplyPolicy // per-topic auto-replies
+	localLike  string                      // the embedded network's nodes (config [local] like)
 }
 
 // planTUI merges defaults, the config file and the flags (in that order of
@@ -269,6 +272,10 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 		cfg.UI.Theme = f.theme
 		cfg.MarkFlag("ui.theme", "--theme")
 	}
+	if f.set["local-like"] {
+		cfg.Local.Like = f.localLike
+		cfg.MarkFlag("local.like", "--local-like")
+	}
 	if err := cfg.Validate(); err != nil {
 		return tuiPlan{}, &usageError{msg: err.Error()}
 	}
@@ -308,6 +315,7 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 		adapter:    a,
 		debugLog:   cfg.DebugLog,
 		transcript: cfg.Transcript,
+		localLike:  cfg.Local.Like,
 		replies:    map[string]amop.ReplyPolicy{},
 		ui: ui.Options{
 			Topics: cfg.JoinTopics(), Publish: cfg.Topics.Publish, Mode: mode, AutoReply: &policy,

@@ -24,6 +24,7 @@ func planFor(t *testing.T, args ...string) (tuiPlan, error) {
 	fs.StringVar(&f.reply, "reply", "", "")
 	fs.StringVar(&f.layout, "layout", "", "")
 	fs.StringVar(&f.transcript, "transcript", "", "")
+	fs.StringVar(&f.localLike, "local-like", "", "")
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}

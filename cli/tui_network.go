@@ -38,8 +38,9 @@ func (e *embedded) close() {
 // node, so two plain `amoptui` runs reproduce the go-sdk examples' layout
 // (subscriber on 20201, publisher on 20200). Otherwise a network is started
 // in-process on the default ports, or on free ports when those are taken by
-// something else; forceStart skips the search.
-func chooseEmbedded(forceStart bool) (*embedded, error) {
+// something else; forceStart skips the search. like is the behaviour of
+// the nodes of a network started here (local.ParseLike).
+func chooseEmbedded(forceStart bool, like string) (*embedded, error) {
 	dir, err := local.DefaultCertDir()
 	if err != nil {
 		return nil, err
@@ -49,21 +50,29 @@ func chooseEmbedded(forceStart bool) (*embedded, error) {
 			return e, nil
 		}
 	}
-	n, err := local.Start(local.Options{Listen: defaultNodes, CertDir: dir})
+	n, err := local.Start(local.Options{Listen: defaultNodes, CertDir: dir, Like: like})
 	if err != nil && isAddrInUse(err) {
-		n, err = local.Start(local.Options{Nodes: 2, CertDir: dir})
+		n, err = local.Start(local.Options{Nodes: 2, CertDir: dir, Like: like})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("start the embedded local network: %w", err)
 	}
 	e := &embedded{endpoints: []string{n.Addr(0)}, certDir: dir, network: n}
 	e.banner = []string{
-		fmt.Sprintf("Embedded local AMOP network started: %s and %s", n.Addr(0), n.Addr(1)),
+		fmt.Sprintf("Embedded local AMOP network started (%s): %s and %s", embeddedMode(n), n.Addr(0), n.Addr(1)),
 		fmt.Sprintf("Second terminal: %s --node %s", selfCommand(), n.Addr(1)),
 		"Certificates: " + dir,
 		"The network stops when this window quits.",
 	}
 	return e, nil
+}
+
+// embeddedMode names the behaviour of a started network's nodes.
+func embeddedMode(n *local.Network) string {
+	if n.Like() == local.Like291 {
+		return "nodes like FISCO BCOS 2.9.1"
+	}
+	return "ideal nodes"
 }
 
 // joinRunning probes the default ports with the default certificates.

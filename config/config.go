@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/amop/local"
 )
 
 // Defaults that other packages and the example file refer to.
@@ -69,6 +70,7 @@ type Config struct {
 	Private Private
 	Reply   Reply
 	UI      UI
+	Local   Local
 
 	// File is the file the configuration was read from, "" for none.
 	// Relative paths in it were resolved against its directory.
@@ -139,6 +141,15 @@ type Reply struct {
 	Topics  map[string]string // [reply.topics]: topic → policy
 }
 
+// Local is the [local] table: the embedded local network, used when no
+// nodes are configured.
+type Local struct {
+	// Like is like: "ideal" (the default) for kinder nodes that suit a
+	// demo, or "2.9" for nodes that behave as FISCO BCOS 2.9.1 nodes do
+	// (see local.ParseLike).
+	Like string
+}
+
 // UI is the [ui] table.
 type UI struct {
 	Scrollback      int    // scrollback: messages kept per topic
@@ -156,6 +167,7 @@ func Default() Config {
 		SendTimeout: DefaultSendTimeout,
 		TLS:         TLS{VerifyNode: true},
 		Reply:       Reply{Default: "off"},
+		Local:       Local{Like: local.LikeIdeal},
 		UI: UI{
 			Scrollback:      DefaultScrollback,
 			InputHistory:    DefaultInputHistory,

@@ -43,7 +43,7 @@ func TestExampleFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	pos := positions(data)
-	for table, keys := range map[string][]string{"": topKeys, "tls": tlsKeys, "topics": topicKeys, "private": privateKeys, "reply": replyKeys, "ui": uiKeys} {
+	for table, keys := range map[string][]string{"": topKeys, "tls": tlsKeys, "topics": topicKeys, "private": privateKeys, "reply": replyKeys, "ui": uiKeys, "local": localKeys} {
 		for _, k := range keys {
 			p := path{k}
 			if table != "" {
@@ -93,6 +93,8 @@ input_history = 0
 timestamp_format = "2006-01-02 15:04:05.000"
 layout = "single"
 theme = "light"
+[local]
+like = "2.9"
 `, func(t *testing.T, c Config) {
 			want := Config{
 				ChainID: 7, GroupID: 3, SMCrypto: true,
@@ -103,6 +105,7 @@ theme = "light"
 				Topics: Topics{Join: []string{"a", "订单"}},
 				Reply:  Reply{Default: "echo", Topics: map[string]string{"a b": "pong"}},
 				UI:     UI{Scrollback: 5, TimestampFormat: "2006-01-02 15:04:05.000", Layout: "single", Theme: "light"},
+				Local:  Local{Like: "2.9"},
 			}
 			c.pos = nil
 			if !reflect.DeepEqual(c, want) {
@@ -165,7 +168,7 @@ key_file = "k"
 	_, err := Parse([]byte(doc), "/etc/amoptui.toml")
 	ps := problemsOf(t, err)
 	want := []string{
-		`/etc/amoptui.toml:2:1: colour: unknown key (known here: chain_id, group_id, sm_crypto, nodes, send_timeout, transcript, debug_log, tls, topics, private, reply, ui)`,
+		`/etc/amoptui.toml:2:1: colour: unknown key (known here: chain_id, group_id, sm_crypto, nodes, send_timeout, transcript, debug_log, tls, topics, private, reply, ui, local)`,
 		`/etc/amoptui.toml:3:1: group_id: want an integer, got the string "one"`,
 		`/etc/amoptui.toml:5:3: nodes[1]: want a string, got the integer 2`,
 		`/etc/amoptui.toml:8:1: ui.layuot: unknown key (did you mean "layout"?)`,
@@ -248,6 +251,8 @@ theme = "blue"
 			`c.toml:21:1: ui.layout: "grid" is not "tiled" or "single"`,
 			`c.toml:22:1: ui.theme: "blue" is not "auto", "dark" or "light"`,
 		}},
+		"local like": {"[local]\nlike = \"2.8\"\n",
+			[]string{`c.toml:2:1: local.like: like "2.8": want "ideal" (the default), "2.9" or "2.9.1"`}},
 		"timestamp with .999 trims zeros": {`ui.timestamp_format = "15:04:05.999"`,
 			[]string{`ui.timestamp_format: "15:04:05.999" does not always show milliseconds`}},
 		"timestamp with control": {`ui.timestamp_format = "15:04:05.000\u001b"`,

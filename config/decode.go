@@ -122,12 +122,13 @@ func (d *decoder) bad(p path, format string, args ...any) {
 
 // Known keys per table, for unknown-key suggestions.
 var (
-	topKeys     = []string{"chain_id", "group_id", "sm_crypto", "nodes", "send_timeout", "transcript", "debug_log", "tls", "topics", "private", "reply", "ui"}
+	topKeys     = []string{"chain_id", "group_id", "sm_crypto", "nodes", "send_timeout", "transcript", "debug_log", "tls", "topics", "private", "reply", "ui", "local"}
 	privateKeys = []string{"subscribe", "publish"}
 	tlsKeys     = []string{"certs_dir", "ca", "cert", "key", "ca_pem", "cert_pem", "key_pem", "verify_node"}
 	topicKeys   = []string{"join", "publish"}
 	replyKeys   = []string{"default", "topics"}
 	uiKeys      = []string{"scrollback", "input_history", "timestamp_format", "layout", "theme"}
+	localKeys   = []string{"like"}
 )
 
 // top decodes the root table.
@@ -160,6 +161,8 @@ func (d *decoder) top(m map[string]any) {
 			d.ui(p, v)
 		case "private":
 			d.private(p, v)
+		case "local":
+			d.local(p, v)
 		default:
 			d.unknown(p, topKeys)
 		}
@@ -272,6 +275,20 @@ func (d *decoder) reply(p path, v any) {
 			}
 		default:
 			d.unknown(p, replyKeys)
+		}
+	}
+}
+
+// local decodes [local].
+func (d *decoder) local(p path, v any) {
+	m := d.table(p, v)
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v, p := m[k], p.with(k)
+		switch k {
+		case "like":
+			d.string(p, v, &d.c.Local.Like)
+		default:
+			d.unknown(p, localKeys)
 		}
 	}
 }

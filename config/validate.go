@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/amop/local"
 )
 
 // Limits that Validate enforces.
@@ -83,6 +84,9 @@ func (c Config) Validate() error {
 		}
 	}
 	c.validatePrivate(bad)
+	if _, err := local.ParseLike(c.Local.Like); err != nil {
+		bad(path{"local", "like"}, "%s", strings.TrimPrefix(err.Error(), "local: "))
+	}
 	for _, t := range slices.Sorted(maps.Keys(c.Reply.Topics)) {
 		if msg := topicProblem(t); msg != "" {
 			bad(path{"reply", "topics", t}, "%s", msg)
