@@ -231,6 +231,11 @@ func (ca *authority) issue(cn string, opts CertOptions) (certPEM, keyPEM []byte,
 		NotAfter:     na,
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		// basicConstraints CA:FALSE, as build_chain.sh's v3_req gives node
+		// and SDK certificates: a 2.9.1 node checks the issuer of exactly
+		// those certificates (ChannelServer::newVerifyCallback).
+		BasicConstraintsValid: true,
+		IsCA:                  false,
 		// Loopback SANs let standard verifiers that insist on a hostname
 		// match accept a node certificate; FISCO clients do not check it.
 		DNSNames:     []string{"localhost"},

@@ -254,10 +254,12 @@ func (fn *fnode) onNodeRequest(from *fnode, g uint64, req []byte, answer func([]
 	fn.mu.Lock()
 	v := fn.peers[from.idx]
 	ok := fn.up && v != nil && v.gen == g
+	gen := fn.gen
 	fn.mu.Unlock()
 	if !ok {
 		return
 	}
+	answer = fn.whileAlive(gen, answer)
 	topic, ok, crash := topicOf(req[wire.HeaderLen:])
 	if crash {
 		fn.crash("a relayed 0x30 whose topic-length byte is 0")
@@ -279,6 +281,19 @@ func (fn *fnode) onNodeRequest(from *fnode, g uint64, req []byte, answer func([]
 		answer(failed)
 	}}
 	p.start()
+}
+
+// whileAlive wraps an answer to a peer so that a process that has ended
+// since (gen) sends nothing.
+func (fn *fnode) whileAlive(gen uint64, answer func([]byte)) func([]byte) {
+	return func(resp []byte) {
+		fn.mu.Lock()
+		alive := fn.up && fn.gen == gen
+		fn.mu.Unlock()
+		if alive {
+			answer(resp)
+		}
+	}
 }
 
 // fPush is the Callback of ChannelRPCServer::asyncPushChannelMessage: push

@@ -75,11 +75,13 @@ func (nd *node) listen() error {
 // and waits for the accept loop to return so that start can bind again.
 func (nd *node) stop() {
 	if nd.f != nil {
-		defer nd.f.stop() // after its sessions: the process is gone
+		// The process goes first: its sessions then close without failing
+		// anything over, as a killed node answers nothing.
+		nd.f.stop()
 	}
 	n := nd.net
 	n.mu.Lock()
-	ln, accepted := nd.ln, nd.accepted
+	ln, accepted, addr := nd.ln, nd.accepted, nd.addr
 	if ln != nil {
 		close(nd.stopped)
 		nd.ln = nil
@@ -109,7 +111,7 @@ func (nd *node) stop() {
 		<-accepted
 	}
 	nd.unfreeze()
-	n.log.Debug("node stopped", "node", nd.idx, "addr", nd.addr)
+	n.log.Debug("node stopped", "node", nd.idx, "addr", addr)
 }
 
 func (nd *node) acceptLoop(ln net.Listener, stopped, done chan struct{}) {
