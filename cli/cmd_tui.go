@@ -16,6 +16,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/config"
+	"github.com/amoptui/amoptui/history"
 	"github.com/amoptui/amoptui/transcript"
 	"github.com/amoptui/amoptui/ui"
 )
@@ -54,6 +55,8 @@ type tuiFlags struct {
 	// cpuProfile is a developer's flag: where the time of a live session
 	// (a flood, say) goes, UI and network together.
 	cpuProfile string
+	noMouse    bool
+	noHistory  bool
 	set        map[string]bool // flags given on the command line
 }
 
@@ -73,6 +76,8 @@ func runTUI(_ context.Context, args []string, std stdio) int {
 	fs.StringVar(&f.layout, "layout", "", "tiled or single")
 	fs.StringVar(&f.theme, "theme", "", "auto, dark, light or mono")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the session to `FILE` (go tool pprof)")
+	fs.BoolVar(&f.noMouse, "no-mouse", false, "leave the mouse to the terminal (its own text selection): no clicks, no wheel")
+	fs.BoolVar(&f.noHistory, "no-history", false, "do not keep the input history across runs")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: amoptui "+commands["tui"].usage)
 		fs.PrintDefaults()
@@ -173,13 +178,11 @@ func tui(std stdio, f *tuiFlags) error {
 		return err
 	}
 	s.client = client
-	for t, p := range plan.replies {
-		client.SetAutoReply(t, p)
-	}
+	popts := plan.power(std)
 
 	model := ui.New(client, plan.ui)
-	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithoutSignalHandler(),
-		tea.WithInput(std.in), tea.WithOutput(std.out))
+	p := tea.NewProgram(model, append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithoutSignalHandler(),
+		tea.WithInput(std.in), tea.WithOutput(std.out)}, popts...)...)
 	final, sig, err := runOwned(p, term)
 	// Cancels sends still in flight and flushes the transcript queue.
 	if m, ok := final.(ui.Model); ok {
@@ -205,8 +208,9 @@ type tuiPlan struct {
 	ui         ui.Options
 	debugLog   string
 	transcript string
-	replies    map[string]amop.ReplyPolicy // per-topic auto-replies
-	localLike  string                      // the embedded network's nodes (config [local] like)
+	localLike  string // the embedded network's nodes (config [local] like)
+	mouse      bool   // clicks and the wheel ([ui] mouse, --no-mouse)
+	history    string // the lasting input history's file, "" = off
 }
 
 // planTUI merges defaults, the config file and the flags (in that order of
@@ -276,6 +280,12 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 		cfg.Local.Like = f.localLike
 		cfg.MarkFlag("local.like", "--local-like")
 	}
+	if f.noMouse {
+		cfg.UI.Mouse = false
+	}
+	if f.noHistory {
+		cfg.UI.PersistHistory = false
+	}
 	if err := cfg.Validate(); err != nil {
 		return tuiPlan{}, &usageError{msg: err.Error()}
 	}
@@ -316,15 +326,22 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 		debugLog:   cfg.DebugLog,
 		transcript: cfg.Transcript,
 		localLike:  cfg.Local.Like,
-		replies:    map[string]amop.ReplyPolicy{},
+		mouse:      cfg.UI.Mouse,
 		ui: ui.Options{
 			Topics: cfg.JoinTopics(), Publish: cfg.Topics.Publish, Mode: mode, AutoReply: &policy,
 			Scrollback: cfg.UI.Scrollback, History: cfg.UI.InputHistory, TimeFormat: cfg.UI.TimestampFormat,
 			Layout: layout, Theme: theme, SendTimeout: cfg.SendTimeout,
 		},
 	}
-	for t, p := range cfg.Reply.Topics {
-		plan.replies[t] = amop.ParseReplyPolicy(p)
+	replies, err := replyConfig(cfg)
+	if err != nil {
+		return tuiPlan{}, err
+	}
+	plan.ui.Replies = replies
+	if cfg.UI.PersistHistory && cfg.UI.InputHistory > 0 {
+		// No state directory is not an error: the history just does not
+		// last.
+		plan.history, _ = history.DefaultPath()
 	}
 	priv, err := privateTopics(cfg)
 	if err != nil {

@@ -139,6 +139,8 @@ func (c Config) PrivateTopics() []string {
 type Reply struct {
 	Default string            // default: for topics without an override
 	Topics  map[string]string // [reply.topics]: topic → policy
+	Match   []ReplyMatch      // [[reply.match]]: regexp → template rules
+	Exec    []ReplyExec       // [[reply.exec]]: a command run per request
 }
 
 // Local is the [local] table: the embedded local network, used when no
@@ -157,6 +159,12 @@ type UI struct {
 	TimestampFormat string // timestamp_format: Go time layout with milliseconds
 	Layout          string // layout: "tiled" or "single"
 	Theme           string // theme: "auto", "dark" or "light"
+	// PersistHistory is persist_history: keep the input history across
+	// runs in the state directory (--no-history turns it off).
+	PersistHistory bool
+	// Mouse is mouse: clicks select topics and messages, the wheel
+	// scrolls (--no-mouse leaves the mouse to the terminal).
+	Mouse bool
 }
 
 // Default returns the configuration used when there is no file.
@@ -174,6 +182,8 @@ func Default() Config {
 			TimestampFormat: DefaultTimestampFormat,
 			Layout:          LayoutTiled,
 			Theme:           ThemeAuto,
+			PersistHistory:  true,
+			Mouse:           true,
 		},
 	}
 }

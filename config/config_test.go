@@ -87,12 +87,23 @@ join = ["a", "订单"]
 default = "echo"
 [reply.topics]
 "a b" = "pong"
+[[reply.match]]
+topic = "a"
+regex = "^ping"
+reply = "pong {{.Seq}}"
+[[reply.exec]]
+command = "cat"
+shell = true
+timeout = "2s"
+max_output = 100
 [ui]
 scrollback = 5
 input_history = 0
 timestamp_format = "2006-01-02 15:04:05.000"
 layout = "single"
 theme = "light"
+persist_history = false
+mouse = false
 [local]
 like = "2.9"
 `, func(t *testing.T, c Config) {
@@ -103,9 +114,11 @@ like = "2.9"
 				Transcript:  "/var/log/t.jsonl", DebugLog: "/var/log/d.log",
 				TLS:    TLS{CertsDir: "/sdk", CA: "/x/ca.pem", CertPEM: "-----BEGIN CERTIFICATE-----\n", Key: "/x/k.pem"},
 				Topics: Topics{Join: []string{"a", "订单"}},
-				Reply:  Reply{Default: "echo", Topics: map[string]string{"a b": "pong"}},
-				UI:     UI{Scrollback: 5, TimestampFormat: "2006-01-02 15:04:05.000", Layout: "single", Theme: "light"},
-				Local:  Local{Like: "2.9"},
+				Reply: Reply{Default: "echo", Topics: map[string]string{"a b": "pong"},
+					Match: []ReplyMatch{{Topic: "a", Regex: "^ping", Reply: "pong {{.Seq}}"}},
+					Exec:  []ReplyExec{{Command: "cat", Shell: true, Timeout: 2 * time.Second, MaxOutput: 100}}},
+				UI:    UI{Scrollback: 5, TimestampFormat: "2006-01-02 15:04:05.000", Layout: "single", Theme: "light"},
+				Local: Local{Like: "2.9"},
 			}
 			c.pos = nil
 			if !reflect.DeepEqual(c, want) {

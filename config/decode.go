@@ -93,14 +93,23 @@ func positions(data []byte) map[string]position {
 		}
 	}
 	var table path
+	arrays := map[string]int{} // [[array.table]] elements seen so far
 	for p.NextExpression() {
 		e := p.Expression()
 		switch e.Kind {
 		case unstable.Table, unstable.ArrayTable:
 			table = nil
+			var last *unstable.Node
 			for it := e.Key(); it.Next(); {
-				table = table.with(string(it.Node().Data))
-				record(table, it.Node())
+				last = it.Node()
+				table = table.with(string(last.Data))
+				record(table, last)
+			}
+			if e.Kind == unstable.ArrayTable && last != nil {
+				i := arrays[table.id()]
+				arrays[table.id()] = i + 1
+				table = table.index(i)
+				record(table, last)
 			}
 		case unstable.KeyValue:
 			keyValue(table, e)
@@ -126,8 +135,8 @@ var (
 	privateKeys = []string{"subscribe", "publish"}
 	tlsKeys     = []string{"certs_dir", "ca", "cert", "key", "ca_pem", "cert_pem", "key_pem", "verify_node"}
 	topicKeys   = []string{"join", "publish"}
-	replyKeys   = []string{"default", "topics"}
-	uiKeys      = []string{"scrollback", "input_history", "timestamp_format", "layout", "theme"}
+	replyKeys   = []string{"default", "topics", "match", "exec"}
+	uiKeys      = []string{"scrollback", "input_history", "timestamp_format", "layout", "theme", "persist_history", "mouse"}
 	localKeys   = []string{"like"}
 )
 
@@ -273,6 +282,10 @@ func (d *decoder) reply(p path, v any) {
 					r.Topics[topic] = s
 				}
 			}
+		case "match":
+			d.replyMatch(p, v)
+		case "exec":
+			d.replyExec(p, v)
 		default:
 			d.unknown(p, replyKeys)
 		}
@@ -310,6 +323,10 @@ func (d *decoder) ui(p path, v any) {
 			d.string(p, v, &u.Layout)
 		case "theme":
 			d.string(p, v, &u.Theme)
+		case "persist_history":
+			d.bool(p, v, &u.PersistHistory)
+		case "mouse":
+			d.bool(p, v, &u.Mouse)
 		default:
 			d.unknown(p, uiKeys)
 		}

@@ -60,6 +60,7 @@ func (c Config) Validate() error {
 		bad(path{"debug_log"}, "is the same file as transcript")
 	}
 	c.validateTLS(bad)
+	c.validateReplies(bad)
 
 	seen = map[string]int{}
 	for i, t := range c.Topics.Join {
