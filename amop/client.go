@@ -211,18 +211,28 @@ type MessageEvent struct {
 // StateEvent reports a change of the connection state.
 type StateEvent struct{ Status Status }
 
-// DropEvent reports messages lost because Events was not read fast enough,
-// or because go-sdk fell behind and the guard's queue for a topic was full.
+// DropEvent reports messages lost, for one of two reasons: Events was not
+// read fast enough (the UI or the command's output could not keep up), or
+// the client fell behind the node (go-sdk could not take the pushes as fast
+// as the node sent them, and the guard's queue for a topic overflowed).
 type DropEvent struct {
-	Dropped uint64 // lost since the previous DropEvent
+	Dropped uint64 // lost since the previous DropEvent, for either reason
 	Total   uint64 // lost since the client started
+	// Behind and BehindTotal are the part of Dropped and Total lost because
+	// the client fell behind the node; the rest were lost because Events
+	// was not read fast enough.
+	Behind, BehindTotal uint64
 }
 
 // CounterEvent reports that the guard discarded frames from the node:
-// malformed ones, and AMOP on reserved topics. It carries the totals.
+// malformed ones, AMOP on reserved topics, frames over the incoming limit
+// (Config.MaxIncoming) and pushes on topics this client never joined. It
+// carries the totals.
 type CounterEvent struct {
 	Malformed uint64
 	Reserved  uint64
+	Oversize  uint64
+	NotJoined uint64
 }
 
 func (*MessageEvent) isEvent() {}
@@ -282,12 +292,15 @@ type Status struct {
 // Stats are the client's running totals.
 type Stats struct {
 	Received   uint64 // messages delivered to Events
-	Dropped    uint64 // messages lost: Events was full, or go-sdk fell behind and the guard dropped pushes
+	Dropped    uint64 // messages lost: Events was full, or the client fell behind the node (Behind)
+	Behind     uint64 // of Dropped: pushes the guard dropped because the client fell behind the node
 	Replied    uint64 // unicast requests answered
 	Sent       uint64 // sends that succeeded
 	Failed     uint64 // sends that returned an error
 	Malformed  uint64 // frames from the node dropped by the guard as malformed (or answering nothing we sent)
 	Late       uint64 // answers that came after the guard had given up on their send (normal on a real chain; reported as LateReplyEvents)
 	Reserved   uint64 // AMOP frames on reserved topics dropped by the guard
+	Oversize   uint64 // frames from the node over Config.MaxIncoming, dropped unread
+	NotJoined  uint64 // pushes from the node on topics this client never joined, dropped
 	Reconnects uint64 // node sessions re-established after a loss
 }

@@ -30,7 +30,7 @@ func TestEveryMessageDeliveredOrCounted(t *testing.T) {
 	if _, err := n.Inject(0, "burst", batch); err != nil {
 		t.Fatal(err)
 	}
-	var received, reported, lastTotal uint64
+	var received, reported, lastTotal, behind, lastBehind uint64
 	last := -1
 	deadline := time.After(30 * time.Second)
 	quiet := time.NewTimer(time.Hour)
@@ -49,6 +49,8 @@ func TestEveryMessageDeliveredOrCounted(t *testing.T) {
 			case *amop.DropEvent:
 				reported += ev.Dropped
 				lastTotal = ev.Total
+				behind += ev.Behind
+				lastBehind = ev.BehindTotal
 			}
 		case <-deadline:
 			t.Fatalf("received %d, drops reported %d (last total %d) of %d; stats %+v", received, reported, lastTotal, total, a.Stats())
@@ -57,6 +59,11 @@ func TestEveryMessageDeliveredOrCounted(t *testing.T) {
 	s := a.Stats()
 	if received+reported != total || s.Dropped != reported || s.Received != received {
 		t.Fatalf("received %d + reported %d != %d sent; stats %+v", received, reported, total, s)
+	}
+	// Events had room for everything: every loss was the guard's, because
+	// the client (go-sdk) fell behind the node, and is named so.
+	if reported > 0 && (behind != reported || lastBehind != lastTotal || s.Behind != s.Dropped) {
+		t.Fatalf("of %d drops, %d reported as the client falling behind (totals %d of %d); stats %+v", reported, behind, lastBehind, lastTotal, s)
 	}
 	t.Logf("%d received, %d dropped and reported; stats %+v", received, reported, s)
 }

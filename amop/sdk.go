@@ -45,6 +45,12 @@ type Config struct {
 	// MaxPayload caps outgoing payloads (8 MiB): go-sdk's codec costs
 	// ~30–40 ns per byte, and a node refuses frames over 100 MiB.
 	MaxPayload int
+	// MaxIncoming caps the payloads accepted from the node (16 MiB,
+	// guard.DefaultMaxIncoming): a larger frame is read through without
+	// being kept and dropped, counted as Oversize (a unicast request is
+	// refused at once, a reply to our send fails it). go-sdk copies a
+	// payload several times over and decodes it byte by byte.
+	MaxIncoming int
 	// EventBuffer is the capacity of Events (4096).
 	EventBuffer int
 	// AutoReply is the default answer to incoming unicast requests.
@@ -73,6 +79,9 @@ var (
 	// ErrMalformedReply is an answer from the node that the guard had to
 	// drop because it would crash go-sdk.
 	ErrMalformedReply = errors.New("amop: the node's answer was malformed and was dropped")
+	// ErrReplyTooLarge is an answer over Config.MaxIncoming, which the
+	// guard dropped without reading it into memory.
+	ErrReplyTooLarge = errors.New("amop: the answer was larger than the incoming limit (max_incoming) and was dropped")
 	// ErrTooLarge is a payload over Config.MaxPayload.
 	ErrTooLarge = errors.New("amop: payload too large")
 )
@@ -106,6 +115,7 @@ type SDK struct {
 
 	received, dropped, replied, sent, failed atomic.Uint64
 	unreported                               atomic.Uint64 // drops not yet reported in a DropEvent
+	unreportedBehind                         uint64        // of them, the guard's (flushLoop's own)
 	pendingState                             atomic.Pointer[Status]
 	countersDirty                            atomic.Bool
 }
@@ -170,7 +180,8 @@ func New(cfg Config) (*SDK, error) {
 		RequestTimeout:    cfg.SendTimeout + 2*time.Second,
 		HeartbeatInterval: t.HeartbeatInterval, HeartbeatTimeout: t.HeartbeatTimeout,
 		BackoffMin: t.BackoffMin, BackoffMax: t.BackoffMax, DialTimeout: t.DialTimeout, PushTimeout: t.PushTimeout,
-		Logger: cfg.Logger,
+		MaxIncoming: cfg.MaxIncoming,
+		Logger:      cfg.Logger,
 	})
 	if err != nil {
 		return nil, err
@@ -448,8 +459,9 @@ func (a *SDK) flushLoop() {
 	defer a.wg.Done()
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
-	// Pushes the guard dropped because go-sdk fell behind on a topic are
-	// lost messages too: they are reported with the adapter's own drops.
+	// Pushes the guard dropped because the client fell behind the node
+	// (go-sdk could not take them as fast as they came) are lost messages
+	// too: they are reported with the adapter's own drops, and told apart.
 	var overflow uint64
 	for {
 		select {
@@ -460,23 +472,28 @@ func (a *SDK) flushLoop() {
 		a.flushState()
 		a.flushPrivate()
 		a.late.prune(time.Now())
+		var behind uint64 // of the unreported drops, those of the guard
 		if ov := a.g.Stats().Overflow; ov > overflow {
 			a.unreported.Add(ov - overflow)
+			a.unreportedBehind += ov - overflow
 			overflow = ov
 		}
+		behind = a.unreportedBehind
 		a.evMu.RLock()
 		if !a.closed {
 			if n := a.unreported.Load(); n > 0 {
 				select {
-				case a.events <- &DropEvent{Dropped: n, Total: a.dropped.Load() + overflow}:
+				case a.events <- &DropEvent{Dropped: n, Total: a.dropped.Load() + overflow, Behind: behind, BehindTotal: overflow}:
 					a.unreported.Add(-n)
+					a.unreportedBehind -= behind
 				default:
 				}
 			}
 			if a.countersDirty.Load() {
 				s := a.g.Stats()
 				select {
-				case a.events <- &CounterEvent{Malformed: s.Malformed + s.Unmatched, Reserved: s.Reserved}:
+				case a.events <- &CounterEvent{Malformed: s.Malformed + s.Unmatched, Reserved: s.Reserved,
+					Oversize: s.Oversize, NotJoined: s.NotJoined}:
 					a.countersDirty.Store(false)
 				default:
 				}
@@ -691,6 +708,8 @@ func mapSDKError(topic string, err error) error {
 			return ErrConnectionLost
 		case guard.ResultMalformed:
 			return ErrMalformedReply
+		case guard.ResultOversize:
+			return ErrReplyTooLarge
 		case guard.ResultReserved:
 			return &TopicError{Topic: topic, Reason: "the topic is reserved"}
 		case guard.ResultClosed:
@@ -714,9 +733,9 @@ func (a *SDK) Status() Status { return convertStatus(a.g.Status(), a.cfg.GroupID
 func (a *SDK) Stats() Stats {
 	g := a.g.Stats()
 	return Stats{
-		Received: a.received.Load(), Dropped: a.dropped.Load() + g.Overflow, Replied: a.replied.Load(),
+		Received: a.received.Load(), Dropped: a.dropped.Load() + g.Overflow, Behind: g.Overflow, Replied: a.replied.Load(),
 		Sent: a.sent.Load(), Failed: a.failed.Load(), Malformed: g.Malformed + g.Unmatched, Late: g.Late, Reserved: g.Reserved,
-		Reconnects: g.Reconnects,
+		Oversize: g.Oversize, NotJoined: g.NotJoined, Reconnects: g.Reconnects,
 	}
 }
 

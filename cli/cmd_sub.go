@@ -133,9 +133,15 @@ func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, pol
 					sync.start(a, std.err)
 				}
 			case *amop.DropEvent:
-				fmt.Fprintf(std.err, "amoptui sub: %d messages dropped (output too slow), %d in all\n", ev.Dropped, ev.Total)
+				if ui := ev.Dropped - ev.Behind; ui > 0 {
+					fmt.Fprintf(std.err, "amoptui sub: %d messages dropped (output too slow), %d in all\n", ui, ev.Total)
+				}
+				if ev.Behind > 0 {
+					fmt.Fprintf(std.err, "amoptui sub: %d messages dropped (the client fell behind the node), %d in all\n", ev.Behind, ev.Total)
+				}
 			case *amop.CounterEvent:
-				fmt.Fprintf(std.err, "amoptui sub: the guard dropped %d malformed frames and %d on reserved topics so far\n", ev.Malformed, ev.Reserved)
+				fmt.Fprintf(std.err, "amoptui sub: the guard dropped %d malformed frames, %d on reserved topics, %d over --max-incoming and %d on topics never joined so far\n",
+					ev.Malformed, ev.Reserved, ev.Oversize, ev.NotJoined)
 			}
 		}
 	}

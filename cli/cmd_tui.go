@@ -286,6 +286,10 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 	if f.noHistory {
 		cfg.UI.PersistHistory = false
 	}
+	if f.set["max-incoming"] {
+		cfg.MaxIncoming = int64(f.maxIncoming)
+		cfg.MarkFlag("max_incoming", "--max-incoming")
+	}
 	if err := cfg.Validate(); err != nil {
 		return tuiPlan{}, &usageError{msg: err.Error()}
 	}
@@ -300,7 +304,7 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 
 	a := amop.Config{
 		Endpoints: cfg.Nodes, ChainID: cfg.ChainID, GroupID: cfg.GroupID, SM: cfg.SMCrypto,
-		SkipNodeVerify: !cfg.TLS.VerifyNode, SendTimeout: cfg.SendTimeout,
+		SkipNodeVerify: !cfg.TLS.VerifyNode, SendTimeout: cfg.SendTimeout, MaxIncoming: int(cfg.MaxIncoming),
 		AutoReply: amop.ParseReplyPolicy(cfg.Reply.Default),
 		CAPEM:     []byte(cfg.TLS.CAPEM), CertPEM: []byte(cfg.TLS.CertPEM), KeyPEM: []byte(cfg.TLS.KeyPEM),
 	}

@@ -129,3 +129,29 @@ func TestPlanPrivateTopics(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestPlanMaxIncoming: max_incoming comes from the file, --max-incoming
+// overrides it, and the default is 16 MiB.
+func TestPlanMaxIncoming(t *testing.T) {
+	p, err := planFor(t)
+	if err != nil || p.adapter.MaxIncoming != 16<<20 {
+		t.Fatalf("default: %d, %v", p.adapter.MaxIncoming, err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.toml")
+	if err := os.WriteFile(file, []byte("max_incoming = \"2MiB\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = planFor(t, "--config", file); err != nil || p.adapter.MaxIncoming != 2<<20 {
+		t.Fatalf("file: %d, %v", p.adapter.MaxIncoming, err)
+	}
+	if p, err = planFor(t, "--config", file, "--max-incoming", "64KiB"); err != nil || p.adapter.MaxIncoming != 64<<10 {
+		t.Fatalf("flag: %d, %v", p.adapter.MaxIncoming, err)
+	}
+	fs := newFlagSet("", stdio{err: &ntBuffer{}})
+	var c connFlags
+	c.register(fs)
+	if err := fs.Parse([]string{"--max-incoming", "1GiB"}); err == nil {
+		t.Fatal("--max-incoming 1GiB accepted")
+	}
+}

@@ -18,16 +18,35 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/config"
 )
 
 // connFlags are the connection flags shared by sub, pub and bench.
 type connFlags struct {
-	certs    string
-	chainID  int64
-	group    int
-	sm       bool
-	noVerify bool
-	debugLog string
+	certs       string
+	chainID     int64
+	group       int
+	sm          bool
+	noVerify    bool
+	debugLog    string
+	maxIncoming sizeFlag
+}
+
+// sizeFlag is a byte size flag ("16MiB", config.ParseSize).
+type sizeFlag int64
+
+func (s *sizeFlag) String() string { return config.FormatSize(int64(*s)) }
+
+func (s *sizeFlag) Set(v string) error {
+	n, err := config.ParseSize(v)
+	if err != nil {
+		return err
+	}
+	if n < config.MinMaxIncoming || n > config.MaxMaxIncoming {
+		return fmt.Errorf("want %s to %s", config.FormatSize(config.MinMaxIncoming), config.FormatSize(config.MaxMaxIncoming))
+	}
+	*s = sizeFlag(n)
+	return nil
 }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
@@ -37,6 +56,8 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.sm, "sm", false, "the chain runs the SM (guomi) crypto suite")
 	fs.BoolVar(&c.noVerify, "no-verify-node", false, "do not verify the node certificate against ca.crt (go-sdk's own behaviour)")
 	fs.StringVar(&c.debugLog, "debug-log", "", "write the debug log (and go-sdk's) to this file")
+	c.maxIncoming = config.DefaultMaxIncoming
+	fs.Var(&c.maxIncoming, "max-incoming", "largest payload accepted from a node, e.g. 16MiB; larger ones are dropped and counted as oversize")
 }
 
 // certDir resolves --certs: the flag, else the current directory when it
@@ -62,6 +83,7 @@ func (c *connFlags) adapterConfig(endpoints []string) (amop.Config, func(), erro
 		Endpoints: endpoints,
 		CAFile:    filepath.Join(dir, "ca.crt"), CertFile: filepath.Join(dir, "sdk.crt"), KeyFile: filepath.Join(dir, "sdk.key"),
 		ChainID: c.chainID, GroupID: c.group, SM: c.sm, SkipNodeVerify: c.noVerify,
+		MaxIncoming: int(c.maxIncoming),
 	}
 	closer := func() {}
 	if c.debugLog != "" {

@@ -62,8 +62,11 @@ type Config struct {
 	// the next. Empty means the embedded local network.
 	Nodes       []string
 	SendTimeout time.Duration // send_timeout: per unicast/multicast
-	Transcript  string        // transcript: JSON-lines event log, "" = off
-	DebugLog    string        // debug_log: debug log file, "" = off
+	// MaxIncoming is max_incoming: the largest payload accepted from a
+	// node, in bytes; larger frames are dropped and counted as oversize.
+	MaxIncoming int64
+	Transcript  string // transcript: JSON-lines event log, "" = off
+	DebugLog    string // debug_log: debug log file, "" = off
 
 	TLS     TLS
 	Topics  Topics
@@ -173,6 +176,7 @@ func Default() Config {
 		ChainID:     DefaultChainID,
 		GroupID:     DefaultGroupID,
 		SendTimeout: DefaultSendTimeout,
+		MaxIncoming: DefaultMaxIncoming,
 		TLS:         TLS{VerifyNode: true},
 		Reply:       Reply{Default: "off"},
 		Local:       Local{Like: local.LikeIdeal},

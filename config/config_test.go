@@ -73,6 +73,7 @@ group_id = 3
 sm_crypto = true
 nodes = ["10.0.0.1:20200", "[::1]:20201"]
 send_timeout = "1m30s"
+max_incoming = "512KiB"
 transcript = "/var/log/t.jsonl"
 debug_log = "/var/log/d.log"
 [tls]
@@ -110,8 +111,8 @@ like = "2.9"
 			want := Config{
 				ChainID: 7, GroupID: 3, SMCrypto: true,
 				Nodes:       []string{"10.0.0.1:20200", "[::1]:20201"},
-				SendTimeout: 90 * time.Second,
-				Transcript:  "/var/log/t.jsonl", DebugLog: "/var/log/d.log",
+				SendTimeout: 90 * time.Second, MaxIncoming: 512 << 10,
+				Transcript: "/var/log/t.jsonl", DebugLog: "/var/log/d.log",
 				TLS:    TLS{CertsDir: "/sdk", CA: "/x/ca.pem", CertPEM: "-----BEGIN CERTIFICATE-----\n", Key: "/x/k.pem"},
 				Topics: Topics{Join: []string{"a", "订单"}},
 				Reply: Reply{Default: "echo", Topics: map[string]string{"a b": "pong"},
@@ -181,7 +182,7 @@ key_file = "k"
 	_, err := Parse([]byte(doc), "/etc/amoptui.toml")
 	ps := problemsOf(t, err)
 	want := []string{
-		`/etc/amoptui.toml:2:1: colour: unknown key (known here: chain_id, group_id, sm_crypto, nodes, send_timeout, transcript, debug_log, tls, topics, private, reply, ui, local)`,
+		`/etc/amoptui.toml:2:1: colour: unknown key (known here: chain_id, group_id, sm_crypto, nodes, send_timeout, max_incoming, transcript, debug_log, tls, topics, private, reply, ui, local)`,
 		`/etc/amoptui.toml:3:1: group_id: want an integer, got the string "one"`,
 		`/etc/amoptui.toml:5:3: nodes[1]: want a string, got the integer 2`,
 		`/etc/amoptui.toml:8:1: ui.layuot: unknown key (did you mean "layout"?)`,
@@ -540,5 +541,35 @@ func TestPublishTopics(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `topics.publish[1]: "svc" is already topics.publish[0]`) ||
 		!strings.Contains(err.Error(), "topics.publish[2]") {
 		t.Fatalf("Validate = %v", err)
+	}
+}
+
+// TestMaxIncoming: max_incoming takes a size with a binary unit or a number
+// of bytes, within 1 KiB to 100 MiB.
+func TestMaxIncoming(t *testing.T) {
+	for in, want := range map[string]int64{`"16MiB"`: 16 << 20, `"512 KiB"`: 512 << 10, `2048`: 2048, `"100MiB"`: 100 << 20, `"1KiB"`: 1024} {
+		c, err := Parse([]byte("max_incoming = "+in+"\n"), "")
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if err := c.Validate(); err != nil || c.MaxIncoming != want {
+			t.Fatalf("%s: %d, %v; want %d", in, c.MaxIncoming, err, want)
+		}
+	}
+	for in, msg := range map[string]string{
+		`"16MB"`:   `is not a size`,
+		`"lots"`:   `is not a size`,
+		`"-1KiB"`:  `is not a size`,
+		`true`:     `want a size`,
+		`"101MiB"`: `must be between 1KiB and 100MiB, got 101MiB`,
+		`"1000"`:   `must be between 1KiB and 100MiB, got 1000B`,
+	} {
+		c, err := Parse([]byte("max_incoming = "+in+"\n"), "")
+		if err == nil {
+			err = c.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%s: %v, want %q", in, err, msg)
+		}
 	}
 }

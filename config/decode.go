@@ -131,7 +131,7 @@ func (d *decoder) bad(p path, format string, args ...any) {
 
 // Known keys per table, for unknown-key suggestions.
 var (
-	topKeys     = []string{"chain_id", "group_id", "sm_crypto", "nodes", "send_timeout", "transcript", "debug_log", "tls", "topics", "private", "reply", "ui", "local"}
+	topKeys     = []string{"chain_id", "group_id", "sm_crypto", "nodes", "send_timeout", "max_incoming", "transcript", "debug_log", "tls", "topics", "private", "reply", "ui", "local"}
 	privateKeys = []string{"subscribe", "publish"}
 	tlsKeys     = []string{"certs_dir", "ca", "cert", "key", "ca_pem", "cert_pem", "key_pem", "verify_node"}
 	topicKeys   = []string{"join", "publish"}
@@ -156,6 +156,8 @@ func (d *decoder) top(m map[string]any) {
 			d.strings(p, v, &c.Nodes)
 		case "send_timeout":
 			d.duration(p, v, &c.SendTimeout)
+		case "max_incoming":
+			d.size(p, v, &c.MaxIncoming)
 		case "transcript":
 			d.string(p, v, &c.Transcript)
 		case "debug_log":
@@ -417,6 +419,24 @@ func (d *decoder) duration(p path, v any, dst *time.Duration) {
 		return
 	}
 	*dst = dur
+}
+
+// size stores a byte size, written as a string with a unit ("16MiB") or
+// as a number of bytes.
+func (d *decoder) size(p path, v any, dst *int64) {
+	switch x := v.(type) {
+	case int64:
+		*dst = x
+	case string:
+		n, err := ParseSize(x)
+		if err != nil {
+			d.bad(p, "%v", err)
+			return
+		}
+		*dst = n
+	default:
+		d.bad(p, `want a size such as "16MiB", got %s`, describe(v))
+	}
 }
 
 // strings stores v in dst if it is an array of strings; each bad element is

@@ -56,6 +56,9 @@ func (c Config) Validate() error {
 	if c.SendTimeout <= 0 {
 		bad(path{"send_timeout"}, "must be positive, got %s", c.SendTimeout)
 	}
+	if c.MaxIncoming < MinMaxIncoming || c.MaxIncoming > MaxMaxIncoming {
+		bad(path{"max_incoming"}, "must be between %s and %s, got %s", FormatSize(MinMaxIncoming), FormatSize(MaxMaxIncoming), FormatSize(c.MaxIncoming))
+	}
 	if c.Transcript != "" && c.Transcript == c.DebugLog {
 		bad(path{"debug_log"}, "is the same file as transcript")
 	}

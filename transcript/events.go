@@ -56,9 +56,15 @@ func State(s amop.Status) Record {
 	return r
 }
 
-// Drop is the record of messages lost because the UI fell behind.
+// Drop is the record of lost messages; its text says how many of them were
+// lost because the client fell behind the node rather than because the UI
+// could not keep up.
 func Drop(ev *amop.DropEvent) Record {
-	return Record{Kind: KindDrop, Dropped: ev.Dropped, Total: ev.Total}
+	r := Record{Kind: KindDrop, Dropped: ev.Dropped, Total: ev.Total}
+	if ev.Behind > 0 {
+		r.Text = fmt.Sprintf("%d of them because the client fell behind the node", ev.Behind)
+	}
+	return r
 }
 
 // nonNil keeps an empty payload distinct from no payload in the record.

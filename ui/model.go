@@ -110,9 +110,10 @@ type Model struct {
 	counters statusbar.Counters
 	strays   uint64 // messages for topics no longer joined
 
-	dropUnshown  uint64    // drops not yet told in a pane
-	lastDropNote time.Time // when a pane was last told
-	policy       amop.ReplyPolicy
+	dropUnshown   uint64    // drops not yet told in a pane (the UI could not keep up)
+	behindUnshown uint64    // of them, drops because the client fell behind the node
+	lastDropNote  time.Time // when a pane was last told
+	policy        amop.ReplyPolicy
 
 	wiped string // the draft esc last cleared, for ctrl+z and /undo
 

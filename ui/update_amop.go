@@ -30,12 +30,16 @@ func (m Model) updateEvents(msg eventsMsg) (tea.Model, tea.Cmd) {
 		case *amop.DropEvent:
 			m.counters.Dropped = ev.Total
 			m.dropUnshown += ev.Dropped
+			m.behindUnshown += ev.Behind
 			m.record(transcript.Drop(ev))
 		case *amop.PrivateEvent:
 			m.onPrivate(ev)
 		case *amop.CounterEvent:
 			m.counters.Malformed = ev.Malformed + ev.Reserved
-			m.record(note(transcript.KindError, "", "frames from the node discarded: "+strconv.FormatUint(ev.Malformed, 10)+" malformed, "+strconv.FormatUint(ev.Reserved, 10)+" on reserved topics (totals)"))
+			m.counters.Oversize, m.counters.NotJoined = ev.Oversize, ev.NotJoined
+			m.record(note(transcript.KindError, "", "frames from the node discarded: "+strconv.FormatUint(ev.Malformed, 10)+" malformed, "+
+				strconv.FormatUint(ev.Reserved, 10)+" on reserved topics, "+strconv.FormatUint(ev.Oversize, 10)+" over the incoming limit, "+
+				strconv.FormatUint(ev.NotJoined, 10)+" on topics never joined (totals)"))
 		}
 	}
 	m.noteDrops()
@@ -225,9 +229,11 @@ func (m Model) updateSaved(msg savedMsg) (tea.Model, tea.Cmd) {
 	return m, m.setNotice("saved "+strconv.Itoa(msg.n)+" lines of "+sanitize.String(msg.topic)+" to "+sanitize.String(msg.path), false)
 }
 
-// noteDrops tells the active pane about messages the adapter dropped
-// because the UI fell behind, at most once a second so that a flood of
-// drops does not become a flood of notes; the status bar has the total.
+// noteDrops tells the active pane about lost messages, with their reason —
+// the UI could not keep up with the adapter, or the client fell behind the
+// node (go-sdk could not take the node's pushes) — at most once a second so
+// that a flood of drops does not become a flood of notes; the status bar has
+// the total.
 func (m *Model) noteDrops() {
 	if m.dropUnshown == 0 {
 		return
@@ -237,9 +243,15 @@ func (m *Model) noteDrops() {
 		return
 	}
 	if p := m.panes[m.list.Selected()]; p != nil {
-		p.AddNote(now, strconv.FormatUint(m.dropUnshown, 10)+" messages dropped: the UI could not keep up (total "+strconv.FormatUint(m.counters.Dropped, 10)+")", true)
+		total := " (total " + strconv.FormatUint(m.counters.Dropped, 10) + ")"
+		if ui := m.dropUnshown - m.behindUnshown; ui > 0 {
+			p.AddNote(now, strconv.FormatUint(ui, 10)+" messages dropped: the UI could not keep up"+total, true)
+		}
+		if m.behindUnshown > 0 {
+			p.AddNote(now, strconv.FormatUint(m.behindUnshown, 10)+" messages dropped: the client fell behind the node"+total, true)
+		}
 	}
-	m.dropUnshown, m.lastDropNote = 0, now
+	m.dropUnshown, m.behindUnshown, m.lastDropNote = 0, 0, now
 }
 
 // lossText is what else was lost, for the end of the status bar: records

@@ -629,6 +629,26 @@ func TestDropsAreToldOncePerSecond(t *testing.T) {
 	}
 }
 
+// TestDropsSayTheirReason: pushes the guard dropped because the client fell
+// behind the node are told as such, not blamed on the UI (issue 11); the
+// status bar shows oversize and never-joined counts once there are any.
+func TestDropsSayTheirReason(t *testing.T) {
+	m := newModel(t, newFake(), testOptions("hello"), 140, 24)
+	m = update(m, events(&amop.DropEvent{Dropped: 9, Total: 9, Behind: 6, BehindTotal: 6}))
+	v := m.View()
+	if !strings.Contains(v, "6 messages dropped: the client fell behind the node (total 9)") ||
+		!strings.Contains(v, "3 messages dropped: the UI could not keep up (total 9)") {
+		t.Fatalf("notes:\n%s", v)
+	}
+	if strings.Contains(v, "oversize") || strings.Contains(v, "not joined") {
+		t.Fatalf("zero counts shown:\n%s", v)
+	}
+	m = update(m, events(&amop.CounterEvent{Oversize: 2, NotJoined: 4}))
+	if v := m.View(); !strings.Contains(v, "oversize 2") || !strings.Contains(v, "not joined 4") {
+		t.Fatalf("status bar:\n%s", v)
+	}
+}
+
 func TestStrayCountShown(t *testing.T) {
 	m := newModel(t, newFake(), testOptions("hello"), 120, 24)
 	m = update(m, events(msgEvent("gone", "x", amop.Multicast, 0)))

@@ -51,6 +51,7 @@ const (
 	ResultMalformed    int32 = 20004 // the node's answer was malformed
 	ResultReserved     int32 = 20005 // the topic is reserved
 	ResultClosed       int32 = 20006 // the guard is shutting down
+	ResultOversize     int32 = 20007 // the node's answer was over Config.MaxIncoming and was dropped
 )
 
 // State is the state of the node session.
@@ -88,7 +89,9 @@ type Stats struct {
 	Reserved     uint64 // AMOP frames on reserved topics not forwarded
 	Unmatched    uint64 // replies from the node to nothing pending (duplicate, unknown seq)
 	Late         uint64 // replies that came after the guard had answered go-sdk with ResultDeadline
-	Overflow     uint64 // pushes dropped because a topic's queue was full
+	Overflow     uint64 // pushes dropped because the client fell behind the node (a topic's queue was full, or go-sdk stopped reading)
+	Oversize     uint64 // frames from the node over MaxIncoming, dropped without being buffered
+	NotJoined    uint64 // AMOP pushes from the node on topics go-sdk never subscribed to, dropped
 	PushTimeouts uint64 // pushes go-sdk did not answer in time
 	Deadlines    uint64 // go-sdk requests answered with ResultDeadline
 	Reconnects   uint64 // sessions established after a loss
@@ -120,6 +123,7 @@ type Config struct {
 	OnPrivate func(PrivateNote)
 
 	MaxFrame          int           // frame limit both ways (wire.DefaultMaxFrame)
+	MaxIncoming       int           // largest payload accepted from the node (DefaultMaxIncoming)
 	RequestTimeout    time.Duration // deadline of a go-sdk request (12 s)
 	PushTimeout       time.Duration // how long go-sdk may take to answer a push (10 s)
 	DialTimeout       time.Duration // TCP+TLS+handshake+version per attempt (5 s)
@@ -148,6 +152,9 @@ func (c *Config) defaults() {
 	if c.MaxFrame <= 0 {
 		c.MaxFrame = wire.DefaultMaxFrame
 	}
+	if c.MaxIncoming <= 0 {
+		c.MaxIncoming = DefaultMaxIncoming
+	}
 	if c.LaneLimit <= 0 {
 		c.LaneLimit = 4096
 	}
@@ -171,7 +178,8 @@ type Guard struct {
 	stop  context.CancelFunc
 	wg    sync.WaitGroup
 	stats struct {
-		malformed, reserved, unmatched, late, overflow, pushTimeouts, deadlines, reconnects, fromNode, toNode atomic.Uint64
+		malformed, reserved, unmatched, late, overflow, oversize, notJoined, pushTimeouts, deadlines, reconnects,
+		fromNode, toNode atomic.Uint64
 	}
 
 	subMu sync.Mutex // orders topic-list writes to the node (store and send as one step)
@@ -182,6 +190,7 @@ type Guard struct {
 	down     *downSession
 	topics   []byte // go-sdk's latest 0x32 body
 	nTopics  int
+	joined   map[string]struct{}   // every topic go-sdk has ever subscribed to (bounded by maxJoined)
 	pending  map[wire.Seq]*request // go-sdk requests forwarded to the node
 	inflight map[wire.Seq]*push    // pushes awaiting go-sdk's 0x31, by the seq go-sdk saw
 	expired  map[wire.Seq]expiry   // requests answered with a deadline, to tell a late answer from a stray one (late.go)
@@ -217,6 +226,7 @@ func Start(cfg Config) (*Guard, error) {
 		expired:  make(map[wire.Seq]expiry),
 		lanes:    make(map[string]*lane),
 		busy:     make(map[*lane]struct{}),
+		joined:   make(map[string]struct{}),
 	}
 	g.status = Status{State: Connecting, Endpoint: cfg.Endpoints[0], Since: time.Now()}
 	g.wg.Add(3)
@@ -245,7 +255,8 @@ func (g *Guard) Stats() Stats {
 	s := &g.stats
 	return Stats{
 		Malformed: s.malformed.Load(), Reserved: s.reserved.Load(), Unmatched: s.unmatched.Load(), Late: s.late.Load(),
-		Overflow: s.overflow.Load(), PushTimeouts: s.pushTimeouts.Load(), Deadlines: s.deadlines.Load(),
+		Overflow: s.overflow.Load(), Oversize: s.oversize.Load(), NotJoined: s.notJoined.Load(),
+		PushTimeouts: s.pushTimeouts.Load(), Deadlines: s.deadlines.Load(),
 		Reconnects: s.reconnects.Load(), FromNode: s.fromNode.Load(), ToNode: s.toNode.Load(),
 	}
 }
@@ -289,6 +300,13 @@ func (g *Guard) Close() error {
 	g.setState(func(s *Status) { s.State = Down; s.Err = errors.New("closed") })
 	return nil
 }
+
+// DefaultMaxIncoming is the largest payload accepted from a node by
+// default: room for any message a person reads in a terminal, far below the
+// 100 MiB a node may send. go-sdk copies a payload several times over while
+// it decodes it, byte by byte, so a larger one would cost the client
+// hundreds of megabytes and seconds of CPU.
+const DefaultMaxIncoming = 16 << 20
 
 // lateWindow is how long after its deadline an answer still counts as late
 // rather than stray: a node tries each candidate node for up to 30 s.

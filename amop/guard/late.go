@@ -22,7 +22,7 @@ import (
 // late answer belongs to.
 
 // The ticket range of result codes: far above the AMOP codes (100–104) and
-// the guard's own (20001–20006), inside int32, which is what go-sdk decodes.
+// the guard's own (20001–20007), inside int32, which is what go-sdk decodes.
 const (
 	ticketBase int32 = 1 << 30
 	ticketSpan       = 1<<31 - 1 - ticketBase

@@ -60,6 +60,8 @@ func resultText(code int32) string {
 		return "the topic is reserved"
 	case ResultClosed:
 		return "the client is closing"
+	case ResultOversize:
+		return "the node's answer was over the incoming limit"
 	}
 	return "error"
 }
@@ -247,6 +249,9 @@ func (g *Guard) fromNode(up *upSession, raw []byte) {
 		case err != nil:
 			g.malformed("bad topic body in an AMOP answer", err)
 			raw = r.errorFrame(ResultMalformed)
+		case len(data) > g.cfg.MaxIncoming:
+			g.oversized(f.Type, len(data))
+			raw = r.errorFrame(ResultOversize)
 		case r.typ == wire.TypeMulticast && len(data) > 0:
 			// A node acknowledges a multicast by echoing the whole body;
 			// go-sdk decodes it byte by byte through reflection only to
@@ -261,6 +266,48 @@ func (g *Guard) fromNode(up *upSession, raw []byte) {
 	}
 }
 
+// oversizeFrame handles a frame the reader discarded for being over
+// MaxIncoming: it is counted, and a request is answered at once so that
+// nobody waits for it — the node's push with 103 (what a node answers for a
+// request over its limits), go-sdk's pending request with ResultOversize.
+func (g *Guard) oversizeFrame(up *upSession, e *wire.OversizeError) {
+	f := e.Frame()
+	g.oversized(f.Type, e.Length)
+	switch f.Type {
+	case wire.TypeAMOPRequest:
+		g.refusePush(up, f.Seq, 103)
+	case wire.TypeAMOPResponse, wire.TypeRPC:
+		g.mu.Lock()
+		r := g.pending[f.Seq]
+		if r != nil && r.up == up {
+			delete(g.pending, f.Seq)
+		} else {
+			r = nil
+		}
+		down := g.down
+		g.mu.Unlock()
+		if r != nil && down != nil {
+			down.write(r.errorFrame(ResultOversize))
+		}
+	}
+}
+
+// oversized counts and logs a frame or payload over MaxIncoming.
+func (g *Guard) oversized(t wire.Type, size int) {
+	g.stats.oversize.Add(1)
+	g.cfg.Logger.Warn("dropped a frame from the node over the incoming limit", "type", t.String(), "bytes", size, "limit", g.cfg.MaxIncoming)
+	g.countersChanged()
+}
+
+// refusePush answers the node's unicast push seq with code and an empty
+// body, instead of letting the node wait its push timeout.
+func (g *Guard) refusePush(up *upSession, seq wire.Seq, code int32) {
+	fail := wire.Frame{Type: wire.TypeAMOPResponse, Seq: seq, Result: code}
+	if err := up.write(fail.Encode()); err != nil {
+		up.fail(err)
+	}
+}
+
 func (g *Guard) malformed(what string, err error) {
 	g.stats.malformed.Add(1)
 	g.cfg.Logger.Warn("dropped a frame from the node", "why", what, "err", err)
@@ -269,9 +316,16 @@ func (g *Guard) malformed(what string, err error) {
 
 // pushFromNode validates an AMOP push and queues it on its topic's lane.
 func (g *Guard) pushFromNode(up *upSession, f wire.Frame, raw []byte) {
-	topic, _, err := wire.DecodeTopic(f.Body)
+	topic, data, err := wire.DecodeTopic(f.Body)
 	if err != nil {
 		g.malformed("bad topic body in an AMOP push", err)
+		return
+	}
+	if len(data) > g.cfg.MaxIncoming {
+		g.oversized(f.Type, len(data))
+		if f.Type == wire.TypeAMOPRequest {
+			g.refusePush(up, f.Seq, 103)
+		}
 		return
 	}
 	if bytes.HasPrefix(topic, reservedPrefix) {
@@ -286,8 +340,38 @@ func (g *Guard) pushFromNode(up *upSession, f wire.Frame, raw []byte) {
 		}
 		return
 	}
+	if !g.everJoined(topic) {
+		// A node pushes only what a client subscribed to: this one is
+		// the node's fault (or an attack). go-sdk would run no handler
+		// for it, so it is dropped here, counted, and a unicast is told
+		// at once, as for a queue that overflows.
+		g.stats.notJoined.Add(1)
+		g.cfg.Logger.Debug("dropped a push on a topic never joined", "type", f.Type.String())
+		g.countersChanged()
+		if f.Type == wire.TypeAMOPRequest {
+			g.refusePush(up, f.Seq, 104)
+		}
+		return
+	}
 	g.noteChallenge(topic)
 	g.enqueue(up, string(topic), f, raw)
+}
+
+// maxJoined bounds the set of topics ever joined; past it, every topic
+// counts as joined (a client that joins that many is not the attack).
+const maxJoined = 1 << 16
+
+// everJoined reports whether go-sdk has ever had topic in its topic list.
+// A topic left a moment ago still gets the pushes in flight, which go-sdk
+// answers as always.
+func (g *Guard) everJoined(topic []byte) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.joined) >= maxJoined {
+		return true
+	}
+	_, ok := g.joined[string(topic)]
+	return ok
 }
 
 func (g *Guard) enqueue(up *upSession, topic string, f wire.Frame, raw []byte) {
@@ -412,6 +496,11 @@ func (g *Guard) subscribe(body []byte) {
 	g.mu.Lock()
 	g.topics = append([]byte(nil), body...)
 	g.nTopics = countUserTopics(topics)
+	for _, t := range topics {
+		if len(g.joined) < maxJoined {
+			g.joined[t] = struct{}{}
+		}
+	}
 	up := g.up
 	g.mu.Unlock()
 	if up != nil {

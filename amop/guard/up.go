@@ -250,6 +250,9 @@ func (g *Guard) connect(ep string) (*upSession, wire.ClientVersion, error) {
 		return nil, ver, err
 	}
 	r := wire.NewReader(u, g.cfg.MaxFrame)
+	// A frame over the incoming limit is read through and dropped: memory
+	// never follows what a node declares or sends beyond the limit.
+	r.DiscardOver(wire.HeaderLen + 1 + wire.MaxTopicLen + g.cfg.MaxIncoming)
 	hs, _ := json.Marshal(wire.HandshakeRequest{MinimumSupport: 1, MaximumSupport: wire.MaxProtocol, ClientType: "Go-SDK"})
 	body, err := g.call(u, r, wire.TypeHandshake, hs)
 	if err != nil {
@@ -333,6 +336,11 @@ func (g *Guard) serve(u *upSession) error {
 		defer close(readDone)
 		for {
 			raw, err := u.reader.Next()
+			var oe *wire.OversizeError
+			if errors.As(err, &oe) {
+				g.oversizeFrame(u, oe)
+				continue
+			}
 			if err != nil {
 				var we *wire.Error
 				if errors.As(err, &we) {

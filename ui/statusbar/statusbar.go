@@ -29,8 +29,10 @@ type Styles struct {
 // Counters are the running totals shown on the second line.
 type Counters struct {
 	Received  uint64 // messages received
-	Dropped   uint64 // messages lost because the UI could not keep up
+	Dropped   uint64 // messages lost: the UI could not keep up, or the client fell behind the node
 	Malformed uint64 // frames from the node discarded as malformed
+	Oversize  uint64 // frames from the node over the incoming limit, discarded (shown when not 0)
+	NotJoined uint64 // pushes from the node on topics never joined, discarded (shown when not 0)
 	Failed    uint64 // sends that failed
 	Sent      uint64 // sends that succeeded
 }
@@ -187,6 +189,12 @@ func (m Model) sessionLine() []span {
 	count("failed", "fail", c.Failed, true)
 	count("dropped", "drop", c.Dropped, true)
 	count("malformed", "bad", c.Malformed, true)
+	if c.Oversize > 0 {
+		count("oversize", "big", c.Oversize, true)
+	}
+	if c.NotJoined > 0 {
+		count("not joined", "unj", c.NotJoined, true)
+	}
 	if m.status.State == amop.StateConnected && m.status.Resubscribed > 0 {
 		out = append(out, sep, span{"re-subscribed " + strconv.Itoa(m.status.Resubscribed) + " topics", m.ok})
 	}
