@@ -3,6 +3,7 @@ package amop_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -327,4 +328,75 @@ func TestPrivateSubscriberAfterReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitPrivate(t, sub, topic, amop.PrivateSubscriber, amop.PrivateVerified)
+}
+
+// TestPrivateVerdictsPerNodeOnARealChain: a real node decides per (node,
+// topic) (real-nodes.md row 19). Once a subscriber on node 1 was accepted,
+// a session on node 1 whose key nobody accepted receives too, without any
+// challenge — and the adapter never calls either of them verified, since a
+// message proves only that the node was accepted.
+func TestPrivateVerdictsPerNodeOnARealChain(t *testing.T) {
+	n := local.RunT(t, local.Options{Like: "2.9"})
+	good, bad := genKey(t), genKey(t)
+	const topic = "orders"
+	pub := client(t, n, nil, n.Addr(0))
+	goodSub := client(t, n, nil, n.Addr(1))
+	badSub := client(t, n, nil, n.Addr(1))
+	if st := pub.Status(); st.Node.Ideal() || st.Node.LocalMode() != "like 2.9" || !st.Node.DropsOwnNode() {
+		t.Fatalf("the faithful network reads as %+v", st.Node)
+	}
+	if err := pub.PublishPrivate(topic, []*amop.PublicKey{good.Public()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := goodSub.JoinPrivate(topic, good); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, pub, 30*time.Second, "node 1 accepted", func(ev amop.Event) bool {
+		p, ok := ev.(*amop.PrivateEvent)
+		return ok && p.Role == amop.PrivatePublisher && p.Accepted == 1
+	})
+	if err := badSub.JoinPrivate(topic, bad); err != nil {
+		t.Fatal(err)
+	}
+	// Multicast until the unaccepted session receives (its node learns of
+	// its subscription within the 5 s topic sync).
+	var states []amop.PrivateState
+	got := false
+	deadline := time.Now().Add(30 * time.Second)
+	for !got && time.Now().Before(deadline) {
+		ctx, cancel := ctxFor(5 * time.Second)
+		err := pub.MulticastPrivate(ctx, topic, []byte("m"))
+		cancel()
+		if err != nil {
+			t.Fatalf("MulticastPrivate: %v", err)
+		}
+		wait := time.NewTimer(500 * time.Millisecond)
+	drain:
+		for {
+			select {
+			case ev := <-badSub.Events():
+				switch ev := ev.(type) {
+				case *amop.MessageEvent:
+					got = got || (ev.Private && ev.Topic == topic)
+				case *amop.PrivateEvent:
+					states = append(states, ev.State)
+				}
+			case <-wait.C:
+				break drain
+			}
+		}
+	}
+	if !got {
+		t.Fatalf("the unaccepted session on the accepted node received nothing in 30 s (states %v)", states)
+	}
+	// Its state arrives with or right after the message.
+	if !slices.Contains(states, amop.PrivateReceiving) {
+		waitPrivate(t, badSub, topic, amop.PrivateSubscriber, amop.PrivateReceiving)
+	}
+	for _, s := range states {
+		if s == amop.PrivateVerified || s == amop.PrivateChallenged {
+			t.Fatalf("the unaccepted session went through %v", states)
+		}
+	}
+	waitPrivate(t, goodSub, topic, amop.PrivateSubscriber, amop.PrivateReceiving)
 }

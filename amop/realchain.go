@@ -91,11 +91,15 @@ func (n NodeInfo) DropsOwnNode() bool {
 	return ok && major == 2 && minor >= 8 && minor <= 11
 }
 
-// OwnNodeRisk says why a unicast to topic from a client that also listens
-// to it may be lost on node n, and what avoids it in general; the UI adds
-// how to do that in its own terms.
-func OwnNodeRisk(topic string, n NodeInfo) string {
-	return fmt.Sprintf("this client listens to %q and sends unicast to it: a FISCO BCOS %s node counts its own node as a candidate then, "+
-		"and when it picks it the message is dropped (the send times out; the reply comes about 30 s later from another node, or never). "+
-		"Send from a client that does not listen to the topic, on any node, or from another node", topic, n.Version)
+// OwnNodeRisk says, in short lines, why a unicast to topic from a client
+// that also listens to it may be lost on node n. OwnNodeAvoid is what
+// avoids it in general; the UI says how in its own terms.
+func OwnNodeRisk(topic string, n NodeInfo) []string {
+	return []string{
+		fmt.Sprintf("this client listens to %q, so a FISCO BCOS %s node may pick its own node for a unicast to it", topic, n.Version),
+		"the node then drops the message: the send times out, and a reply comes about 30 s later from another node, or never",
+	}
 }
+
+// OwnNodeAvoid is how to avoid the own-node drop (OwnNodeRisk).
+const OwnNodeAvoid = "send from a client that does not listen to the topic, or listen from another node"

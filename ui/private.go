@@ -245,7 +245,19 @@ func (m Model) updatePrivateDone(msg privateDoneMsg) (tea.Model, tea.Cmd) {
 		m.record(transcript.Record{Kind: transcript.KindError, Topic: msg.topic, Error: msg.op + " private failed: " + amop.ShortError(msg.err)})
 		return m, m.setNotice(text, true)
 	}
-	text := "joined private " + sanitize.String(msg.topic) + ": messages arrive once a publisher has verified the key"
+	// A real node decides per (node, topic) (real-nodes.md row 19), the
+	// ideal local network per key; before the first session it is not
+	// known which this is.
+	text := "joined private " + sanitize.String(msg.topic) + ": messages arrive once a publisher accepts it " +
+		"(the key, on amoptui's ideal local network; any subscriber on this node, on a real chain)"
+	if st := m.status.Status(); st.State == amop.StateConnected {
+		if st.Node.Ideal() {
+			text = "joined private " + sanitize.String(msg.topic) + ": messages arrive once a publisher has verified the key"
+		} else {
+			text = "joined private " + sanitize.String(msg.topic) + ": messages arrive once a publisher has accepted a subscriber on this node " +
+				"(a real node decides per node: a session here receives whatever its own key)"
+		}
+	}
 	if msg.op == "publish" {
 		text = "publishing private " + sanitize.String(msg.topic) + ": subscribers holding one of its " + strconv.Itoa(msg.keys) + " public keys are accepted"
 	}

@@ -21,6 +21,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -230,13 +231,16 @@ func (m *Model) ownNodeCheck(t string) tea.Cmd {
 		return nil
 	}
 	m.ownWarned[t] = true
-	how := "/leave " + t + " here keeps this pane sending without listening"
+	avoid := "avoid it: /leave " + t + " here (this pane keeps sending, without listening), or listen from another client"
 	if m.private[t] != nil {
-		how = "send from a client that has not joined private " + t
+		avoid = "avoid it: send from a client that has not joined private " + t + ", or listen from another client"
 	}
-	text := sanitize.String(amop.OwnNodeRisk(t, node) + ": " + how + ", or listen from another client.")
-	m.panes[t].AddNote(m.opts.Now(), "⚠ "+text, true)
-	m.record(note(transcript.KindError, t, text))
+	now := m.opts.Now()
+	lines := append(amop.OwnNodeRisk(t, node), avoid)
+	for _, l := range lines {
+		m.panes[t].AddNote(now, "⚠ "+sanitize.String(l), true)
+	}
+	m.record(note(transcript.KindError, t, strings.Join(lines, "; ")))
 	return m.setNotice("⚠ a unicast to "+sanitize.String(t)+" may be dropped by this client's own node: see the pane", true)
 }
 
