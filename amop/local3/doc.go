@@ -30,7 +30,8 @@
 //
 // # Ideal and faithful
 //
-// Options.Faithful chooses the character. Both speak the same protocol; a
+// Options.Like chooses the character: LikeIdeal (the default) or Like3164.
+// Both speak the same protocol; a
 // faithful network also reproduces what v3.16.4 does that a client must
 // survive, and an ideal one does what a demo wants:
 //

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,37 @@ import (
 
 // ErrClosed is returned by the methods of a closed Network.
 var ErrClosed = errors.New("local3: network closed")
+
+// The behaviours Options.Like selects.
+const (
+	// LikeIdeal is the network a demo wants (the default).
+	LikeIdeal = "ideal"
+	// Like3164 is a FISCO BCOS v3.16.4 node, as its C++ source behaves.
+	Like3164 = "3.16.4"
+)
+
+// ParseLike returns the canonical name of a node behaviour: "" and "ideal"
+// are LikeIdeal, "3.16" and "3.16.4" are Like3164.
+func ParseLike(s string) (string, error) {
+	switch strings.TrimSpace(s) {
+	case "", LikeIdeal:
+		return LikeIdeal, nil
+	case "3.16", Like3164:
+		return Like3164, nil
+	}
+	return "", fmt.Errorf("local3: like %q: want %q (the default), \"3.16\" or %q", s, LikeIdeal, Like3164)
+}
+
+// BuildType is how the nodes name themselves in the platform field of their
+// handshake's binaryInfo, in the words 2.x nodes' "Build Type" uses for
+// amoptui's local network: clients tell the ideal network from real nodes
+// by it (amop.NodeInfo.Ideal).
+func BuildType(like string) string {
+	if like == Like3164 {
+		return "amoptui local network · like " + Like3164
+	}
+	return "amoptui local network · ideal"
+}
 
 // Options configure a Network. The zero value is two ideal nodes on
 // 127.0.0.1:0 with fresh certificates in a temporary directory.
@@ -36,15 +68,17 @@ type Options struct {
 	// NodeVersion is the node binary's version the handshake reports
 	// (default "3.16.4").
 	NodeVersion string
-	// Faithful reproduces the quirks of v3.16.4 nodes (see the package
-	// documentation); the default is the ideal network a demo wants.
-	Faithful bool
+	// Like selects the nodes' behaviour: "" or "ideal" (LikeIdeal, the
+	// default) for the network a demo wants, "3.16" or "3.16.4" (Like3164)
+	// for nodes that behave as FISCO BCOS v3.16.4 nodes do (see the package
+	// documentation).
+	Like string
 	// ReplyTimeout is how long a node waits for a subscriber's answer
 	// (default 30 s, AMOPClient::sendMessageToClient).
 	ReplyTimeout time.Duration
 	// TopicSync is the period at which a node publishes its topics to the
-	// others (AMOPImpl TOPIC_SYNC_PERIOD). Default: 2 s when Faithful,
-	// immediate (0) otherwise; negative means immediate.
+	// others (AMOPImpl TOPIC_SYNC_PERIOD). Default: 2 s for Like3164,
+	// immediate (0) for ideal nodes; negative means immediate.
 	TopicSync time.Duration
 	// IdleTimeout: a session that sends nothing for half of it is pinged,
 	// and closed after all of it (default 10 s as WsStream; negative
@@ -76,6 +110,11 @@ const (
 )
 
 func (o *Options) normalize() error {
+	like, err := ParseLike(o.Like)
+	if err != nil {
+		return err
+	}
+	o.Like = like
 	if len(o.Listen) == 0 {
 		if o.Nodes == 0 {
 			o.Nodes = 2
@@ -107,7 +146,7 @@ func (o *Options) normalize() error {
 	switch {
 	case o.TopicSync < 0:
 		o.TopicSync = 0
-	case o.TopicSync == 0 && o.Faithful:
+	case o.TopicSync == 0 && o.Like == Like3164:
 		o.TopicSync = faithfulTopicSync
 	}
 	if o.IdleTimeout == 0 {
@@ -127,8 +166,9 @@ func (o *Options) normalize() error {
 // Network is a running local 3.x network. Its methods are safe for
 // concurrent use.
 type Network struct {
-	opts    Options
-	log     *slog.Logger
+	opts     Options
+	faithful bool // Like3164
+	log      *slog.Logger
 	certDir string
 	tempDir bool
 	certs   *certSet
@@ -169,7 +209,7 @@ func Start(opts Options) (*Network, error) {
 	if err := opts.normalize(); err != nil {
 		return nil, err
 	}
-	n := &Network{opts: opts, log: opts.Logger, certDir: opts.CertDir, closing: make(chan struct{}), changed: make(chan struct{})}
+	n := &Network{opts: opts, faithful: opts.Like == Like3164, log: opts.Logger, certDir: opts.CertDir, closing: make(chan struct{}), changed: make(chan struct{})}
 	var seed [32]byte
 	if _, err := crand.Read(seed[:]); err != nil {
 		return nil, fmt.Errorf("local3: seeding the RNG: %w", err)
@@ -212,7 +252,7 @@ func Start(opts Options) (*Network, error) {
 			return nil, err
 		}
 	}
-	n.log.Info("local FISCO BCOS 3.x network started", "nodes", n.Addrs(), "certs", n.certDir, "faithful", opts.Faithful)
+	n.log.Info("local FISCO BCOS 3.x network started", "nodes", n.Addrs(), "certs", n.certDir, "like", opts.Like)
 	return n, nil
 }
 

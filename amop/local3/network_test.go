@@ -93,7 +93,7 @@ func TestUnicastIdeal(t *testing.T) {
 
 func TestNoSubscriber(t *testing.T) {
 	for _, faithful := range []bool{false, true} {
-		n := start(t, Options{Faithful: faithful})
+		n := start(t, Options{Like: like(faithful)})
 		pub := dial(t, n, 0)
 		seq := pub.request("nobody", "x")
 		m := pub.next(wait)
@@ -110,7 +110,7 @@ func TestNoSubscriber(t *testing.T) {
 // TestFaithfulVerbatim: a faithful node hands the sender the subscriber's
 // answer as it is — type, status, ext and payload — on the sender's seq.
 func TestFaithfulVerbatim(t *testing.T) {
-	n := start(t, Options{Faithful: true, TopicSync: 50 * time.Millisecond})
+	n := start(t, Options{Like: Like3164, TopicSync: 50 * time.Millisecond})
 	sub := dial(t, n, 1)
 	sub.subscribe("t")
 	waitSubs(t, n, "t", 1)
@@ -127,7 +127,7 @@ func TestFaithfulVerbatim(t *testing.T) {
 // TestFaithfulRemoteFirst: subscribers on other nodes are tried before the
 // sender's own node; the own node serves only when no other holds the topic.
 func TestFaithfulRemoteFirst(t *testing.T) {
-	n := start(t, Options{Faithful: true, TopicSync: 50 * time.Millisecond})
+	n := start(t, Options{Like: Like3164, TopicSync: 50 * time.Millisecond})
 	local := dial(t, n, 0)
 	local.subscribe("t")
 	remote := dial(t, n, 1)
@@ -159,7 +159,7 @@ func TestFaithfulRemoteFirst(t *testing.T) {
 
 // TestFaithfulTopicSync: other nodes learn a subscription at the next sync.
 func TestFaithfulTopicSync(t *testing.T) {
-	n := start(t, Options{Faithful: true, TopicSync: 400 * time.Millisecond})
+	n := start(t, Options{Like: Like3164, TopicSync: 400 * time.Millisecond})
 	pub := dial(t, n, 0)
 	sub := dial(t, n, 1)
 	sub.handshake()
@@ -183,7 +183,7 @@ func TestFaithfulTopicSync(t *testing.T) {
 // dropped from its list; an ideal one stops.
 func TestUnsubscribe(t *testing.T) {
 	for _, faithful := range []bool{false, true} {
-		n := start(t, Options{Faithful: faithful, TopicSync: -1})
+		n := start(t, Options{Like: like(faithful), TopicSync: -1})
 		sub := dial(t, n, 1)
 		sub.subscribe("a", "b")
 		waitSubs(t, n, "a", 1)
@@ -208,7 +208,7 @@ func TestUnsubscribe(t *testing.T) {
 // sender's own node, two timeouts and an empty message it cannot match.
 func TestTimeouts(t *testing.T) {
 	for _, faithful := range []bool{false, true} {
-		n := start(t, Options{Faithful: faithful, ReplyTimeout: 300 * time.Millisecond, TopicSync: -1})
+		n := start(t, Options{Like: like(faithful), ReplyTimeout: 300 * time.Millisecond, TopicSync: -1})
 		sub := dial(t, n, 1)
 		sub.subscribe("t")
 		waitSubs(t, n, "t", 1)
@@ -220,7 +220,7 @@ func TestTimeouts(t *testing.T) {
 			t.Fatalf("faithful=%v: %s %d %q", faithful, m.Type, m.Status, m.Payload)
 		}
 	}
-	n := start(t, Options{Faithful: true, ReplyTimeout: 300 * time.Millisecond, TopicSync: -1})
+	n := start(t, Options{Like: Like3164, ReplyTimeout: 300 * time.Millisecond, TopicSync: -1})
 	sub := dial(t, n, 0)
 	sub.subscribe("t")
 	waitSubs(t, n, "t", 1)
@@ -254,7 +254,7 @@ func TestSubscriberGone(t *testing.T) {
 
 func TestBroadcast(t *testing.T) {
 	for _, faithful := range []bool{false, true} {
-		n := start(t, Options{Faithful: faithful, TopicSync: -1})
+		n := start(t, Options{Like: like(faithful), TopicSync: -1})
 		pub := dial(t, n, 0)
 		pub.subscribe("t")
 		local := dial(t, n, 0)
@@ -283,7 +283,7 @@ func TestBroadcast(t *testing.T) {
 func TestMalformed(t *testing.T) {
 	hs, _ := (&wire3.Message{Type: wire3.TypeHandshake, Seq: newSeq(), Payload: wire3.NewHandshakeRequest().Encode()}).Encode()
 	for _, faithful := range []bool{false, true} {
-		n := start(t, Options{Faithful: faithful})
+		n := start(t, Options{Like: like(faithful)})
 		c := dial(t, n, 0)
 		c.sendRaw(hs[:20])
 		c.sendRaw(hs[20:])
@@ -316,9 +316,7 @@ func TestOversizeClosesSession(t *testing.T) {
 	c := dial(t, n, 0)
 	c.sendRaw(make([]byte, 8<<10))
 	c.closed(wait)
-	if n.Stats().ClosedOversize != 1 {
-		t.Fatalf("stats %+v", n.Stats())
-	}
+	waitFor(t, wait, "the oversize close to be counted", func() bool { return n.Stats().ClosedOversize == 1 })
 }
 
 // TestIdlePing: a silent session is pinged at half the idle timeout; one
@@ -331,9 +329,7 @@ func TestIdlePing(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead.closed(wait)
-	if n.Stats().Pings == 0 || n.Stats().ClosedIdle == 0 {
-		t.Fatalf("stats %+v", n.Stats())
-	}
+	waitFor(t, wait, "the idle close to be counted", func() bool { return n.Stats().Pings > 0 && n.Stats().ClosedIdle > 0 })
 	select {
 	case <-alive.gone:
 		t.Fatal("a session answering pings was closed")
@@ -491,4 +487,11 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	pub.closed(wait)
 	sub.closed(wait)
 	waitFor(t, wait, "goroutines to end", func() bool { return runtime.NumGoroutine() <= before+1 })
+}
+
+func like(faithful bool) string {
+	if faithful {
+		return Like3164
+	}
+	return LikeIdeal
 }

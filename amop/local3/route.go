@@ -13,7 +13,7 @@ import (
 // message whose seq answers a push to s is taken as that answer first — on a
 // faithful node whatever its type, on an ideal one only an AMOP response.
 func (n *Network) dispatch(s *session, m wire3.Message) {
-	if (n.opts.Faithful || m.Type == wire3.TypeResponse) && s.answered(&m) {
+	if (n.faithful || m.Type == wire3.TypeResponse) && s.answered(&m) {
 		return
 	}
 	switch m.Type {
@@ -86,7 +86,7 @@ func (n *Network) subTopic(s *session, m wire3.Message) {
 	for _, t := range list.Topics {
 		want[t] = true
 	}
-	if !n.opts.Faithful {
+	if !n.faithful {
 		for t := range s.subscribed {
 			if !want[t] {
 				if set := nd.topics[t]; set != nil {
@@ -100,7 +100,7 @@ func (n *Network) subTopic(s *session, m wire3.Message) {
 		s.subscribed = want
 	}
 	for t := range want {
-		if n.opts.Faithful {
+		if n.faithful {
 			s.subscribed[t] = true
 		}
 		set := nd.topics[t]
@@ -125,7 +125,7 @@ func (n *Network) request(body []byte) (wire3.Request, bool) {
 	if err == nil {
 		return r, true
 	}
-	if n.opts.Faithful && len(body) < 2 {
+	if n.faithful && len(body) < 2 {
 		return wire3.Request{}, true
 	}
 	n.stats.malformed.Add(1)
@@ -157,7 +157,7 @@ func (n *Network) broadcast(from *session, m wire3.Message) {
 	for _, nd := range n.nodes {
 		if nd == from.node {
 			for s := range nd.topics[req.Topic] {
-				if s != from || n.opts.Faithful {
+				if s != from || n.faithful {
 					targets = append(targets, target{s, raw})
 				}
 			}
@@ -178,13 +178,13 @@ func (n *Network) broadcast(from *session, m wire3.Message) {
 func (n *Network) unicast(from *session, m wire3.Message) {
 	req, ok := n.request(m.Payload)
 	if !ok {
-		if !n.opts.Faithful {
+		if !n.faithful {
 			n.answerError(from, m.Seq, wire3.CodeWsPacket, "malformed AMOP request")
 		}
 		return
 	}
 	n.stats.unicast.Add(1)
-	if n.opts.Faithful {
+	if n.faithful {
 		n.unicastFaithful(from, m, req.Topic)
 		return
 	}
@@ -239,7 +239,7 @@ func (n *Network) push(s *session, body []byte, done func(result)) {
 func (n *Network) answerError(to *session, seq string, code int, text string) {
 	n.stats.errors.Add(1)
 	typ := wire3.TypeResponse
-	if n.opts.Faithful {
+	if n.faithful {
 		typ = wire3.TypeNone
 	}
 	to.send(wire3.Message{Type: typ, Status: int16(code), Seq: seq, Payload: []byte(text)}, true)
@@ -406,7 +406,7 @@ func (n *Network) groupInfo() wire3.GroupInfo {
 	for i := range n.nodes {
 		ini := wire3.NodeIni{ChainID: o.ChainID, GroupID: o.GroupID, SMCryptoType: o.SM, NodeName: nodeName(i), NodeID: n.certs.ids[i]}
 		ini.BinaryInfo.Version = o.NodeVersion
-		ini.BinaryInfo.Platform = "amoptui local network"
+		ini.BinaryInfo.Platform = BuildType(o.Like)
 		typ := 0
 		if o.SM {
 			typ = 1

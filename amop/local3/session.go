@@ -195,7 +195,7 @@ func (s *session) writeLoop() {
 				return
 			}
 		}
-		if n.opts.Faithful {
+		if n.faithful {
 		drain:
 			for len(backlog) < queueLen {
 				select {
@@ -283,7 +283,7 @@ func (s *session) readLoop() {
 			n.stats.closedMalformed.Add(1)
 			s.close(closePacket)
 			return
-		case err != nil && n.opts.Faithful:
+		case err != nil && n.faithful:
 			// The C++ decoder throws, the read buffer is not consumed, and
 			// the next message is appended to these bytes.
 			if len(data) > n.opts.MaxMessage {
