@@ -169,13 +169,13 @@ type Network struct {
 	opts     Options
 	faithful bool // Like3164
 	log      *slog.Logger
-	certDir string
-	tempDir bool
-	certs   *certSet
-	nodes   []*node
-	closing chan struct{}
-	wg      sync.WaitGroup // every goroutine and timer callback
-	stats   counters
+	certDir  string
+	tempDir  bool
+	certs    *certSet
+	nodes    []*node
+	closing  chan struct{}
+	wg       sync.WaitGroup // every goroutine and timer callback
+	stats    counters
 
 	mu      sync.Mutex // guards what follows and the nodes' and sessions' routing state
 	closed  bool
