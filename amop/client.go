@@ -264,7 +264,8 @@ func (s ConnState) String() string {
 	return "down"
 }
 
-// NodeInfo is what the node said about itself in getClientVersion.
+// NodeInfo is what the node said about itself: in getClientVersion on
+// 2.x, in its handshake answer on 3.x.
 type NodeInfo struct {
 	Version          string // "FISCO-BCOS Version", e.g. "2.9.0"
 	SupportedVersion string // "Supported Version"
@@ -274,6 +275,12 @@ type NodeInfo struct {
 	ChainID   int64
 	GroupID   int
 	SM        bool // the node runs the SM (guomi) crypto suite
+	// Line is the FISCO BCOS line the session speaks (Line2 or Line3).
+	Line Line
+	// Chain and Group name the chain and group as the node does when they
+	// are not numbers: 3.x chain and group ids are strings ("chain0",
+	// "group0"); empty on 2.x, whose ids are ChainID and GroupID.
+	Chain, Group string
 }
 
 // Status is a snapshot of the connection.

@@ -53,6 +53,9 @@ func (e *CodeError) Explain() string {
 		return fmt.Sprintf("no subscriber of %q answered in time on the node picked: each was slower than 5 s, "+
 			"or the node's list was stale (a subscriber left or disconnected less than %s ago)", e.Topic, SyncWindowText)
 	}
+	if s := explain3(e.Code, e.Topic); s != "" {
+		return s
+	}
 	return fmt.Sprintf("the node answered with error code %d", e.Code)
 }
 
@@ -72,6 +75,9 @@ func (e *CodeError) Short() string {
 		return "rejected by node"
 	case CodeSendFailed:
 		return "no subscriber answered"
+	}
+	if s := short3(e.Code); s != "" {
+		return s
 	}
 	return fmt.Sprintf("error %d", e.Code)
 }

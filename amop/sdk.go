@@ -511,7 +511,7 @@ func convertStatus(s guard.Status, group int) Status {
 	if s.State == guard.Connected {
 		id, _ := strconv.ParseInt(s.Version.ChainID, 10, 64)
 		st.Node = NodeInfo{Version: s.Version.FiscoBcosVersion, SupportedVersion: s.Version.SupportedVersion, BuildType: s.Version.BuildType,
-			ChainID: id, GroupID: group,
+			ChainID: id, GroupID: group, Line: Line2,
 			SM: isSMVersion(s.Version.FiscoBcosVersion)}
 	}
 	return st

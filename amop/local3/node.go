@@ -174,6 +174,18 @@ func (nd *node) visibleLocked(topic string) bool {
 	return nd.published[topic]
 }
 
+// frozen reports whether the node is frozen.
+func (nd *node) frozen() bool {
+	nd.net.mu.Lock()
+	defer nd.net.mu.Unlock()
+	select {
+	case <-nd.thaw:
+		return false
+	default:
+		return true
+	}
+}
+
 // waitThaw blocks while the node is frozen; false when the network closes.
 func (nd *node) waitThaw(done <-chan struct{}) bool {
 	nd.net.mu.Lock()

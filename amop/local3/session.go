@@ -87,10 +87,10 @@ func (n *Network) newSession(nd *node, conn *websocket.Conn) {
 	}
 	conn.SetPongHandler(touch)
 	conn.SetPingHandler(func(data string) error {
-		_ = touch(data)
-		if s.isSilent() {
+		if s.isSilent() || nd.frozen() {
 			return nil
 		}
+		_ = touch(data)
 		// A failed pong shows up as a failed read or write soon enough.
 		_ = conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
 		return nil
@@ -255,9 +255,6 @@ func (s *session) readLoop() {
 	n := s.net
 	var carry []byte
 	for {
-		if !s.node.waitThaw(s.done) {
-			return
-		}
 		_, data, err := s.conn.ReadMessage()
 		if err != nil {
 			why := closeRead
@@ -266,6 +263,11 @@ func (s *session) readLoop() {
 				why = closeOversize
 			}
 			s.close(why)
+			return
+		}
+		// A frozen node holds what it read (a read already under way when
+		// it froze) until it thaws.
+		if !s.node.waitThaw(s.done) {
 			return
 		}
 		s.lastRead.Store(time.Now().UnixNano())

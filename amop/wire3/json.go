@@ -164,6 +164,7 @@ func DecodeHandshakeResponse(b []byte) (HandshakeResponse, error) {
 type Summary struct {
 	Chain, Group string
 	Version      string // the node binary's version, e.g. "3.16.4"
+	Platform     string // the node binary's platform (amoptui's local network names its mode there)
 	SM           bool   // the group runs the SM (guomi) crypto suite
 	Groups       int    // how many groups the node serves
 }
@@ -185,6 +186,7 @@ func (h HandshakeResponse) Summary() Summary {
 	var ini NodeIni
 	if json.Unmarshal([]byte(n.IniConfig), &ini) == nil {
 		s.Version = ini.BinaryInfo.Version
+		s.Platform = ini.BinaryInfo.Platform
 		s.SM = s.SM || ini.SMCryptoType
 	}
 	return s
