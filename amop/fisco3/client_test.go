@@ -174,7 +174,9 @@ func TestFrozenNode(t *testing.T) {
 	drain(c)
 	n.Freeze(0)
 	nextEvent(t, c, wait, func(e *amop.StateEvent) bool { return e.Status.State == amop.StateReconnecting })
-	nextEvent(t, c, wait, func(e *amop.StateEvent) bool { return e.Status.State == amop.StateConnected && e.Status.Endpoint == n.Addr(1) })
+	nextEvent(t, c, wait, func(e *amop.StateEvent) bool {
+		return e.Status.State == amop.StateConnected && e.Status.Endpoint == n.Addr(1)
+	})
 	n.Thaw(0)
 }
 
