@@ -416,4 +416,3 @@ func TestLinesHostileNode(t *testing.T) {
 		}
 	})
 }
-
