@@ -453,7 +453,7 @@ func (fn *fnode) blockNotify(num int64) {
 		}
 		frame, err := wire.EncodeTopicFrame(wire.TypeBlockNotify, &seq, 0, topic, []byte(data))
 		if err == nil {
-			s.relay(frame)
+			s.push(frame, nil) // a push: lost by a session that is not keeping up
 		}
 	}
 }
