@@ -142,10 +142,21 @@ func TestNoSubscriberAnswers100AtOnce(t *testing.T) {
 	}
 }
 
+// TestPushTimeoutGives104WithOriginalBody claims what a real node does, so
+// it runs against the faithful nodes too.
 func TestPushTimeoutGives104WithOriginalBody(t *testing.T) {
 	t.Parallel()
+	for _, like := range []string{local.LikeIdeal, local.Like291} {
+		t.Run(like, func(t *testing.T) {
+			t.Parallel()
+			testPushTimeoutGives104WithOriginalBody(t, like)
+		})
+	}
+}
+
+func testPushTimeoutGives104WithOriginalBody(t *testing.T, like string) {
 	const timeout = 300 * time.Millisecond
-	n := local.RunT(t, local.Options{PushTimeout: timeout})
+	n := local.RunT(t, local.Options{PushTimeout: timeout, Like: like, SyncInterval: fastSync, BlockInterval: -1})
 	silent := dialRaw(t, n, 1)
 	silent.handshake()
 	silent.subscribe("silent")
