@@ -134,26 +134,32 @@ func report(b *testing.B, elapsed time.Duration) {
 }
 
 // BenchmarkUnicastRoundTrip: go-sdk publisher on node 0, go-sdk subscriber
-// on node 1 replying with the request; one op is one SendAMOPMsg.
+// on node 1 replying with the request; one op is one SendAMOPMsg. Ideal and
+// faithful nodes (whose frames go through two thread pools per node and a
+// per-second pick).
 func BenchmarkUnicastRoundTrip(b *testing.B) {
-	rawTLSRTT(b)
-	n := local.RunT(b, local.Options{})
-	sub := dialSDK(b, n, 1)
-	subscribe(b, sub, "bench", func(data []byte, resp *[]byte) { *resp = data })
-	pub := dialSDK(b, n, 0)
-	waitSubs(b, n, "bench", 1)
-	msg := []byte("0123456789abcdef")
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		if _, err := pub.SendAMOPMsg("bench", msg); err != nil {
-			b.Fatal(err)
-		}
+	for _, like := range []string{local.LikeIdeal, local.Like291} {
+		b.Run(like, func(b *testing.B) {
+			rawTLSRTT(b)
+			n := local.RunT(b, local.Options{Like: like, SyncInterval: 100 * time.Millisecond, BlockInterval: -1})
+			sub := dialSDK(b, n, 1)
+			subscribe(b, sub, "bench", func(data []byte, resp *[]byte) { *resp = data })
+			pub := dialSDK(b, n, 0)
+			waitSubs(b, n, "bench", 1)
+			msg := []byte("0123456789abcdef")
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				if _, err := pub.SendAMOPMsg("bench", msg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			el := time.Since(start)
+			b.StopTimer()
+			report(b, el)
+		})
 	}
-	el := time.Since(start)
-	b.StopTimer()
-	report(b, el)
 }
 
 // BenchmarkMulticastFanout: one op is a BroadcastAMOPMsg from node 0 until
