@@ -66,7 +66,7 @@ func (s *session) fChannelRequest(raw []byte, f *wire.Frame) {
 	switch f.Type {
 	case wire.TypeAMOPRequest:
 		n.stats.unicast.Add(1)
-		u := &fUnicast{node: fn, pub: s, req: raw, seq: f.Seq, topic: topic}
+		u := &fUnicast{node: fn, pub: s, req: raw, seq: f.Seq, topic: topic, start: time.Now()}
 		u.left = fn.peersByTopic(topic)
 		u.next()
 	case wire.TypeMulticast:
@@ -111,6 +111,7 @@ type fUnicast struct {
 	topic  string
 	left   []int  // m_nodeIDs: the candidate nodes not tried yet
 	p2pSeq uint64 // the P2P message's seq: 0 until the first send to a peer
+	start  time.Time // when the request arrived, for the observer
 }
 
 // next tries the next node: picked among those left by the generator
@@ -121,6 +122,7 @@ func (u *fUnicast) next() {
 		// "Send topics message all failed" / "No topic to be sent": the
 		// publisher's own frame, type 0x31, result 100, data cleared.
 		n.stats.replies100.Add(1)
+		n.obs.record(Decision{Kind: NoSubscriber, Topic: u.topic, From: u.pub.ref()})
 		u.pub.relay(reply(wire.TypeAMOPResponse, &u.seq, codeRemotePeerUnavailable, nil))
 		return
 	}
@@ -128,6 +130,7 @@ func (u *fUnicast) next() {
 	cur := u.left[i]
 	u.left = append(u.left[:i:i], u.left[i+1:]...)
 	if cur == u.node.idx {
+		n.obs.record(Decision{Kind: OwnNodeDropped, Topic: u.topic, From: u.pub.ref()})
 		u.node.localAMOP(u)
 		return
 	}
@@ -209,6 +212,7 @@ func (fn *fnode) sendToPeer(to int, u *fUnicast) {
 	c := &p2pCall{to: to}
 	c.done = func(resp []byte) {
 		if resp == nil {
+			n.obs.record(Decision{Kind: Retried, Topic: u.topic, From: u.pub.ref(), To: SessionRef{Node: to}})
 			u.next()
 			return
 		}
@@ -216,8 +220,10 @@ func (fn *fnode) sendToPeer(to int, u *fUnicast) {
 		// answer, success or 104, is relayed as the peer built it (row 14).
 		if resultOf(resp) == codeSendFailed {
 			n.stats.replies104.Add(1)
+			n.obs.record(Decision{Kind: PushFailed, Topic: u.topic, From: u.pub.ref()})
 		} else {
 			n.stats.unicastReplies.Add(1)
+			n.obs.record(Decision{Kind: Routed, Topic: u.topic, From: u.pub.ref(), To: SessionRef{Node: to}, Latency: time.Since(u.start)})
 		}
 		u.pub.relay(resp)
 	}
@@ -373,9 +379,11 @@ func (p *fPush) fail() {
 // listens. (103 comes only from the bandwidth limiter, off by default.)
 func (fn *fnode) multicast(pub *session, raw []byte, topic string) {
 	n := fn.net
+	targets := 0
 	for _, j := range fn.peersByTopic(topic) {
 		if j == fn.idx {
 			n.f.stats.ownNodeDropped.Add(1)
+			n.obs.record(Decision{Kind: OwnNodeDropped, Topic: topic, From: pub.ref()})
 			continue
 		}
 		fn.mu.Lock()
@@ -383,9 +391,10 @@ func (fn *fnode) multicast(pub *session, raw []byte, topic string) {
 		linked := fn.up && v != nil && v.linked
 		fn.mu.Unlock()
 		if linked {
-			n.f.nodes[j].onNodeMulticast(raw, topic)
+			targets += n.f.nodes[j].onNodeMulticast(raw, topic)
 		}
 	}
+	n.obs.record(Decision{Kind: Multicast, Topic: topic, From: pub.ref(), Targets: targets})
 	n.stats.multicast.Add(1)
 	ack := append([]byte(nil), raw...)
 	wire.SetType(ack, wire.TypeAMOPResponse)
@@ -393,21 +402,23 @@ func (fn *fnode) multicast(pub *session, raw []byte, topic string) {
 	pub.relay(ack)
 }
 
-// onNodeMulticast is asyncBroadcastChannelMessage at fn.
-func (fn *fnode) onNodeMulticast(raw []byte, topic string) {
+// onNodeMulticast is asyncBroadcastChannelMessage at fn; it returns the
+// number of sessions pushed to (for the observer).
+func (fn *fnode) onNodeMulticast(raw []byte, topic string) int {
 	if fn.nd.frozen.Load() {
-		return
+		return 0
 	}
 	fn.mu.Lock()
 	list := fn.subscribedLocked(topic)
 	up := fn.up
 	fn.mu.Unlock()
 	if !up {
-		return
+		return 0
 	}
 	// A real node queues without bound; here the pushes never wait and a
 	// subscriber that is not keeping up loses its own (Network.fanOut).
 	fn.net.fanOut(raw, list)
+	return len(list)
 }
 
 // blockLoop announces a block every BlockInterval (row 17).

@@ -243,6 +243,8 @@ type Network struct {
 	verifyKick chan struct{} // wakes the verifier (private.go)
 	verifySeq  uint64        // seq counter of 0x37, as dev::newSeq()
 
+	obs observer // routing decisions for whoever watches (observe.go)
+
 	hsMu   sync.Mutex
 	hsSeen map[string]*hsEntry
 }

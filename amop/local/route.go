@@ -19,6 +19,7 @@ type unicastReq struct {
 	seq      wire.Seq
 	topic    string
 	tried    map[*session]bool
+	start    time.Time // when the request arrived, for the observer
 	cur      *session    // the subscriber pushed to, while a push is pending
 	timer    *time.Timer // its push timeout
 	answered bool
@@ -180,10 +181,11 @@ func (n *Network) unicast(pub *session, raw []byte, f *wire.Frame) error {
 	}
 	if reserved(topic) {
 		n.stats.refused.Add(1)
+		n.obs.record(Decision{Kind: Refused, Topic: string(topic), From: pub.ref()})
 		pub.enqueue(reply(wire.TypeAMOPResponse, &f.Seq, CodeRefused, nil))
 		return nil
 	}
-	req := &unicastReq{pub: pub, raw: raw, seq: f.Seq, topic: string(topic), tried: map[*session]bool{}}
+	req := &unicastReq{pub: pub, raw: raw, seq: f.Seq, topic: string(topic), tried: map[*session]bool{}, start: time.Now()}
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
@@ -201,6 +203,7 @@ func (n *Network) unicast(pub *session, raw []byte, f *wire.Frame) error {
 		req.answered = true
 		n.mu.Unlock()
 		n.stats.replies100.Add(1)
+		n.obs.record(Decision{Kind: NoSubscriber, Topic: req.topic, From: pub.ref()})
 		pub.enqueue(reply(wire.TypeAMOPResponse, &f.Seq, CodeNoSubscriber, nil))
 		return nil
 	}
@@ -240,6 +243,9 @@ func (n *Network) deliver(req *unicastReq, s *session) {
 		delete(s.pending, req.seq)
 		n.stopTimerLocked(req)
 		n.mu.Unlock()
+		if req.verify == nil {
+			n.obs.record(Decision{Kind: Retried, Topic: req.topic, From: req.pub.ref(), To: s.ref()})
+		}
 		if s = n.next(req); s == nil {
 			return
 		}
@@ -265,6 +271,9 @@ func (n *Network) pushTimedOut(req *unicastReq, s *session) {
 	delete(s.pending, req.seq)
 	req.timer, req.cur = nil, nil
 	n.mu.Unlock()
+	if req.verify == nil {
+		n.obs.record(Decision{Kind: Retried, Topic: req.topic, From: req.pub.ref(), To: s.ref()})
+	}
 	n.advance(req)
 }
 
@@ -300,6 +309,7 @@ func (n *Network) next(req *unicastReq) *session {
 		req.settleLocked()
 		n.mu.Unlock()
 		n.stats.replies104.Add(1)
+		n.obs.record(Decision{Kind: PushFailed, Topic: req.topic, From: req.pub.ref()})
 		failed := append([]byte(nil), req.raw...) // raw is shared with queued pushes
 		wire.SetType(failed, wire.TypeAMOPResponse)
 		wire.SetResult(failed, CodePushFailed)
@@ -356,6 +366,7 @@ func (n *Network) reply(s *session, raw []byte, f *wire.Frame) (bool, error) {
 	pub := req.pub
 	n.mu.Unlock()
 	n.stats.unicastReplies.Add(1)
+	n.obs.record(Decision{Kind: Routed, Topic: req.topic, From: pub.ref(), To: s.ref(), Latency: time.Since(req.start)})
 	pub.relay(raw) // verbatim, as a real node relays it
 	return true, nil
 }
@@ -377,6 +388,7 @@ func (n *Network) multicast(pub *session, raw []byte, f *wire.Frame) error {
 	n.mu.Lock()
 	targets := n.eligibleLocked(pub, string(topic), nil, nil)
 	n.mu.Unlock()
+	n.obs.record(Decision{Kind: Multicast, Topic: string(topic), From: pub.ref(), Targets: len(targets)})
 	n.fanOut(raw, targets)
 	n.stats.multicast.Add(1)
 	pub.enqueue(multicastAck(&f.Seq, topic))
