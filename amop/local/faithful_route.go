@@ -109,8 +109,8 @@ type fUnicast struct {
 	req    []byte // the frame as received; shared, never written
 	seq    wire.Seq
 	topic  string
-	left   []int  // m_nodeIDs: the candidate nodes not tried yet
-	p2pSeq uint64 // the P2P message's seq: 0 until the first send to a peer
+	left   []int     // m_nodeIDs: the candidate nodes not tried yet
+	p2pSeq uint64    // the P2P message's seq: 0 until the first send to a peer
 	start  time.Time // when the request arrived, for the observer
 }
 

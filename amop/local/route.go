@@ -19,7 +19,7 @@ type unicastReq struct {
 	seq      wire.Seq
 	topic    string
 	tried    map[*session]bool
-	start    time.Time // when the request arrived, for the observer
+	start    time.Time   // when the request arrived, for the observer
 	cur      *session    // the subscriber pushed to, while a push is pending
 	timer    *time.Timer // its push timeout
 	answered bool
