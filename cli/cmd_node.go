@@ -57,6 +57,7 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		topicDelay  = fs.Duration("topic-delay", 0, "delay before other nodes see a new subscription, like real nodes' ≤5s sync")
 		verifyEvery = fs.Duration("verify-interval", 5*time.Second, "private topics: how often a subscriber still being verified is offered to a publisher again")
 		verbose     = fs.Bool("verbose", false, "log every session to stderr (warnings are always logged)")
+		logLines    = fs.Bool("log", false, "print lines, not the live view, even on a terminal (the view shows when stdin and stdout are terminals)")
 		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the nodes to `FILE` when they stop (go tool pprof)")
 		like        = fs.String("like", local.LikeIdeal, "node behaviour: ideal, or 2.9 to behave as FISCO BCOS 2.9.1 nodes do (5 s topic sync, own-node AMOP dropped, ...)")
 		nodeTimeout = fs.Duration("node-timeout", 30*time.Second, "with --like 2.9: how long a node waits for another node's answer to a unicast")
@@ -111,6 +112,16 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		}
 		defer stop()
 	}
+	// On a terminal the node shows its live routing view; its log would
+	// scribble over it, so it goes nowhere then (--log keeps the lines).
+	var term *terminal
+	if !*logLines {
+		term, _ = openTerminal(std)
+	}
+	logOut := std.err
+	if term != nil {
+		logOut = io.Discard
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
@@ -130,10 +141,18 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		VerifyInterval:   *verifyEvery,
 		Like:             likeName,
 		NodeTimeout:      *nodeTimeout,
-		Logger:           slog.New(slog.NewTextHandler(std.err, &slog.HandlerOptions{Level: level})),
+		Logger:           slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
 		return nodeStartError(err)
+	}
+	if term != nil {
+		err := runNodeView(std, term, n, dir != defaultDir)
+		fmt.Fprintln(std.out, "stopping")
+		if cerr := n.Close(); err == nil {
+			err = cerr
+		}
+		return err
 	}
 	printNodeBanner(std.out, n, dir != defaultDir)
 	<-ctx.Done()

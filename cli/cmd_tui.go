@@ -164,6 +164,9 @@ func tui(std stdio, f *tuiFlags) error {
 		plan.adapter.CAFile, plan.adapter.CertFile, plan.adapter.KeyFile =
 			filepath.Join(dir, "ca.crt"), filepath.Join(dir, "sdk.crt"), filepath.Join(dir, "sdk.key")
 		plan.ui.Banner = append(plan.ui.Banner, e.banner...)
+		if e.network != nil {
+			plan.ui.Network, plan.ui.NetworkTitle = e.network, networkTitle(e.network)
+		}
 	}
 	if plan.transcript != "" {
 		tw, err := transcript.Open(plan.transcript)

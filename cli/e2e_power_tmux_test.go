@@ -46,8 +46,9 @@ func TestResponderAndMouseInTmux(t *testing.T) {
 	certs := t.TempDir()
 	state := t.TempDir()
 	addrs := ntFreePorts(t, 2)
-	node := ntStart(t, certs, bin, "node", "--listen", strings.Join(addrs, ","), "--certs", certs)
-	ntWait(t, 20*time.Second, "the node's banner", func() bool { return strings.Contains(node.out.String(), "Ctrl+C") })
+	// The node on a terminal shows its live routing view.
+	tm.start("N", 120, 40, fmt.Sprintf("env TERM=xterm-256color %s node --listen %s --certs %s", bin, strings.Join(addrs, ","), certs))
+	tm.waitScreen("N", "Last routing decisions")
 	tui := func(addr, extra string) string {
 		return fmt.Sprintf("env TERM=xterm-256color XDG_STATE_HOME=%s %s --node %s --certs %s %s", state, bin, addr, certs, extra)
 	}
@@ -99,6 +100,12 @@ func TestResponderAndMouseInTmux(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The node's view showed the routing of the unicast, in words.
+	scr = tm.waitScreen("N", "unicast 'svc' from s")
+	if !strings.Contains(scr, "@node1 → s") || !strings.Contains(scr, "@node0, ") {
+		t.Fatalf("node view:\n%s", scr)
+	}
 	tm.keys("A", "C-c")
 	tm.keys("B", "C-c")
+	tm.keys("N", "q")
 }

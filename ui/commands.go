@@ -28,6 +28,7 @@ var commandHelp = [][2]string{
 	{"/raw TEXT", "send TEXT exactly as typed (no {{template}})"},
 	{"/find TEXT", "search every pane; n/N (pane) or /find: next hit"},
 	{"/stats", "round-trip histogram, rates, failures by kind"},
+	{"/network", "the embedded network's nodes, subscribers and routing decisions"},
 	{"/filter [TEXT]", "show only lines containing TEXT (none: all)"},
 	{"/save FILE", "write the pane as JSON lines"},
 	{"/clear", "empty the active pane"},
@@ -66,6 +67,8 @@ func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
 		return m, m.cmdFind(arg)
 	case "stats":
 		return m, m.openStats()
+	case "network", "net":
+		return m, m.cmdNetwork()
 	case "filter", "f":
 		return m, m.cmdFilter(arg)
 	case "save", "w":

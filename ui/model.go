@@ -25,6 +25,7 @@ import (
 	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/transcript"
 	"github.com/amoptui/amoptui/ui/input"
+	"github.com/amoptui/amoptui/ui/netview"
 	"github.com/amoptui/amoptui/ui/statusbar"
 	"github.com/amoptui/amoptui/ui/topiclist"
 	"github.com/amoptui/amoptui/ui/topicpane"
@@ -126,6 +127,7 @@ type Model struct {
 	histWarned bool           // a failed history save was told once
 	find       findState      // /find (find.go)
 	stats      statsState     // latency at a glance, /stats (stats.go)
+	net        netState       // /network (network.go)
 
 	rec *recorder
 }
@@ -323,6 +325,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
+	}
+	if netview.IsMsg(msg) {
+		return m.updateNetwork(msg)
 	}
 	// Anything else (the cursor blink of the text input) goes to the input.
 	var cmd tea.Cmd

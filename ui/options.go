@@ -7,6 +7,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/history"
+	"github.com/amoptui/amoptui/ui/netview"
 )
 
 // Layout is how topic panes share the screen.
@@ -122,6 +123,10 @@ type Options struct {
 	HistoryLoaded []history.Topic
 	// Clipboard is where y copies the selected payload.
 	Clipboard Clipboard
+	// Network is the embedded network this TUI started, for /network (nil
+	// when it joined another); NetworkTitle describes it in the frame.
+	Network      netview.Source
+	NetworkTitle string
 	// Now is the clock of timestamps and round-trip times; nil is time.Now.
 	// Tests pass a fixed clock so that golden files are stable.
 	Now func() time.Time

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/amop/local"
 	"github.com/amoptui/amoptui/history"
 	"github.com/amoptui/amoptui/responder"
 	"github.com/amoptui/amoptui/tmpl"
@@ -353,3 +354,27 @@ func TestHistorySaveFailureToldOnce(t *testing.T) {
 }
 
 func tmplOpts() tmpl.Options { return tmpl.Options{} }
+
+func TestNetworkOverlay(t *testing.T) {
+	c := newFake()
+	m := newModel(t, c, testOptions("hello"), 100, 30)
+	m = do(m, "/network")
+	if !m.noticeErr || !strings.Contains(m.Notice(), "embedded network this TUI started") {
+		t.Fatalf("without a network: %q", m.Notice())
+	}
+	n := local.RunT(t, local.Options{})
+	opts := testOptions("hello")
+	opts.Network, opts.NetworkTitle = n, "test network"
+	m = newModel(t, newFake(), opts, 100, 30)
+	m = do(m, "/network")
+	v := m.View()
+	for _, want := range []string{"network · test network", "Nodes  0 sessions", "node0", "node1", "nothing routed yet"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("/network lacks %q:\n%s", want, v)
+		}
+	}
+	m = update(m, kp("esc"))
+	if strings.Contains(m.View(), "Nodes  0 sessions") {
+		t.Fatal("esc did not close /network")
+	}
+}

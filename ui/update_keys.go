@@ -36,6 +36,10 @@ func (m Model) updateKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if m.showHelp {
 		return m.updateHelpKey(k), nil
 	}
+	if m.net.show {
+		m.closeNetwork()
+		return m, nil
+	}
 	if m.stats.show {
 		// Any key closes the overlay (esc by habit); it has nothing to
 		// scroll or select.

@@ -40,6 +40,11 @@ func (m Model) middle() []string {
 	if m.stats.show {
 		return m.statsView(m.width, g.mainH)
 	}
+	if m.net.show {
+		nv := m.net.view
+		nv.SetSize(m.width, g.mainH)
+		return nv.Lines()
+	}
 	left := make([]string, 0, g.mainH)
 	if g.listShown {
 		left = m.list.Render(left)

@@ -1,0 +1,297 @@
+// Package netview shows what a local AMOP network is doing, for an
+// audience: its nodes and their sessions, every topic with its subscribers
+// and rates, and the last routing decisions in words ("unicast 'svc' from
+// s3@node0 → s7@node1, 0.4 ms", "dropped 'svc' from s3@node0: own node (2.9
+// semantics)"). `amoptui node` runs it on a terminal (App), and the TUI that
+// started the embedded network opens it with /network (Model).
+//
+// It polls the network (a snapshot and the decisions since the last poll)
+// four times a second from a Cmd; the network only keeps a bounded ring of
+// decisions, so a slow view loses old ones (and says how many), never
+// slows the routing.
+package netview
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/sanitize"
+	"github.com/amoptui/amoptui/ui/internal/paint"
+)
+
+// Source is what the view watches: a *local.Network.
+type Source interface {
+	View() local.View
+	Decisions(since uint64) (ds []local.Decision, next, lost uint64)
+}
+
+// PollInterval is how often the view asks the network.
+const PollInterval = 250 * time.Millisecond
+
+// keep is how many decisions the view remembers for display.
+const keep = 200
+
+// Styles are the view's styles.
+type Styles struct {
+	Frame, Title, Head, Text, Dim, OK, Warn, Err lipgloss.Style
+}
+
+// DefaultStyles builds the styles with renderer r from adaptive colours
+// (the same palette as the TUI's).
+func DefaultStyles(r *lipgloss.Renderer) Styles {
+	fg := func(light, dark string) lipgloss.Style {
+		return r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: light, Dark: dark})
+	}
+	return Styles{
+		Frame: fg("#5B3CC4", "#A991F7"),
+		Title: fg("#5B3CC4", "#A991F7").Bold(true),
+		Head:  fg("#5B3CC4", "#A991F7").Bold(true),
+		Text:  fg("#1C1C1C", "#E4E4E4"),
+		Dim:   fg("#6B6B6B", "#8F8F8F"),
+		OK:    fg("#17803D", "#5FD38D"),
+		Warn:  fg("#A15C00", "#F2B84B"),
+		Err:   fg("#C4242B", "#FF6B6B"),
+	}
+}
+
+type paints struct {
+	frame                                paint.FrameStyle
+	head, text, dim, ok, warn, err, titl paint.Paint
+}
+
+// pollMsg carries one poll's result.
+type pollMsg struct {
+	id   int
+	at   time.Time
+	view local.View
+	ds   []local.Decision
+	next uint64
+	lost uint64
+}
+
+// Model is the view. It is a concrete component: the TUI composes it, and
+// App wraps it as a program of its own.
+type Model struct {
+	src   Source
+	p     paints
+	id    int // tags this model's polls
+	since uint64
+	lost  uint64
+
+	view   local.View
+	recent []local.Decision // newest last, at most keep
+	// rates: per topic, messages per second over the last poll window.
+	prev     map[string]local.TopicCounts
+	prevAt   time.Time
+	rates    map[string]float64
+	now      func() time.Time
+	width    int
+	height   int
+	polls    int
+	stopped  bool
+	subtitle string
+}
+
+// nextID tags models so that a closed view's polls are ignored by a new one.
+var nextID int
+
+// New returns a view of src; subtitle goes in the frame (e.g. "FISCO BCOS
+// 2.9 faithful · chain 1").
+func New(src Source, st Styles, subtitle string) Model {
+	nextID++
+	return Model{
+		src: src, id: nextID, subtitle: subtitle, now: time.Now,
+		prev: map[string]local.TopicCounts{}, rates: map[string]float64{},
+		p: paints{
+			frame: paint.FrameStyle{Border: paint.Heavy, Line: paint.From(st.Frame), Title: paint.From(st.Title)},
+			head:  paint.From(st.Head), text: paint.From(st.Text), dim: paint.From(st.Dim),
+			ok: paint.From(st.OK), warn: paint.From(st.Warn), err: paint.From(st.Err), titl: paint.From(st.Title),
+		},
+	}
+}
+
+// SetClock replaces the clock of the rates (tests).
+func (m *Model) SetClock(now func() time.Time) { m.now = now }
+
+// SetSize sets the outer size.
+func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+
+// Start polls at once and then every PollInterval.
+func (m *Model) Start() tea.Cmd {
+	m.stopped = false
+	return m.poll(0)
+}
+
+// Stop ends the polling (the next poll is ignored).
+func (m *Model) Stop() { m.stopped = true; nextID++; m.id = nextID }
+
+func (m Model) poll(d time.Duration) tea.Cmd {
+	src, id, since := m.src, m.id, m.since
+	do := func() tea.Msg {
+		ds, next, lost := src.Decisions(since)
+		return pollMsg{id: id, at: time.Now(), view: src.View(), ds: ds, next: next, lost: lost}
+	}
+	if d == 0 {
+		return do
+	}
+	return tea.Tick(d, func(time.Time) tea.Msg { return do() })
+}
+
+// Update takes a poll's result and schedules the next one.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	p, ok := msg.(pollMsg)
+	if !ok || p.id != m.id || m.stopped {
+		return m, nil
+	}
+	m.apply(p.view, p.ds, p.next, p.lost, m.now())
+	return m, m.poll(PollInterval)
+}
+
+// apply folds a snapshot and new decisions into the model.
+func (m *Model) apply(v local.View, ds []local.Decision, next, lost uint64, now time.Time) {
+	m.polls++
+	m.view = v
+	m.since, m.lost = next, m.lost+lost
+	m.recent = append(m.recent, ds...)
+	if len(m.recent) > keep {
+		m.recent = append(m.recent[:0:0], m.recent[len(m.recent)-keep:]...)
+	}
+	if dt := now.Sub(m.prevAt).Seconds(); !m.prevAt.IsZero() && dt > 0 {
+		for _, t := range v.Topics {
+			before := m.prev[t.Topic]
+			n := (t.Counts.Unicast - before.Unicast) + (t.Counts.Multicast - before.Multicast)
+			// Smooth a little, so the figure reads as a rate, not noise.
+			r := float64(n) / dt
+			if old, ok := m.rates[t.Topic]; ok {
+				r = 0.5*old + 0.5*r
+			}
+			m.rates[t.Topic] = r
+		}
+	}
+	clear(m.prev)
+	for _, t := range v.Topics {
+		m.prev[t.Topic] = t.Counts
+	}
+	m.prevAt = now
+}
+
+// Lines renders the view, exactly the set size.
+func (m Model) Lines() []string {
+	w, h := m.width, m.height
+	if w < 20 || h < 5 {
+		return nil
+	}
+	inner := w - 2
+	var body []string
+	add := func(s string) { body = append(body, s) }
+	sec := func(s string) { add(" " + m.p.head.S(s)) }
+
+	sessions := 0
+	for _, nd := range m.view.Nodes {
+		sessions += len(nd.Sessions)
+	}
+	sec(fmt.Sprintf("Nodes  %d sessions", sessions))
+	for _, nd := range m.view.Nodes {
+		state := m.p.ok.S("●")
+		if !nd.Up {
+			state = m.p.err.S("○ stopped")
+		}
+		var ss []string
+		for _, s := range nd.Sessions {
+			ss = append(ss, "s"+strconv.FormatUint(s.ID, 10))
+		}
+		list := strings.Join(ss, " ")
+		if list == "" {
+			list = "no sessions"
+		}
+		add(fmt.Sprintf("   %s %s %s  %s", m.p.text.S("node"+strconv.Itoa(nd.Index)), m.p.dim.S(sanitize.String(nd.Addr)), state, m.p.dim.S(list)))
+	}
+	sec("Topics")
+	if len(m.view.Topics) == 0 {
+		add("   " + m.p.dim.S("no topic subscribed yet"))
+	}
+	for _, t := range m.view.Topics {
+		var subs []string
+		for _, r := range t.Subscribers {
+			subs = append(subs, r.String())
+		}
+		who := strings.Join(subs, " ")
+		if who == "" {
+			who = "no subscriber"
+		}
+		name := paint.FitPad(sanitize.String(t.Topic), 16)
+		add(fmt.Sprintf("   %s %s  %s  %s", m.p.text.S(name),
+			m.p.dim.S(fmt.Sprintf("%6s/s  uni %d  multi %d  fail %d", rateText(m.rates[t.Topic]), t.Counts.Unicast, t.Counts.Multicast, t.Counts.Failed)),
+			m.p.dim.S("→"), m.p.text.S(who)))
+	}
+	sec("Last routing decisions")
+	room := h - 2 - len(body)
+	if m.lost > 0 {
+		add("   " + m.p.warn.S(paint.Count(m.lost)+" older decisions not shown (too many to keep)"))
+		room--
+	}
+	if len(m.recent) == 0 {
+		add("   " + m.p.dim.S("nothing routed yet: send something"))
+	}
+	for i := len(m.recent) - 1; i >= 0 && room > 0; i-- {
+		d := m.recent[i]
+		p := m.p.text
+		switch d.Kind {
+		case local.NoSubscriber, local.PushFailed, local.Refused:
+			p = m.p.err
+		case local.OwnNodeDropped, local.Retried:
+			p = m.p.warn
+		}
+		add("   " + m.p.dim.S(d.At.Format("15:04:05.000")) + " " + p.S(sanitize.String(d.String())))
+		room--
+	}
+	lines := make([]string, 0, h-2)
+	for _, l := range body {
+		if len(lines) == h-2 {
+			break
+		}
+		lines = append(lines, paint.FitPad(l, inner))
+	}
+	for len(lines) < h-2 {
+		lines = append(lines, strings.Repeat(" ", inner))
+	}
+	title := "network"
+	if m.subtitle != "" {
+		title += " · " + m.subtitle
+	}
+	return paint.Frame(nil, lines, w, h, title, "", m.p.frame)
+}
+
+// View renders the view as one string.
+func (m Model) View() string { return strings.Join(m.Lines(), "\n") }
+
+func rateText(r float64) string {
+	if r >= 100 {
+		return strconv.FormatFloat(r, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(r, 'f', 1, 64)
+}
+
+// Topics lists the topics shown (tests).
+func (m Model) Topics() []string {
+	var out []string
+	for _, t := range m.view.Topics {
+		out = append(out, t.Topic)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// IsMsg reports whether msg belongs to a view (a poll's result), so that a
+// composing model can route it to its Model.
+func IsMsg(msg tea.Msg) bool {
+	_, ok := msg.(pollMsg)
+	return ok
+}
