@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/amop/guard"
 	"github.com/amoptui/amoptui/amop/wire3"
 )
 
@@ -71,10 +72,11 @@ const overhead = wire3.HeaderLen + wire3.SeqLen + wire3.RequestHeaderLen
 
 // Client is the 3.x amop.Client.
 type Client struct {
-	cfg     Config
-	tls     *tls.Config // nil with PlainWS
-	log     *slog.Logger
-	maxData int // the largest data a send takes, before the topic's bytes
+	cfg         Config
+	tls         *tls.Config // nil with PlainWS
+	log         *slog.Logger
+	maxData     int // the largest data a send takes, before the topic's bytes
+	maxIncoming int // the largest message kept from the node (Config.MaxIncoming)
 
 	ctx    context.Context
 	stop   context.CancelFunc
@@ -103,10 +105,11 @@ type Client struct {
 	laneMu sync.Mutex
 	lanes  map[string]*lane
 
-	c            counters
-	pendingState atomic.Pointer[amop.Status]
-	dirty        atomic.Bool // counters to report in a CounterEvent
-	unreported   atomic.Uint64
+	c                counters
+	pendingState     atomic.Pointer[amop.Status]
+	dirty            atomic.Bool // counters to report in a CounterEvent
+	unreported       atomic.Uint64
+	unreportedBehind atomic.Uint64
 }
 
 // call is a unicast awaiting its answer.
@@ -171,6 +174,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxPayload > 0 {
 		c.maxData = min(c.maxData, cfg.MaxPayload)
 	}
+	c.maxIncoming = cfg.MaxIncoming
+	if c.maxIncoming <= 0 {
+		c.maxIncoming = guard.DefaultMaxIncoming
+	}
+	// The limit applies to payloads; a message adds its header and seq.
+	c.maxIncoming = min(c.maxIncoming+overhead, wire3.MaxMessage)
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}

@@ -226,7 +226,7 @@ func TestLeftTopicOnFaithfulNode(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Code != amop.CodeNoClient3 {
 		t.Fatalf("left topic: %v", err)
 	}
-	if sub.Counters().Strays != 1 || sub.Stats().Received != 0 {
+	if sub.Counters().NotJoined != 1 || sub.Stats().Received != 0 {
 		t.Fatalf("subscriber %+v %+v", sub.Counters(), sub.Stats())
 	}
 }
@@ -268,5 +268,42 @@ func TestMalformedNeverReachesEvents(t *testing.T) {
 	nextEvent(t, c, wait, func(e *amop.CounterEvent) bool { return e.Malformed == 3 })
 	if c.Status().State != amop.StateConnected {
 		t.Fatal("a malformed message ended the session")
+	}
+}
+
+// TestMaxIncoming: a message over the client's incoming limit is read
+// through unkept: a request is refused at once, a reply fails its send.
+func TestMaxIncoming(t *testing.T) {
+	n := network(t, local3.Options{})
+	sub := client(t, n, func(c *fisco3.Config) {
+		c.MaxIncoming = 64 << 10
+		c.AutoReply = amop.ReplyPolicy{Mode: amop.ReplyEcho}
+	}, 1)
+	sub.Join("big")
+	waitSubs(t, n, "big", 1)
+	pub := client(t, n, func(c *fisco3.Config) { c.MaxIncoming = 64 << 10 }, 0)
+	ctx, cancel := ctxFor(wait)
+	defer cancel()
+	_, err := pub.Unicast(ctx, "big", make([]byte, 1<<20))
+	var ce *amop.CodeError
+	if !errors.As(err, &ce) || ce.Code != amop.CodeTooLarge3 {
+		t.Fatalf("big request: %v", err)
+	}
+	if s := sub.Stats(); s.Oversize != 1 || s.Received != 0 || sub.Status().State != amop.StateConnected {
+		t.Fatalf("subscriber %+v", s)
+	}
+	// A request under the subscriber's limit whose echo is over the
+	// publisher's.
+	big := client(t, n, func(c *fisco3.Config) {
+		c.AutoReply = amop.ReplyPolicy{Mode: amop.ReplyText, Text: strings.Repeat("x", 128<<10)}
+	}, 1)
+	sub.Leave("big")
+	big.Join("echo")
+	waitSubs(t, n, "echo", 1)
+	if _, err := pub.Unicast(ctx, "echo", []byte("small")); !errors.Is(err, amop.ErrReplyTooLarge) {
+		t.Fatalf("big reply: %v", err)
+	}
+	if pub.Stats().Oversize != 1 {
+		t.Fatalf("publisher %+v", pub.Stats())
 	}
 }

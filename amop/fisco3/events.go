@@ -31,6 +31,14 @@ func (c *Client) drop() {
 	c.unreported.Add(1)
 }
 
+// dropBehind counts a push lost because its topic's lane was full: the
+// client fell behind the node.
+func (c *Client) dropBehind() {
+	c.c.behind.Add(1)
+	c.unreportedBehind.Add(1)
+	c.drop()
+}
+
 // emit delivers news (a late answer) without blocking; a full channel loses
 // it: the send's own line already says it failed.
 func (c *Client) emit(ev amop.Event) {
@@ -89,15 +97,18 @@ func (c *Client) flushCounts() {
 		return
 	}
 	if n := c.unreported.Load(); n > 0 {
+		b := c.unreportedBehind.Load()
 		select {
-		case c.events <- &amop.DropEvent{Dropped: n, Total: c.c.dropped.Load()}:
+		case c.events <- &amop.DropEvent{Dropped: n, Total: c.c.dropped.Load(), Behind: b, BehindTotal: c.c.behind.Load()}:
 			c.unreported.Add(-n)
+			c.unreportedBehind.Add(-b)
 		default:
 		}
 	}
 	if c.dirty.Load() {
+		st := c.Stats()
 		select {
-		case c.events <- &amop.CounterEvent{Malformed: c.Stats().Malformed}:
+		case c.events <- &amop.CounterEvent{Malformed: st.Malformed, Oversize: st.Oversize, NotJoined: st.NotJoined}:
 			c.dirty.Store(false)
 		default:
 		}

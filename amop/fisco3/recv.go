@@ -3,6 +3,7 @@ package fisco3
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sync/atomic"
 	"time"
 
@@ -14,47 +15,49 @@ import (
 
 // counters are the client's running totals.
 type counters struct {
-	received, dropped, replied, sent, failed, reconnects atomic.Uint64
+	received, dropped, behind, replied, sent, failed, reconnects atomic.Uint64
 	// What the node sent that was dropped: messages that did not decode
-	// (text frames included), of unknown types, answers to nothing, and
-	// messages over the 32 MiB limit (which end the session).
-	malformed, unknown, unmatched, oversize atomic.Uint64
+	// (text frames included), of unknown types, and answers to nothing.
+	malformed, unknown, unmatched atomic.Uint64
+	// oversize are messages over MaxIncoming, dropped unread; notJoined
+	// are pushes for topics this client does not (or no longer) subscribe;
 	// notifies are block and group notifications, ignored; late are
-	// answers to sends that had timed out; strays are pushes for topics this
-	// client does not (or no longer) subscribe.
-	notifies, late, strays atomic.Uint64
+	// answers to sends that had timed out.
+	oversize, notJoined, notifies, late atomic.Uint64
 }
 
 // Counters is a detailed snapshot of what the client dropped or ignored,
 // beyond amop.Stats.
 type Counters struct {
-	Malformed, UnknownTypes, Unmatched, Oversize, Notifications, Late, Strays uint64
+	Malformed, UnknownTypes, Unmatched, Oversize, NotJoined, Notifications, Late uint64
 }
 
 // Counters returns the detailed counters.
 func (c *Client) Counters() Counters {
 	k := &c.c
 	return Counters{Malformed: k.malformed.Load(), UnknownTypes: k.unknown.Load(), Unmatched: k.unmatched.Load(),
-		Oversize: k.oversize.Load(), Notifications: k.notifies.Load(), Late: k.late.Load(), Strays: k.strays.Load()}
+		Oversize: k.oversize.Load(), NotJoined: k.notJoined.Load(), Notifications: k.notifies.Load(), Late: k.late.Load()}
 }
 
-// Stats implements amop.Client. Malformed sums everything the node sent
-// that was dropped as wrong: undecodable messages, unknown types, answers to
-// nothing and oversize messages.
+// Stats implements amop.Client. Malformed sums what the node sent that was
+// wrong: undecodable messages, unknown types and answers to nothing.
 func (c *Client) Stats() amop.Stats {
 	k := &c.c
 	return amop.Stats{
-		Received: k.received.Load(), Dropped: k.dropped.Load(), Replied: k.replied.Load(),
+		Received: k.received.Load(), Dropped: k.dropped.Load(), Behind: k.behind.Load(), Replied: k.replied.Load(),
 		Sent: k.sent.Load(), Failed: k.failed.Load(),
-		Malformed: k.malformed.Load() + k.unknown.Load() + k.unmatched.Load() + k.oversize.Load(),
-		Late:      k.late.Load(), Reconnects: k.reconnects.Load(),
+		Malformed: k.malformed.Load() + k.unknown.Load() + k.unmatched.Load(),
+		Late:      k.late.Load(), Oversize: k.oversize.Load(), NotJoined: k.notJoined.Load(), Reconnects: k.reconnects.Load(),
 	}
 }
 
-// readLoop reads the session's messages until it fails.
+// readLoop reads the session's messages until it fails. A message over
+// MaxIncoming is read through without being kept (only its header is
+// looked at), dropped and counted; one over the protocol's 32 MiB ends the
+// session, as it would on a node.
 func (c *Client) readLoop(s *session) {
 	for {
-		kind, b, err := s.conn.ReadMessage()
+		kind, r, err := s.conn.NextReader()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				c.bad(&c.c.oversize)
@@ -64,6 +67,11 @@ func (c *Client) readLoop(s *session) {
 			}
 			s.fail(err)
 			return
+		}
+		b, over, err := readLimited(r, c.maxIncoming)
+		if err != nil {
+			// The next NextReader reports why the stream broke.
+			continue
 		}
 		s.touch()
 		if kind != websocket.BinaryMessage {
@@ -77,7 +85,49 @@ func (c *Client) readLoop(s *session) {
 			c.log.Debug("malformed message from the node", "endpoint", s.endpoint, "err", err)
 			continue
 		}
+		if over {
+			c.oversized(s, m)
+			continue
+		}
 		c.dispatch(s, m)
+	}
+}
+
+// readLimited reads a message of at most limit bytes; a longer one is read
+// through to its end, and only its first limit bytes are returned.
+func readLimited(r io.Reader, limit int) ([]byte, bool, error) {
+	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if len(b) <= limit {
+		return b, false, nil
+	}
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return nil, false, err
+	}
+	return b[:limit], true, nil
+}
+
+// oversized handles a message over MaxIncoming from its header alone: a
+// request is refused at once (its sender is not left waiting), an answer
+// fails its send with ErrReplyTooLarge.
+func (c *Client) oversized(s *session, m wire3.Message) {
+	c.bad(&c.c.oversize)
+	c.log.Debug("message over max_incoming dropped", "endpoint", s.endpoint, "type", m.Type)
+	switch m.Type {
+	case wire3.TypeRequest:
+		c.reply(s, m.Seq, wire3.CodeWsMessageOverflow, []byte("amoptui: the request is larger than this client accepts (max_incoming)"))
+		return
+	case wire3.TypeBroadcast:
+		return
+	}
+	c.mu.Lock()
+	cl := c.pending[m.Seq]
+	delete(c.pending, m.Seq)
+	c.mu.Unlock()
+	if cl != nil {
+		cl.done <- answer{err: amop.ErrReplyTooLarge}
 	}
 }
 
@@ -166,7 +216,7 @@ func (c *Client) onPush(s *session, m wire3.Message, mode amop.Mode) {
 		return
 	}
 	if !c.joined(req.Topic) {
-		c.c.strays.Add(1)
+		c.bad(&c.c.notJoined)
 		if mode == amop.Unicast {
 			c.reply(s, m.Seq, wire3.CodeNoClient, []byte("amoptui: this client does not subscribe this topic (any more): FISCO BCOS 3.x nodes forget a topic only when the session ends"))
 		}
@@ -205,14 +255,14 @@ func (c *Client) enqueue(topic string, p push) {
 		go c.runLane(topic, l)
 	}
 	if l.bytes.Load()+int64(len(p.data)) > laneBytes {
-		c.drop()
+		c.dropBehind()
 		return
 	}
 	select {
 	case l.ch <- p:
 		l.bytes.Add(int64(len(p.data)))
 	default:
-		c.drop()
+		c.dropBehind()
 	}
 }
 
