@@ -3,10 +3,10 @@ package fisco3
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -271,10 +271,12 @@ func (c *Client) connect(ep string) (*session, amop.NodeInfo, error) {
 }
 
 // dialWS connects to ep and upgrades to a WebSocket on path "/" (nodes do
-// not look at the path).
+// not look at the path). It makes the TLS connection itself so that an
+// error after it can say the port is not a WebSocket one.
 func (c *Client) dialWS(ctx context.Context, ep string) (*websocket.Conn, error) {
+	transport := false // TCP and TLS are up: what fails after is HTTP
+	nd := &net.Dialer{}
 	d := websocket.Dialer{
-		NetDialContext:   (&net.Dialer{}).DialContext,
 		HandshakeTimeout: c.cfg.Guard.DialTimeout,
 		ReadBufferSize:   64 << 10,
 		WriteBufferSize:  64 << 10,
@@ -282,28 +284,86 @@ func (c *Client) dialWS(ctx context.Context, ep string) (*websocket.Conn, error)
 	scheme := "ws"
 	if c.tls != nil {
 		scheme = "wss"
-		d.TLSClientConfig = c.tls.Clone()
-		d.TLSClientConfig.VerifyPeerCertificate = c.verifier(ep)
+		conf := c.tls.Clone()
+		conf.VerifyPeerCertificate = c.verifier(ep)
+		d.NetDialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			raw, err := nd.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			tc := tls.Client(raw, conf)
+			if err := tc.HandshakeContext(ctx); err != nil {
+				raw.Close()
+				return nil, err
+			}
+			transport = true
+			return tc, nil
+		}
+	} else {
+		d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := nd.DialContext(ctx, network, addr)
+			transport = err == nil
+			return conn, err
+		}
 	}
 	conn, resp, err := d.DialContext(ctx, scheme+"://"+ep+"/", http.Header{})
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
 	if err != nil {
-		return nil, c.dialError(ep, resp, err)
+		return nil, c.dialError(ep, resp, transport, err)
 	}
 	return conn, nil
 }
 
+// ErrNotWebSocket is a port that completed TCP and TLS with us but did not
+// answer a WebSocket upgrade in HTTP: not a 3.x RPC port — a FISCO BCOS 2.x
+// channel port closes the connection, or waits, on the request's first
+// bytes, which it reads as an impossible frame length.
+var ErrNotWebSocket = errors.New("the port did not answer a WebSocket upgrade in HTTP: not a FISCO BCOS 3.x RPC port (a 2.x channel port? use --fisco 2)")
+
+// Detect reports whether ep is a 3.x node (amop.Line3), a port that is not
+// (amop.Line2: TLS works but no WebSocket), or cannot tell (amop.LineAuto
+// and the error), within timeout. Nothing AMOP is sent.
+func Detect(cfg Config, ep string, timeout time.Duration) (amop.Line, error) {
+	c, err := probeClient(cfg, ep, timeout)
+	if err != nil {
+		return amop.LineAuto, err
+	}
+	err = c.probe(ep)
+	switch {
+	case err == nil:
+		return amop.Line3, nil
+	case errors.Is(err, ErrNotWebSocket):
+		return amop.Line2, err
+	}
+	return amop.LineAuto, err
+}
+
 // probe dials ep and closes at once.
 func (c *Client) probe(ep string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.Guard.DialTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, c.cfg.Guard.DialTimeout)
 	defer cancel()
 	conn, err := c.dialWS(ctx, ep)
 	if err != nil {
 		return err
 	}
 	return conn.Close()
+}
+
+// probeClient is a client that only dials: Probe and Detect.
+func probeClient(cfg Config, ep string, timeout time.Duration) (*Client, error) {
+	cfg.Guard.DialTimeout = timeout
+	cfg.Endpoints = []string{ep}
+	c := &Client{cfg: cfg, ctx: context.Background()}
+	if !cfg.PlainWS {
+		creds, err := LoadCredentials(cfg.Config)
+		if err != nil {
+			return nil, err
+		}
+		c.tls = creds.clientTLS(!cfg.SkipNodeVerify)
+	}
+	return c, nil
 }
 
 // nodeInfo is what the status line shows of a 3.x node.
@@ -318,8 +378,8 @@ func nodeInfo(h wire3.HandshakeResponse) amop.NodeInfo {
 }
 
 // dialError says why a dial failed, in a sentence, and marks the refusals
-// that retrying will not fix.
-func (c *Client) dialError(ep string, resp *http.Response, err error) error {
+// that retrying will not fix. transport says TCP (and TLS) were up.
+func (c *Client) dialError(ep string, resp *http.Response, transport bool, err error) error {
 	var nce *NodeCertError
 	switch {
 	case errors.As(err, &nce):
@@ -332,13 +392,9 @@ func (c *Client) dialError(ep string, resp *http.Response, err error) error {
 		return &permanentError{fmt.Errorf("node %s refused the TLS handshake (is %s signed by the chain's CA?): %w", ep, c.certName(), err)}
 	case strings.Contains(err.Error(), "first record does not look like a TLS handshake"):
 		return &permanentError{fmt.Errorf("node %s answered without TLS: its RPC port has TLS off (rpc.enable_ssl=false); connect with plain ws:// (tls = false)", ep)}
-	case strings.Contains(err.Error(), "malformed HTTP"):
-		return &permanentError{fmt.Errorf("node %s did not answer a WebSocket upgrade in HTTP: not a FISCO BCOS 3.x RPC port (a 2.x channel port? use --fisco 2): %w", ep, err)}
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		// Transient as far as we know (a node restarting does it too), but
-		// a 2.x channel port does it every time: it reads the upgrade
-		// request's first bytes as an impossible frame length.
-		return fmt.Errorf("node %s closed the connection before answering the WebSocket upgrade (a FISCO BCOS 2.x channel port does that; use --fisco 2 for one): %w", ep, err)
+	case transport && c.ctx.Err() == nil:
+		// TCP and TLS worked; HTTP did not (EOF, garbage or silence).
+		return &permanentError{fmt.Errorf("node %s: %w (%v)", ep, ErrNotWebSocket, err)}
 	}
 	return fmt.Errorf("connect to %s: %w", ep, err)
 }

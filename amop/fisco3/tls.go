@@ -31,6 +31,9 @@ type Credentials struct {
 	caName string
 }
 
+// Certificate is the SDK certificate and key.
+func (cr *Credentials) Certificate() tls.Certificate { return cr.pair }
+
 // LoadCredentials reads and checks cfg's CA, certificate and key (inline PEM
 // first, then the files): each parses, the key matches the certificate,
 // which chains to the CA and is valid now. Every failure is one sentence
@@ -240,15 +243,9 @@ func isTLSRefusal(err error) bool {
 // a WebSocket upgrade with cfg's certificates within timeout. Nothing AMOP
 // is sent.
 func Probe(cfg Config, endpoint string, timeout time.Duration) error {
-	cfg.Guard.DialTimeout = timeout
-	cfg.Endpoints = []string{endpoint}
-	c := &Client{cfg: cfg}
-	if !cfg.PlainWS {
-		creds, err := LoadCredentials(cfg.Config)
-		if err != nil {
-			return err
-		}
-		c.tls = creds.clientTLS(!cfg.SkipNodeVerify)
+	c, err := probeClient(cfg, endpoint, timeout)
+	if err != nil {
+		return err
 	}
 	return c.probe(endpoint)
 }
