@@ -214,10 +214,11 @@ func (m Model) Lines() []string {
 		add(fmt.Sprintf("   %s %s %s  %s", m.p.text.S("node"+strconv.Itoa(nd.Index)), m.p.dim.S(sanitize.String(nd.Addr)), state, m.p.dim.S(list)))
 	}
 	sec("Topics")
-	if len(m.view.Topics) == 0 {
-		add("   " + m.p.dim.S("no topic subscribed yet"))
-	}
+	shown := 0
 	for _, t := range m.view.Topics {
+		if strings.HasPrefix(t.Topic, local.ReservedTopicPrefix) {
+			continue // go-sdk's block notifications: every session has one
+		}
 		var subs []string
 		for _, r := range t.Subscribers {
 			subs = append(subs, r.String())
@@ -226,10 +227,14 @@ func (m Model) Lines() []string {
 		if who == "" {
 			who = "no subscriber"
 		}
+		shown++
 		name := paint.FitPad(sanitize.String(t.Topic), 16)
 		add(fmt.Sprintf("   %s %s  %s  %s", m.p.text.S(name),
 			m.p.dim.S(fmt.Sprintf("%6s/s  uni %d  multi %d  fail %d", rateText(m.rates[t.Topic]), t.Counts.Unicast, t.Counts.Multicast, t.Counts.Failed)),
 			m.p.dim.S("→"), m.p.text.S(who)))
+	}
+	if shown == 0 {
+		add("   " + m.p.dim.S("no topic subscribed yet"))
 	}
 	sec("Last routing decisions")
 	room := h - 2 - len(body)
