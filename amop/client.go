@@ -286,11 +286,14 @@ type NodeInfo struct {
 // Status is a snapshot of the connection.
 type Status struct {
 	State    ConnState
-	Endpoint string    // the node connected to, or being tried
-	Attempt  int       // reconnect attempt number while reconnecting
-	LastErr  string    // the last connection error, sanitised by the UI before display
-	Since    time.Time // when State was entered
-	Node     NodeInfo  // valid while connected
+	Endpoint string // the node connected to, or being tried
+	Attempt  int    // reconnect attempt number while reconnecting
+	LastErr  string // the last connection error, sanitised by the UI before display
+	// Retry is the pause before the next connection attempt (0 while
+	// connected or trying).
+	Retry time.Duration
+	Since time.Time // when State was entered
+	Node  NodeInfo  // valid while connected
 	// Resubscribed is the number of topics replayed to the node after the
 	// latest reconnect (0 after the first connect).
 	Resubscribed int

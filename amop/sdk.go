@@ -504,7 +504,7 @@ func (a *SDK) flushLoop() {
 }
 
 func convertStatus(s guard.Status, group int) Status {
-	st := Status{State: ConnState(s.State), Endpoint: s.Endpoint, Attempt: s.Attempt, Since: s.Since, Resubscribed: s.Resubscribed}
+	st := Status{State: ConnState(s.State), Endpoint: s.Endpoint, Attempt: s.Attempt, Since: s.Since, Resubscribed: s.Resubscribed, Retry: s.Retry}
 	if s.Err != nil {
 		st.LastErr = s.Err.Error()
 	}

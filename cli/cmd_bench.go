@@ -68,9 +68,9 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 		o.CertDir = dir
 	}
 	if !*asJSON {
-		fmt.Fprintf(std.err, "amoptui bench: %s, %d B, %d publisher(s), %d subscriber(s), %s path, %s after warm-up…\n",
-			m, o.Size, max(1, o.Publishers), max(1, o.Subscribers), pathName(o.Bare), o.Duration)
-		fmt.Fprintf(std.err, "amoptui bench: %s\n", nodePlacement(o.Endpoints))
+		std.notef("bench", "%s, %d B, %s, %s, %s path, %s after warm-up…", m, o.Size,
+			plural(max(1, o.Publishers), "publisher", "publishers"), plural(max(1, o.Subscribers), "subscriber", "subscribers"), pathName(o.Bare), o.Duration)
+		std.note("bench", nodePlacement(o.Endpoints))
 	}
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
@@ -165,7 +165,8 @@ func printBench(w io.Writer, r loadgen.Result) {
 		where = "outside this process"
 	}
 	fmt.Fprintf(w, "nodes         %s\n", where)
-	fmt.Fprintf(w, "payload       %d B, %d publisher(s) → %d subscriber(s), %.1fs measured\n", r.Size, r.Publishers, r.Subscribers, r.DurationS)
+	fmt.Fprintf(w, "payload       %d B, %s → %s, %.1fs measured\n", r.Size,
+		plural(r.Publishers, "publisher", "publishers"), plural(r.Subscribers, "subscriber", "subscribers"), r.DurationS)
 	fmt.Fprintf(w, "messages      %d  (%.0f msgs/s acknowledged)\n", r.Msgs, r.MsgsPerS)
 	if r.Mode == "multicast" {
 		fmt.Fprintf(w, "deliveries    %.0f/s   lost %d   reordered %d\n", r.DeliveriesPerS, r.Lost, r.Reordered)

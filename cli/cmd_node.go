@@ -21,7 +21,7 @@ func init() {
 		usage:   "[--listen HOST:PORT[,HOST:PORT...]] [--certs DIR] [--chain-id N] [--group N] [--like 2.9]",
 		summary: "run a local AMOP network in the foreground (default two nodes on 127.0.0.1:20200 and :20201)",
 		run:     runNode,
-		// Ctrl+C or SIGTERM is how a node is stopped.
+		// SIGINT and SIGTERM are how a node is stopped: exit 0.
 		signalIsStop: true,
 	})
 }

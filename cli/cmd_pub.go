@@ -3,14 +3,12 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/sanitize"
@@ -25,7 +23,8 @@ func init() {
 	})
 }
 
-// pubRecord is one line of `pub --json`.
+// pubRecord is one line of `pub --json`. Data and Reply are the bytes
+// sent and received, base64 when they are not UTF-8.
 type pubRecord struct {
 	Time  string `json:"time"`
 	Topic string `json:"topic"`
@@ -33,11 +32,13 @@ type pubRecord struct {
 	Size  int    `json:"size"`
 	Data  string `json:"data"`
 	// Encoding is "base64" when data is not UTF-8.
-	Encoding string  `json:"encoding,omitempty"`
-	OK       bool    `json:"ok"`
-	Reply    string  `json:"reply,omitempty"`
-	Error    string  `json:"error,omitempty"`
-	RTTms    float64 `json:"rtt_ms"`
+	Encoding string `json:"encoding,omitempty"`
+	OK       bool   `json:"ok"`
+	Reply    string `json:"reply,omitempty"`
+	// ReplyEncoding is "base64" when reply is not UTF-8.
+	ReplyEncoding string  `json:"reply_encoding,omitempty"`
+	Error         string  `json:"error,omitempty"`
+	RTTms         float64 `json:"rtt_ms"`
 }
 
 type pubOptions struct {
@@ -50,6 +51,7 @@ type pubOptions struct {
 	delay     time.Duration
 	raw       bool          // MESSAGE is sent as typed, even with "{{"
 	subWait   time.Duration // --wait: for subscribers to be known (truth.go)
+	file      string        // --file: one message, the whole file ("-": stdin)
 	replay    replayFlags
 }
 
@@ -59,7 +61,8 @@ func runPub(ctx context.Context, args []string, std stdio) int {
 	cf.register(fs)
 	var o pubOptions
 	fs.BoolVar(&o.multicast, "multicast", false, "send to every subscriber instead of one")
-	fs.IntVar(&o.count, "count", 1, "how many times to send MESSAGE")
+	fs.IntVar(&o.count, "count", 1, "how many times to send MESSAGE (or the --file, or each stdin line)")
+	fs.StringVar(&o.file, "file", "", "send the whole of `FILE` as one message, bytes as they are (- reads all of stdin)")
 	fs.DurationVar(&o.interval, "interval", 200*time.Millisecond, "pause between sends")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "deadline of each send (a real node waits up to 30 s per node it tries; a later reply is still shown)")
 	fs.DurationVar(&o.subWait, "wait", 6*time.Second, "on a real chain, how long after connecting an AMOP 100 is retried (nodes learn of a new subscriber within 5 s); 0: off")
@@ -105,36 +108,9 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 	if o.multicast {
 		mode = amop.Multicast
 	}
-	// The messages: MESSAGE --count times, or one per stdin line when no
-	// MESSAGE is given and stdin is not a terminal, or the go-sdk example's
-	// numbered greeting.
-	// A template error of MESSAGE is a usage error, reported before
-	// anything is sent (messageTemplate renders it once to check).
-	var next func(i int) (string, bool)
-	switch {
-	case len(args) == 3:
-		render, err := messageTemplate(args[2], o.raw, topic, mode)
-		if err != nil {
-			return err
-		}
-		next = func(i int) (string, bool) {
-			if i >= o.count {
-				return "", false
-			}
-			return render(i + 1)
-		}
-	case !isTerminal(std.in):
-		sc := bufio.NewScanner(std.in)
-		sc.Buffer(make([]byte, 64<<10), 16<<20)
-		next = func(int) (string, bool) {
-			if !sc.Scan() {
-				return "", false
-			}
-			return sc.Text(), true
-		}
-	default:
-		greeting := fmt.Sprintf("hello, FISCO BCOS, I am %s publisher!", mode)
-		next = func(i int) (string, bool) { return greeting + " " + strconv.Itoa(i), i < o.count }
+	next, err := pubMessages(std, args, o, topic, mode)
+	if err != nil {
+		return err
 	}
 
 	cfg, closeLog, err := cf.adapterConfig([]string{endpoint})
@@ -143,7 +119,7 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 	}
 	defer closeLog()
 	cfg.SendTimeout = o.timeout
-	a, err := connect(ctx, cfg, o.wait, std.err)
+	a, _, err := connect(ctx, cfg, o.wait, std, "pub")
 	if err != nil {
 		return err
 	}
@@ -152,7 +128,7 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 		return ctx.Err()
 	}
 	failed := 0
-	wait := newSubscriberWait(a, o.subWait, std.err)
+	wait := newSubscriberWait(a, o.subWait, std)
 	lctx, stopLate := context.WithCancel(ctx)
 	defer stopLate()
 	late, timedOut := watchLate(lctx, a), map[uint64]int{}
@@ -174,14 +150,14 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 		var reply []byte
 		if mode == amop.Multicast {
 			sctx, cancel := context.WithTimeout(ctx, o.timeout)
-			err = a.Multicast(sctx, topic, []byte(msg))
+			err = a.Multicast(sctx, topic, msg)
 			cancel()
 		} else {
 			reply, err = wait.unicast(ctx, func() ([]byte, error) {
 				start = time.Now()
 				sctx, cancel := context.WithTimeout(ctx, o.timeout)
 				defer cancel()
-				return a.Unicast(sctx, topic, []byte(msg))
+				return a.Unicast(sctx, topic, msg)
 			})
 		}
 		rtt := time.Since(start)
@@ -193,21 +169,19 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 		}
 		if o.asJSON {
 			rec := pubRecord{Time: start.Format("2006-01-02T15:04:05.000Z07:00"), Topic: topic, Mode: mode.String(),
-				Size: len(msg), Data: msg, OK: err == nil, RTTms: float64(rtt.Microseconds()) / 1000}
-			if !utf8.ValidString(msg) {
-				rec.Data, rec.Encoding = base64.StdEncoding.EncodeToString([]byte(msg)), "base64"
-			}
+				Size: len(msg), OK: err == nil, RTTms: float64(rtt.Microseconds()) / 1000}
+			rec.Data, rec.Encoding = jsonBytes(msg)
 			if err != nil {
 				rec.Error = err.Error()
 			} else if mode == amop.Unicast {
-				rec.Reply = sanitize.Bytes(reply)
+				rec.Reply, rec.ReplyEncoding = jsonBytes(reply)
 			}
 			if werr := writeJSONLine(std.out, rec); werr != nil {
 				return werr
 			}
 			continue
 		}
-		fmt.Fprintf(std.out, "%s publish message: %s\n", start.Format("2006/01/02 15:04:05"), sanitize.String(msg))
+		fmt.Fprintf(std.out, "%s publish message: %s\n", start.Format("2006/01/02 15:04:05"), sanitize.Bytes(msg))
 		switch {
 		case err != nil:
 			fmt.Fprintf(std.out, "  ✗ %s\n", sanitize.String(err.Error()))
@@ -220,14 +194,102 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 	if !o.asJSON {
 		late.print(std.out, timedOut)
 		if len(timedOut) > 0 {
-			fmt.Fprintf(std.err, "amoptui pub: %d sends timed out; a real node may still deliver them (it waits up to %s for each node it tries): "+
-				"a --timeout above that waits for their replies\n", len(timedOut), amop.NodeCandidateWait)
+			std.notef("pub", "%s timed out; a real node may still deliver them (it waits up to %s for each node it tries): "+
+				"a --timeout above that waits for their replies", plural(len(timedOut), "send", "sends"), amop.NodeCandidateWait)
 		}
 	}
 	if failed > 0 {
 		return fmt.Errorf("%w: %d", errSomeFailed, failed)
 	}
 	return nil
+}
+
+// pubMessages returns the messages pub sends, in order: MESSAGE (a
+// template) --count times; or the whole --file (or stdin) as one message
+// --count times; or, with no MESSAGE and stdin not a terminal, each
+// non-empty line of stdin --count times; or the go-sdk example's numbered
+// greeting. Every problem that can be found before connecting is a usage
+// error.
+func pubMessages(std stdio, args []string, o pubOptions, topic string, mode amop.Mode) (func(i int) ([]byte, bool), error) {
+	repeat := func(msg []byte) func(int) ([]byte, bool) {
+		return func(i int) ([]byte, bool) { return msg, i < o.count }
+	}
+	switch {
+	case o.file != "" && len(args) == 3:
+		return nil, usagef("give MESSAGE or --file, not both")
+	case o.file != "":
+		msg, err := readMessageFile(std.in, o.file)
+		if err != nil {
+			return nil, err
+		}
+		return repeat(msg), nil
+	case len(args) == 3:
+		render, err := messageTemplate(args[2], o.raw, topic, mode)
+		if err != nil {
+			return nil, err
+		}
+		return func(i int) ([]byte, bool) {
+			if i >= o.count {
+				return nil, false
+			}
+			s, ok := render(i + 1)
+			return []byte(s), ok
+		}, nil
+	case !isTerminal(std.in):
+		sc := bufio.NewScanner(std.in)
+		sc.Buffer(make([]byte, 64<<10), maxMessage)
+		var line []byte
+		return func(i int) ([]byte, bool) {
+			if i%o.count == 0 {
+				// The next non-empty line: an empty one is no message.
+				for {
+					if !sc.Scan() {
+						if err := sc.Err(); err != nil {
+							std.notef("pub", "stdin: %v", err)
+						}
+						return nil, false
+					}
+					if len(sc.Bytes()) > 0 {
+						break
+					}
+				}
+				line = append(line[:0], sc.Bytes()...)
+			}
+			return line, true
+		}, nil
+	}
+	greeting := fmt.Sprintf("hello, FISCO BCOS, I am %s publisher!", mode)
+	return func(i int) ([]byte, bool) { return []byte(greeting + " " + strconv.Itoa(i)), i < o.count }, nil
+}
+
+// maxMessage is the largest message pub reads from a file or a line: the
+// adapter's payload limit.
+const maxMessage = 8 << 20
+
+// readMessageFile reads --file: the whole file, or all of stdin for "-".
+func readMessageFile(stdin io.Reader, name string) ([]byte, error) {
+	var r io.Reader
+	if name == "-" {
+		if stdin == nil {
+			return nil, usagef("--file -: stdin is a terminal; pipe the message in")
+		}
+		r = stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, usagef("--file: %v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxMessage+1))
+	if err != nil {
+		return nil, usagef("--file %s: %v", name, err)
+	}
+	if len(b) > maxMessage {
+		return nil, usagef("--file %s: more than %d MiB, the most one message may carry", name, maxMessage>>20)
+	}
+	return b, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

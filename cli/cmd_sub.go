@@ -2,10 +2,11 @@ package cli
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
+	"io"
+	"strings"
+	"text/template"
 	"time"
-	"unicode/utf8"
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/sanitize"
@@ -20,15 +21,69 @@ func init() {
 	})
 }
 
-// subRecord is one line of `sub --json`.
+// subRecord is one line of `sub --json`. Data and Reply are the bytes
+// received and sent back, base64 when they are not UTF-8.
 type subRecord struct {
-	Time     string `json:"time"`
-	Topic    string `json:"topic"`
-	Mode     string `json:"mode"`
-	Size     int    `json:"size"`
-	Data     string `json:"data"`
-	Encoding string `json:"encoding,omitempty"` // "base64" when the payload is not UTF-8
-	Reply    string `json:"reply,omitempty"`
+	Time          string `json:"time"`
+	Topic         string `json:"topic"`
+	Mode          string `json:"mode"`
+	Size          int    `json:"size"`
+	Data          string `json:"data"`
+	Encoding      string `json:"encoding,omitempty"` // "base64" when the payload is not UTF-8
+	Reply         string `json:"reply,omitempty"`
+	ReplyEncoding string `json:"reply_encoding,omitempty"` // "base64" when the reply is not UTF-8
+}
+
+// subOutput is how sub prints a message: JSON, a --format template, or
+// the go-sdk example's line (optionally after the topic).
+type subOutput struct {
+	asJSON      bool
+	topicPrefix bool
+	format      *template.Template
+}
+
+// subLine is what a --format template sees of a message: every text that
+// came from the network is sanitised.
+type subLine struct {
+	Time    time.Time
+	Topic   string
+	Mode    string // unicast or multicast
+	Size    int
+	Data    string
+	Replied bool
+	Reply   string
+}
+
+// write prints one message.
+func (o subOutput) write(w io.Writer, ev *amop.MessageEvent) error {
+	switch {
+	case o.asJSON:
+		rec := subRecord{Time: ev.At.Format("2006-01-02T15:04:05.000Z07:00"), Topic: ev.Topic, Mode: ev.Mode.String(), Size: len(ev.Data)}
+		rec.Data, rec.Encoding = jsonBytes(ev.Data)
+		if ev.Replied {
+			rec.Reply, rec.ReplyEncoding = jsonBytes(ev.Reply)
+		}
+		return writeJSONLine(w, rec)
+	case o.format != nil:
+		var b strings.Builder
+		err := o.format.Execute(&b, subLine{Time: ev.At, Topic: sanitize.String(ev.Topic), Mode: ev.Mode.String(), Size: len(ev.Data),
+			Data: sanitize.Bytes(ev.Data), Replied: ev.Replied, Reply: sanitize.Bytes(ev.Reply)})
+		if err != nil {
+			return fmt.Errorf("--format: %w", err)
+		}
+		if !strings.HasSuffix(b.String(), "\n") {
+			b.WriteByte('\n')
+		}
+		_, err = io.WriteString(w, b.String())
+		return err
+	}
+	prefix := ""
+	if o.topicPrefix {
+		prefix = "[" + sanitize.String(ev.Topic) + "] "
+	}
+	// The go-sdk example's line shape, payload made safe for a terminal.
+	_, err := fmt.Fprintf(w, "%s%s received: %s\n", prefix, ev.At.Format("2006/01/02 15:04:05"), sanitize.Bytes(ev.Data))
+	return err
 }
 
 func runSub(ctx context.Context, args []string, std stdio) int {
@@ -39,6 +94,9 @@ func runSub(ctx context.Context, args []string, std stdio) int {
 	asJSON := fs.Bool("json", false, "print one JSON object per message")
 	count := fs.Int("count", 0, "exit after N messages (0: run until interrupted)")
 	wait := fs.Duration("connect-timeout", 30*time.Second, "how long to wait for the first node session")
+	var out subOutput
+	fs.BoolVar(&out.topicPrefix, "topic-prefix", false, `start each line with "[TOPIC] "`)
+	format := fs.String("format", "", "print each message with this Go `TEMPLATE` ({{.Time.Format \"15:04:05.000\"}} {{.Topic}} {{.Mode}} {{.Size}} {{.Data}} {{.Reply}}; text from the network is sanitised)")
 	var ef execFlags
 	ef.register(fs)
 	fs.Usage = func() {
@@ -52,10 +110,21 @@ func runSub(ctx context.Context, args []string, std stdio) int {
 	if err != nil {
 		return exitCode(std, "sub", err)
 	}
-	return exitCode(std, "sub", subscribe(ctx, std, &cf, fs.Args(), policy, *asJSON, *count, *wait))
+	out.asJSON = *asJSON
+	if *format != "" {
+		if out.asJSON {
+			return exitCode(std, "sub", usagef("--format and --json are exclusive"))
+		}
+		t, err := template.New("format").Option("missingkey=error").Parse(*format)
+		if err != nil {
+			return exitCode(std, "sub", usagef("--format: %v", err))
+		}
+		out.format = t
+	}
+	return exitCode(std, "sub", subscribe(ctx, std, &cf, fs.Args(), policy, out, *count, *wait))
 }
 
-func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, policy amop.ReplyPolicy, asJSON bool, count int, wait time.Duration) error {
+func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, policy amop.ReplyPolicy, out subOutput, count int, wait time.Duration) error {
 	if len(args) < 2 {
 		return usagef("need ENDPOINT and at least one TOPIC")
 	}
@@ -77,7 +146,7 @@ func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, pol
 	}
 	defer closeLog()
 	cfg.AutoReply = policy
-	a, err := connect(ctx, cfg, wait, std.err)
+	a, rep, err := connect(ctx, cfg, wait, std, "sub")
 	if err != nil {
 		return err
 	}
@@ -87,61 +156,45 @@ func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, pol
 			return err
 		}
 	}
-	fmt.Fprintln(std.out, "Subscriber success")
+	// The go-sdk example's first line; with --json stdout holds only JSON.
+	if out.asJSON {
+		std.note("sub", "Subscriber success")
+	} else {
+		fmt.Fprintln(std.out, "Subscriber success")
+	}
 	var sync syncNotice
 	defer sync.stop()
-	sync.start(a, std.err)
+	sync.start(a, std)
 	seen := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-sync.done():
-			sync.over(std.err)
+			sync.over(std)
 		case ev, ok := <-a.Events():
 			if !ok {
 				return nil
 			}
-			switch ev := ev.(type) {
-			case *amop.MessageEvent:
-				if ev.ReplyErr != "" {
-					fmt.Fprintln(std.err, "amoptui sub: auto-reply failed: "+sanitize.String(ev.ReplyErr))
-				}
-				if asJSON {
-					rec := subRecord{Time: ev.At.Format("2006-01-02T15:04:05.000Z07:00"), Topic: ev.Topic,
-						Mode: ev.Mode.String(), Size: len(ev.Data), Data: string(ev.Data)}
-					if !utf8.Valid(ev.Data) {
-						rec.Data, rec.Encoding = base64.StdEncoding.EncodeToString(ev.Data), "base64"
-					}
-					if ev.Replied {
-						rec.Reply = sanitize.Bytes(ev.Reply)
-					}
-					if err := writeJSONLine(std.out, rec); err != nil {
-						return err
-					}
-				} else {
-					// The go-sdk example's line shape, payload made safe for a terminal.
-					fmt.Fprintf(std.out, "%s received: %s\n", ev.At.Format("2006/01/02 15:04:05"), sanitize.Bytes(ev.Data))
-				}
-				seen++
-				if count > 0 && seen >= count {
-					return nil
-				}
-			case *amop.StateEvent:
-				fmt.Fprintln(std.err, "amoptui sub: "+sanitize.String(stateLine(ev.Status)))
-				if ev.Status.State == amop.StateConnected && ev.Status.Resubscribed > 0 {
-					sync.start(a, std.err)
-				}
-			case *amop.DropEvent:
-				if ui := ev.Dropped - ev.Behind; ui > 0 {
-					fmt.Fprintf(std.err, "amoptui sub: %d messages dropped (output too slow), %d in all\n", ui, ev.Total)
-				}
-				if ev.Behind > 0 {
-					fmt.Fprintf(std.err, "amoptui sub: %d messages dropped (the client fell behind the node), %d in all\n", ev.Behind, ev.Total)
-				}
-			case *amop.CounterEvent:
-				fmt.Fprintf(std.err, "amoptui sub: the guard dropped %d malformed frames, %d on reserved topics, %d over --max-incoming and %d on topics never joined so far\n",
-					ev.Malformed, ev.Reserved, ev.Oversize, ev.NotJoined)
+			if st, ok := ev.(*amop.StateEvent); ok && st.Status.State == amop.StateConnected && st.Status.Resubscribed > 0 {
+				sync.start(a, std)
+			}
+			if rep.event(ev) {
+				continue
+			}
+			msg, isMsg := ev.(*amop.MessageEvent)
+			if !isMsg {
+				continue
+			}
+			if msg.ReplyErr != "" {
+				std.note("sub", "auto-reply failed: "+msg.ReplyErr)
+			}
+			if err := out.write(std.out, msg); err != nil {
+				return err
+			}
+			seen++
+			if count > 0 && seen >= count {
+				return nil
 			}
 		}
 	}

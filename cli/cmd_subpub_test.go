@@ -33,7 +33,10 @@ func startSub(t *testing.T, args ...string) (*ntBuffer, *ntBuffer, chan int) {
 	var out, errb ntBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(append([]string{"sub"}, args...), stdio{out: &out, err: &errb}) }()
-	ntWait(t, 10*time.Second, "Subscriber success", func() bool { return strings.Contains(out.String(), "Subscriber success") })
+	// With --json, the line goes to stderr: stdout carries only JSON.
+	ntWait(t, 10*time.Second, "Subscriber success", func() bool {
+		return strings.Contains(out.String()+errb.String(), "Subscriber success")
+	})
 	return &out, &errb, done
 }
 
@@ -113,7 +116,7 @@ func TestPubJSONAndStdinLines(t *testing.T) {
 	}
 	<-done
 	var subs []subRecord
-	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n")[1:] {
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		var r subRecord
 		if err := json.Unmarshal([]byte(l), &r); err != nil {
 			t.Fatalf("sub --json line %q: %v", l, err)
@@ -158,7 +161,7 @@ func TestSubSurvivesNodeRestarts(t *testing.T) {
 			t.Fatalf("missing round %d:\n%s", i, out)
 		}
 	}
-	if !strings.Contains(errb.String(), "re-subscribed 1 topics") {
+	if !strings.Contains(errb.String(), "re-subscribed 1 topic") {
 		t.Fatalf("stderr does not report the re-subscription:\n%s", errb)
 	}
 }

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf16"
@@ -111,38 +114,164 @@ func checkEndpoint(ep string) error {
 }
 
 // connect starts the adapter and waits up to wait for the first node
-// session, reporting progress on w. A refusal (certificate, chain id) ends
-// the wait at once with its error.
-func connect(ctx context.Context, cfg amop.Config, wait time.Duration, w io.Writer) (*amop.SDK, error) {
+// session, telling its progress on stderr ("connecting to …: connection
+// refused, retrying in 0.4 s"). A refusal (certificate, chain id) ends the
+// wait at once with its error; ctx (a signal) ends it with ctx's error.
+// The returned reporter goes on with the events of the session, so that no
+// state is told twice.
+func connect(ctx context.Context, cfg amop.Config, wait time.Duration, std stdio, name string) (*amop.SDK, *progress, error) {
 	a, err := amop.New(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	wctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	if err := a.WaitReady(wctx); err != nil {
+	rep := &progress{std: std, name: name}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	fail := func(err error) (*amop.SDK, *progress, error) {
 		_ = a.Close()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, err
+		return nil, nil, err
 	}
-	return a, nil
+	for {
+		// The status first: the events may lag behind it.
+		switch st := a.Status(); st.State {
+		case amop.StateConnected:
+			// Tell what happened on the way, then the session.
+			for drained := false; !drained; {
+				select {
+				case ev := <-a.Events():
+					rep.event(ev)
+				default:
+					drained = true
+				}
+			}
+			rep.state(st)
+			return a, rep, nil
+		case amop.StateDown:
+			if st.LastErr != "" {
+				return fail(errors.New(st.LastErr))
+			}
+			return fail(amop.ErrClosed)
+		}
+		select {
+		case <-ctx.Done():
+			return fail(ctx.Err())
+		case <-timer.C:
+			st := a.Status()
+			msg := fmt.Sprintf("not connected to %s within %v", strings.Join(cfg.Endpoints, ", "), wait)
+			if st.Attempt > 0 {
+				msg += " (" + plural(st.Attempt, "attempt", "attempts") + ")"
+			}
+			if st.LastErr != "" {
+				msg += ": " + st.LastErr
+			}
+			return fail(errors.New(msg + "; is the node running? (--connect-timeout sets the wait)"))
+		case ev, ok := <-a.Events():
+			if !ok {
+				return fail(amop.ErrClosed)
+			}
+			rep.event(ev)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
-// stateLine is a one-line description of a connection state for stderr.
-func stateLine(s amop.Status) string {
+// progress tells a headless command's connection states, drops and guard
+// counters on stderr. The guard reports the start and the end of every
+// retry, and a state can arrive twice; each line is printed once.
+type progress struct {
+	std       stdio
+	name      string
+	last      string
+	connected bool // the last state told was connected
+}
+
+// event tells ev if it is a state, drop or counter event, and reports
+// whether it was one.
+func (p *progress) event(ev amop.Event) bool {
+	switch ev := ev.(type) {
+	case *amop.StateEvent:
+		p.state(ev.Status)
+	case *amop.DropEvent:
+		if out := ev.Dropped - ev.Behind; out > 0 {
+			p.std.notef(p.name, "%s dropped (output too slow), %d in all", plural(int(out), "message", "messages"), ev.Total)
+		}
+		if ev.Behind > 0 {
+			p.std.notef(p.name, "%s dropped (the client fell behind the node), %d in all", plural(int(ev.Behind), "message", "messages"), ev.Total)
+		}
+	case *amop.CounterEvent:
+		p.std.notef(p.name, "the guard discarded from the node so far: %s, %s, %s over --max-incoming and %s on topics never joined",
+			plural(int(ev.Malformed), "malformed frame", "malformed frames"), plural(int(ev.Reserved), "frame on a reserved topic", "frames on reserved topics"),
+			plural(int(ev.Oversize), "frame", "frames"), plural(int(ev.NotJoined), "frame", "frames"))
+	default:
+		return false
+	}
+	return true
+}
+
+func (p *progress) state(s amop.Status) {
+	line := stateLine(s, p.connected)
+	if line == "" || line == p.last {
+		return
+	}
+	p.last = line
+	p.connected = s.State == amop.StateConnected
+	p.std.note(p.name, line)
+}
+
+// stateLine is a one-line description of a connection state for stderr,
+// "" for one not worth a line (a retry starting: its outcome follows).
+// wasConnected says the previous state told was connected, so that a lost
+// session is told as such.
+func stateLine(s amop.Status, wasConnected bool) string {
 	switch s.State {
 	case amop.StateConnected:
 		line := "connected to " + s.Endpoint
 		if s.Resubscribed > 0 {
-			line += fmt.Sprintf(", re-subscribed %d topics", s.Resubscribed)
+			line += ", re-subscribed " + plural(s.Resubscribed, "topic", "topics")
 		}
 		return line
-	case amop.StateReconnecting, amop.StateConnecting:
-		return fmt.Sprintf("%s to %s (attempt %d): %s", s.State, s.Endpoint, s.Attempt, s.LastErr)
+	case amop.StateDown:
+		if s.LastErr == "" {
+			return "connection down"
+		}
+		return "connection down: " + s.LastErr
 	}
-	return fmt.Sprintf("down: %s", s.LastErr)
+	if s.Retry <= 0 {
+		if s.State == amop.StateConnecting && s.Attempt == 0 {
+			return "connecting to " + s.Endpoint + "…"
+		}
+		return ""
+	}
+	why := s.LastErr
+	if why == "" {
+		why = "failed"
+	}
+	retry := fmt.Sprintf("%.1f s", s.Retry.Seconds())
+	switch {
+	case wasConnected:
+		return fmt.Sprintf("connection to %s lost: %s, reconnecting in %s", s.Endpoint, why, retry)
+	case s.Attempt > 1:
+		return fmt.Sprintf("%s to %s: %s, retrying in %s (attempt %d)", s.State, s.Endpoint, why, retry, s.Attempt)
+	}
+	return fmt.Sprintf("%s to %s: %s, retrying in %s", s.State, s.Endpoint, why, retry)
+}
+
+// plural is "1 topic", "2 topics".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// jsonBytes is b for a JSON record: its text when it is UTF-8, else its
+// base64 with encoding "base64" — the real bytes either way, never a form
+// made for display (writeJSONLine keeps the line safe for a terminal).
+func jsonBytes(b []byte) (text, encoding string) {
+	if utf8.Valid(b) {
+		return string(b), ""
+	}
+	return base64.StdEncoding.EncodeToString(b), "base64"
 }
 
 // writeJSONLine writes v as one JSON line that is safe for a terminal: JSON

@@ -37,7 +37,7 @@ func TestSubSurvivesRestartsOfTheNodeProcess(t *testing.T) {
 			}
 			node = startNode()
 			ntWait(t, 20*time.Second, "sub re-subscribing", func() bool {
-				return strings.Count(sub.err.String(), "re-subscribed 1 topics") >= round
+				return strings.Count(sub.err.String(), "re-subscribed 1 topic") >= round
 			})
 		}
 		msg := fmt.Sprint("after restart ", round)

@@ -15,7 +15,8 @@ import (
 func subRecords(t *testing.T, out string) []subRecord {
 	t.Helper()
 	var recs []subRecord
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+	// stdout of sub --json holds only JSON lines ("Subscriber success" is on stderr).
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		var r subRecord
 		if err := json.Unmarshal([]byte(l), &r); err != nil {
 			t.Fatalf("sub --json line %q: %v", l, err)

@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/base64"
 	"flag"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/replay"
@@ -100,14 +98,14 @@ func replayPub(ctx context.Context, std stdio, cf *connFlags, args []string, o p
 		return usagef("--replay %v", err)
 	}
 	if sk.Lines > 0 {
-		fmt.Fprintf(std.err, "amoptui pub: %s: skipped %d unreadable lines (%s)\n", r.file, sk.Lines, sanitize.String(sk.First))
+		std.notef("pub", "%s: skipped %s (%s)", r.file, plural(sk.Lines, "unreadable line", "unreadable lines"), sk.First)
 	}
 	span := replay.Span(msgs)
 	if r.fast {
-		fmt.Fprintf(std.err, "amoptui pub: replaying %d messages as fast as the node answers\n", len(msgs))
+		std.notef("pub", "replaying %s as fast as the node answers", plural(len(msgs), "message", "messages"))
 	} else {
-		fmt.Fprintf(std.err, "amoptui pub: replaying %d messages over %v (recorded %v, speed %g)\n",
-			len(msgs), (time.Duration(float64(span) / r.speed)).Round(time.Millisecond), span.Round(time.Millisecond), r.speed)
+		std.notef("pub", "replaying %s over %v (recorded %v, speed %g)",
+			plural(len(msgs), "message", "messages"), (time.Duration(float64(span) / r.speed)).Round(time.Millisecond), span.Round(time.Millisecond), r.speed)
 	}
 
 	cfg, closeLog, err := cf.adapterConfig([]string{endpoint})
@@ -116,7 +114,7 @@ func replayPub(ctx context.Context, std stdio, cf *connFlags, args []string, o p
 	}
 	defer closeLog()
 	cfg.SendTimeout = o.timeout
-	a, err := connect(ctx, cfg, o.wait, std.err)
+	a, _, err := connect(ctx, cfg, o.wait, std, "pub")
 	if err != nil {
 		return err
 	}
@@ -153,13 +151,11 @@ func printReplay(std stdio, asJSON bool, res replay.Result) error {
 				Size: len(m.Data), Data: string(m.Data), OK: res.Err == nil, RTTms: ms(res.RTT)},
 			Index: res.Index, Total: res.Total, Line: m.Line, DueMs: ms(res.Due), SentMs: ms(res.Sent), Private: m.Private,
 		}
-		if !utf8.Valid(m.Data) {
-			rec.Data, rec.Encoding = base64.StdEncoding.EncodeToString(m.Data), "base64"
-		}
+		rec.Data, rec.Encoding = jsonBytes(m.Data)
 		if res.Err != nil {
 			rec.Error = res.Err.Error()
 		} else if m.Mode == amop.Unicast {
-			rec.Reply = sanitize.Bytes(res.Reply)
+			rec.Reply, rec.ReplyEncoding = jsonBytes(res.Reply)
 		}
 		return writeJSONLine(std.out, rec)
 	}

@@ -40,7 +40,7 @@ func (e *execFlags) policy(reply string, std stdio) (amop.ReplyPolicy, error) {
 		return amop.ReplyPolicy{}, usagef("--exec: %v", err)
 	}
 	if warn != "" {
-		fmt.Fprintln(std.err, "amoptui sub: warning: "+warn)
+		std.note("sub", "warning: "+warn)
 	}
 	return amop.ReplyPolicy{Mode: amop.ReplyFunc, Responder: x}, nil
 }

@@ -36,13 +36,13 @@ const pubRetryEvery = 250 * time.Millisecond
 type subscriberWait struct {
 	a      amop.Client
 	d      time.Duration
-	w      io.Writer // where the one-time explanation goes
+	std    stdio // where the one-time explanation goes
 	told   bool
 	active bool
 }
 
-func newSubscriberWait(a amop.Client, d time.Duration, w io.Writer) *subscriberWait {
-	return &subscriberWait{a: a, d: d, w: w, active: d > 0 && realChain(a)}
+func newSubscriberWait(a amop.Client, d time.Duration, std stdio) *subscriberWait {
+	return &subscriberWait{a: a, d: d, std: std, active: d > 0 && realChain(a)}
 }
 
 // until is the end of the window: d after the node session began.
@@ -64,8 +64,8 @@ func (s *subscriberWait) beforeMulticast(ctx context.Context) bool {
 	if left <= 0 {
 		return true
 	}
-	fmt.Fprintf(s.w, "amoptui pub: waiting %.1f s before the first multicast: nodes learn of a new subscriber within %s, "+
-		"and a node accepts a multicast even when it knows no subscriber (--wait 0 sends at once)\n", left.Seconds(), amop.SyncWindowText)
+	s.std.notef("pub", "waiting %.1f s before the first multicast: nodes learn of a new subscriber within %s, "+
+		"and a node accepts a multicast even when it knows no subscriber (--wait 0 sends at once)", left.Seconds(), amop.SyncWindowText)
 	return sleepCtx(ctx, left)
 }
 
@@ -83,8 +83,8 @@ func (s *subscriberWait) unicast(ctx context.Context, send func() ([]byte, error
 		}
 		if !s.told {
 			s.told = true
-			fmt.Fprintf(s.w, "amoptui pub: no node knows a subscriber of this topic yet (AMOP 100); nodes learn of a new one within %s, "+
-				"so pub asks again for up to %.1f s more (--wait 0 turns this off)\n", amop.SyncWindowText, left.Seconds())
+			s.std.notef("pub", "no node knows a subscriber of this topic yet (AMOP 100); nodes learn of a new one within %s, "+
+				"so pub asks again for up to %.1f s more (--wait 0 turns this off)", amop.SyncWindowText, left.Seconds())
 		}
 		if !sleepCtx(ctx, min(pubRetryEvery, left)) {
 			return reply, err
@@ -162,11 +162,11 @@ type syncNotice struct {
 }
 
 // start (re)opens the window after a subscribe or a new node session.
-func (s *syncNotice) start(a amop.Client, w io.Writer) {
+func (s *syncNotice) start(a amop.Client, std stdio) {
 	if !realChain(a) {
 		return
 	}
-	fmt.Fprintf(w, "amoptui sub: %s (FISCO BCOS nodes sync topics every %s): a publisher on another node may get AMOP 100 until then\n",
+	std.notef("sub", "%s (FISCO BCOS nodes sync topics every %s): a publisher on another node may get AMOP 100 until then",
 		"other nodes learn of the subscription within "+amop.SyncWindowText, amop.SyncWindowText)
 	if s.t != nil {
 		s.t.Stop()
@@ -183,9 +183,9 @@ func (s *syncNotice) done() <-chan time.Time {
 }
 
 // over reports the end of the window.
-func (s *syncNotice) over(w io.Writer) {
+func (s *syncNotice) over(std stdio) {
 	s.t = nil
-	fmt.Fprintln(w, "amoptui sub: every node knows of the subscription now")
+	std.note("sub", "every node knows of the subscription now")
 }
 
 // stop releases the timer.

@@ -119,7 +119,7 @@ func TestEndToEndNodeDownAtStart(t *testing.T) {
 	if d := time.Since(began); d > 2*time.Second {
 		t.Errorf("first frame after %v", d)
 	}
-	waitFor(t, s, "◌ connecting", "dial ")
+	waitFor(t, s, "◌ connecting", "connection refused")
 	if err := n.StartNode(0); err != nil {
 		t.Fatal(err)
 	}

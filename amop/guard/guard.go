@@ -76,8 +76,11 @@ type Status struct {
 	Endpoint string // connected to, or being tried
 	Attempt  int    // failed attempts since the last session
 	Err      error  // the last error
-	Since    time.Time
-	Version  wire.ClientVersion // the node's getClientVersion, while connected
+	// Retry is the pause before the next attempt, after a failure or a
+	// lost session (0 while connected).
+	Retry   time.Duration
+	Since   time.Time
+	Version wire.ClientVersion // the node's getClientVersion, while connected
 	// Resubscribed is how many topics were replayed to the node when this
 	// session started after a loss (0 on the first session).
 	Resubscribed int

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -107,6 +108,7 @@ func (g *Guard) connectLoop() {
 		g.setState(func(s *Status) {
 			s.Endpoint = ep
 			s.Attempt = attempt
+			s.Retry = 0 // trying now
 			if s.State == Connected {
 				s.State = Reconnecting
 			}
@@ -123,9 +125,11 @@ func (g *Guard) connectLoop() {
 			} else {
 				refusals = 0
 			}
+			wait := backoff(attempt, g.cfg.BackoffMin, g.cfg.BackoffMax)
 			g.setState(func(s *Status) {
 				s.Err = err
 				s.Attempt = attempt
+				s.Retry = wait
 				switch {
 				case refusals >= len(eps):
 					s.State = Down
@@ -137,7 +141,7 @@ func (g *Guard) connectLoop() {
 			})
 			g.cfg.Logger.Info("node connection failed", "endpoint", ep, "attempt", attempt, "err", err)
 			idx = (idx + 1) % len(eps)
-			if !g.sleep(backoff(attempt, g.cfg.BackoffMin, g.cfg.BackoffMax)) {
+			if !g.sleep(wait) {
 				return
 			}
 			continue
@@ -151,7 +155,7 @@ func (g *Guard) connectLoop() {
 		sessions++
 		refusals = 0
 		g.setState(func(s *Status) {
-			s.State, s.Endpoint, s.Attempt, s.Err, s.Version, s.Resubscribed = Connected, ep, 0, nil, ver, resub
+			s.State, s.Endpoint, s.Attempt, s.Err, s.Version, s.Resubscribed, s.Retry = Connected, ep, 0, nil, ver, resub, 0
 		})
 		began := time.Now()
 		lost := g.serve(u)
@@ -167,10 +171,11 @@ func (g *Guard) connectLoop() {
 		} else {
 			attempt = 0
 		}
-		g.setState(func(s *Status) { s.State, s.Err, s.Attempt = Reconnecting, lost, attempt })
+		wait := backoff(attempt, g.cfg.BackoffMin, g.cfg.BackoffMax)
+		g.setState(func(s *Status) { s.State, s.Err, s.Attempt, s.Retry = Reconnecting, lost, attempt, wait })
 		// A pause even before the first retry: a node that accepts and
 		// drops at once must not be hammered.
-		if !g.sleep(backoff(attempt, g.cfg.BackoffMin, g.cfg.BackoffMax)) {
+		if !g.sleep(wait) {
 			return
 		}
 	}
@@ -225,7 +230,7 @@ func (g *Guard) connect(ep string) (*upSession, wire.ClientVersion, error) {
 	var ver wire.ClientVersion
 	raw, err := (&net.Dialer{Timeout: g.cfg.DialTimeout}).DialContext(g.ctx, "tcp", ep)
 	if err != nil {
-		return nil, ver, fmt.Errorf("dial %s: %w", ep, err)
+		return nil, ver, dialError(err)
 	}
 	// The whole set-up (TLS, handshake, version) ends when the guard does:
 	// Close must not wait out DialTimeout on a node that never answers.
@@ -286,6 +291,30 @@ func (g *Guard) connect(ep string) (*upSession, wire.ClientVersion, error) {
 	u.reader = r
 	return u, ver, nil
 }
+
+// dialError is a failed dial in the fewest words: the system's reason
+// ("connection refused") when there is one, since the status that carries
+// it names the endpoint already; the whole error stays wrapped.
+func dialError(err error) error {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return &plainError{se.Err.Error(), err}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &plainError{"no answer (dial timeout)", err}
+	}
+	return fmt.Errorf("dial: %w", err)
+}
+
+// plainError shows text and unwraps to the error it stands for.
+type plainError struct {
+	text string
+	err  error
+}
+
+func (e *plainError) Error() string { return e.text }
+func (e *plainError) Unwrap() error { return e.err }
 
 // isTLSRefusal reports the node rejecting our certificate during the
 // handshake (TLS 1.2 alerts surface as "remote error: tls: ...").
