@@ -112,13 +112,14 @@ func TestHostileNodeTextNeverReachesStderr(t *testing.T) {
 		evil.WriteString(c.payload)
 	}
 	addr := hostileVersionNode(t, dir, evil.String())
+	addr2 := hostileVersionNode(t, dir, evil.String()) // bench wants two nodes
 	cases := [][]string{
 		{"sub", "--certs", dir, "--connect-timeout", "1500ms", addr, "hello"},
 		{"sub", "--certs", dir, "--connect-timeout", "1500ms", "--json", addr, "hello"},
 		{"pub", "--certs", dir, "--connect-timeout", "1500ms", addr, "hello", "hi"},
 		{"pub", "--certs", dir, "--connect-timeout", "1500ms", "--json", addr, "hello", "hi"},
 		{"pub", "--certs", dir, "--connect-timeout", "1500ms", "--replay", "-", addr},
-		{"bench", "--certs", dir, "--duration", "1s", addr},
+		{"bench", "--certs", dir, "--duration", "1s", addr, addr2},
 	}
 	replayFile := filepath.Join(t.TempDir(), "r.jsonl")
 	if err := os.WriteFile(replayFile, []byte(`{"time":"2026-01-01T00:00:00.000Z","topic":"hello","mode":"unicast","size":2,"data":"hi","ok":true,"rtt_ms":1}`+"\n"), 0o600); err != nil {
