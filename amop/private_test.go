@@ -351,7 +351,7 @@ func TestPrivateVerdictsPerNodeOnARealChain(t *testing.T) {
 	if err := goodSub.JoinPrivate(topic, good); err != nil {
 		t.Fatal(err)
 	}
-	waitEvent(t, pub, 30*time.Second, "node 1 accepted", func(ev amop.Event) bool {
+	waitEvent(t, pub, 60*time.Second, "node 1 accepted", func(ev amop.Event) bool {
 		p, ok := ev.(*amop.PrivateEvent)
 		return ok && p.Role == amop.PrivatePublisher && p.Accepted == 1
 	})
