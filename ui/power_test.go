@@ -378,3 +378,14 @@ func TestNetworkOverlay(t *testing.T) {
 		t.Fatal("esc did not close /network")
 	}
 }
+
+func TestResponderFailureShownInThePane(t *testing.T) {
+	m := newModel(t, newFake(), testOptions("svc"), 100, 30)
+	ev := msgEvent("svc", "req", amop.Unicast, time.Second)
+	ev.ReplyErr = "responder: exit status 3: \x1b[31mbad"
+	m = update(m, events(ev))
+	v := m.View()
+	if !strings.Contains(v, "auto-reply failed: responder: exit status 3: ␛[31mbad") {
+		t.Fatalf("no failure note:\n%s", v)
+	}
+}

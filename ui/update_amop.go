@@ -67,6 +67,11 @@ func (m *Model) onMessage(ev *amop.MessageEvent) {
 		return
 	}
 	p.AddReceived(ev)
+	if ev.ReplyErr != "" {
+		// A responder (/reply exec, a rule) could not answer: the request
+		// got an empty reply, and this says why.
+		p.AddNote(ev.At, "auto-reply failed: "+sanitize.String(ev.ReplyErr), true)
+	}
 	if !m.visible[ev.Topic] {
 		m.list.AddUnread(ev.Topic, 1)
 	}
