@@ -135,7 +135,7 @@ type Config struct {
 	BackoffMin        time.Duration // first retry delay (200 ms)
 	BackoffMax        time.Duration // retry delay cap (5 s)
 	LaneLimit         int           // pushes queued per topic before dropping (4096)
-	LaneBytes         int           // bytes queued per topic before dropping (64 MiB)
+	LaneBytes         int           // bytes queued before dropping, per topic and all topics together (64 MiB)
 	Logger            *slog.Logger  // nil: discard
 }
 
@@ -187,19 +187,20 @@ type Guard struct {
 
 	subMu sync.Mutex // orders topic-list writes to the node (store and send as one step)
 
-	mu       sync.Mutex
-	status   Status
-	up       *upSession // nil while not connected
-	down     *downSession
-	topics   []byte // go-sdk's latest 0x32 body
-	nTopics  int
-	joined   map[string]struct{}   // every topic go-sdk has ever subscribed to (bounded by maxJoined)
-	pending  map[wire.Seq]*request // go-sdk requests forwarded to the node
-	inflight map[wire.Seq]*push    // pushes awaiting go-sdk's 0x31, by the seq go-sdk saw
-	expired  map[wire.Seq]expiry   // requests answered with a deadline, to tell a late answer from a stray one (late.go)
-	lanes    map[string]*lane      // per-topic push queues toward go-sdk
-	busy     map[*lane]struct{}    // lanes with a push in flight
-	closed   bool
+	mu        sync.Mutex
+	status    Status
+	up        *upSession // nil while not connected
+	down      *downSession
+	topics    []byte // go-sdk's latest 0x32 body
+	nTopics   int
+	joined    map[string]struct{}   // every topic go-sdk has ever subscribed to (bounded by maxJoined)
+	pending   map[wire.Seq]*request // go-sdk requests forwarded to the node
+	inflight  map[wire.Seq]*push    // pushes awaiting go-sdk's 0x31, by the seq go-sdk saw
+	expired   map[wire.Seq]expiry   // requests answered with a deadline, to tell a late answer from a stray one (late.go)
+	lanes     map[string]*lane      // per-topic push queues toward go-sdk
+	laneBytes int                   // bytes queued in all lanes (LaneBytes)
+	busy      map[*lane]struct{}    // lanes with a push in flight
+	closed    bool
 }
 
 // Start listens on 127.0.0.1 and begins connecting to the node. It does not

@@ -166,7 +166,9 @@ func (g *Guard) startLocked(l *lane, p *push) *push {
 func (g *Guard) advanceLocked(l *lane) *push {
 	l.current = nil
 	if !l.empty() {
-		return g.startLocked(l, l.pop())
+		p := l.pop()
+		g.laneBytes -= len(p.raw)
+		return g.startLocked(l, p)
 	}
 	delete(g.busy, l)
 	delete(g.lanes, l.topic)
@@ -384,7 +386,7 @@ func (g *Guard) enqueue(up *upSession, topic string, f wire.Frame, raw []byte) {
 	}
 	p.lane = l
 	if l.current != nil {
-		if len(l.queue)-l.head >= g.cfg.LaneLimit || l.bytes+len(raw) > g.cfg.LaneBytes {
+		if len(l.queue)-l.head >= g.cfg.LaneLimit || l.bytes+len(raw) > g.cfg.LaneBytes || g.laneBytes+len(raw) > g.cfg.LaneBytes {
 			g.mu.Unlock()
 			g.stats.overflow.Add(1)
 			g.countersChanged()
@@ -403,6 +405,7 @@ func (g *Guard) enqueue(up *upSession, topic string, f wire.Frame, raw []byte) {
 		}
 		l.queue = append(l.queue, p)
 		l.bytes += len(raw)
+		g.laneBytes += len(raw)
 		g.mu.Unlock()
 		return
 	}

@@ -103,7 +103,7 @@ type Options struct {
 	// subscribers counts once. Over it, pushes are dropped.
 	MaxQueued int
 	// SessionQueue and SessionQueueBytes bound one session's send queue
-	// (default 4096 frames, 32 MiB; an empty queue takes any one frame).
+	// (default 4096 frames, 16 MiB; an empty queue takes any one frame).
 	// Pushes to a session over them are dropped and counted
 	// (Stats.DroppedSlow), and a session that cannot take its pushes for
 	// WriteTimeout is closed. Answers owed to it may use twice as much;
@@ -115,10 +115,11 @@ type Options struct {
 	// starting "#!$"; default 128). A topic list over a limit is refused
 	// and logged; the session keeps its previous topics.
 	MaxTopics, MaxTopicBytes, MaxPrivateTopics int
-	// MaxPendingUnicast bounds one session's unicast requests awaiting a
-	// subscriber's answer (default 1024); a request over it is answered
-	// CodeRefused at once.
-	MaxPendingUnicast int
+	// MaxPendingUnicast and MaxPendingUnicastBytes bound one session's
+	// unicast requests awaiting a subscriber's answer (default 1024
+	// requests, 16 MiB; one request of any size is always taken); a
+	// request over them is answered CodeRefused at once.
+	MaxPendingUnicast, MaxPendingUnicastBytes int
 	// Logger receives the network's logs; nil discards them.
 	Logger *slog.Logger
 
@@ -207,11 +208,12 @@ func (o *Options) normalize() error {
 	def(&o.MaxReading, 256<<20)
 	def(&o.MaxQueued, 256<<20)
 	def(&o.SessionQueue, 4096)
-	def(&o.SessionQueueBytes, 32<<20)
+	def(&o.SessionQueueBytes, 16<<20)
 	def(&o.MaxTopics, 4096)
 	def(&o.MaxTopicBytes, 2<<20)
 	def(&o.MaxPrivateTopics, 128)
 	def(&o.MaxPendingUnicast, 1024)
+	def(&o.MaxPendingUnicastBytes, 16<<20)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -191,10 +191,11 @@ func (n *Network) unicast(pub *session, raw []byte, f *wire.Frame) error {
 		n.mu.Unlock()
 		return nil
 	}
-	if pub.unicasts >= n.opts.MaxPendingUnicast {
+	if pub.unicasts > 0 && (pub.unicasts >= n.opts.MaxPendingUnicast || pub.unicastBytes+len(raw) > n.opts.MaxPendingUnicastBytes) {
 		n.mu.Unlock()
 		n.stats.refusedLimit.Add(1)
-		pub.limitLog.warn(n.log, pub, "unicast refused: too many requests awaiting an answer", "limit", n.opts.MaxPendingUnicast)
+		pub.limitLog.warn(n.log, pub, "unicast refused: too many requests awaiting an answer",
+			"limit", n.opts.MaxPendingUnicast, "limit_bytes", n.opts.MaxPendingUnicastBytes)
 		pub.enqueue(reply(wire.TypeAMOPResponse, &f.Seq, CodeRefused, nil))
 		return nil
 	}
@@ -208,6 +209,7 @@ func (n *Network) unicast(pub *session, raw []byte, f *wire.Frame) error {
 		return nil
 	}
 	pub.unicasts++
+	pub.unicastBytes += len(raw)
 	n.mu.Unlock()
 	n.stats.unicast.Add(1)
 	n.deliver(req, cand)
@@ -330,6 +332,7 @@ func (req *unicastReq) settleLocked() {
 	req.answered = true
 	if req.verify == nil {
 		req.pub.unicasts--
+		req.pub.unicastBytes -= len(req.raw)
 	}
 }
 

@@ -44,11 +44,12 @@ type session struct {
 	limitLog limitLog
 
 	// guarded by Network.mu
-	closed   bool
-	unicasts int // unicast requests from this session awaiting an answer (MaxPendingUnicast)
-	topics   map[string]time.Time
-	pending  map[wire.Seq]*unicastReq // unicast pushes awaiting this session's reply
-	verify   map[string]*verifyState  // private wire topic → verification state (private.go)
+	closed       bool
+	unicasts     int // unicast requests from this session awaiting an answer (MaxPendingUnicast)
+	unicastBytes int // their size
+	topics       map[string]time.Time
+	pending      map[wire.Seq]*unicastReq // unicast pushes awaiting this session's reply
+	verify       map[string]*verifyState  // private wire topic → verification state (private.go)
 }
 
 func newSession(nd *node, c *tls.Conn) *session {
