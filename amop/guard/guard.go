@@ -185,7 +185,8 @@ type Guard struct {
 		fromNode, toNode atomic.Uint64
 	}
 
-	subMu sync.Mutex // orders topic-list writes to the node (store and send as one step)
+	subMu  sync.Mutex  // orders topic-list writes to the node (store and send as one step)
+	settle settleState // a burst of topic lists is followed by the latest once more (settle.go); under subMu
 
 	mu        sync.Mutex
 	status    Status
@@ -292,6 +293,7 @@ func (g *Guard) Close() error {
 			down.write(a)
 		}
 	}
+	g.stopSettle()
 	g.stop()
 	_ = g.ln.Close()
 	if up != nil {

@@ -511,7 +511,9 @@ func (g *Guard) subscribe(body []byte) {
 		f := wire.Frame{Type: wire.TypeSubscribe, Seq: seq, Body: body}
 		if err := up.write(f.Encode()); err != nil {
 			up.fail(err)
+			return
 		}
+		g.topicsSent(up)
 	}
 }
 

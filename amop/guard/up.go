@@ -193,6 +193,8 @@ func (g *Guard) install(u *upSession) int {
 		f := wire.Frame{Type: wire.TypeSubscribe, Seq: wire.NewSeq(), Body: topics}
 		if err := u.write(f.Encode()); err != nil {
 			u.fail(err)
+		} else {
+			g.topicsSent(u)
 		}
 	}
 	return n
