@@ -3,6 +3,7 @@ package local
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,3 +37,22 @@ func (l *limitLog) warn(log *slog.Logger, s *session, msg string, args ...any) {
 	}
 	log.Warn(msg, args...)
 }
+
+// readBudget is the wire.Budget of the frames being read, all sessions
+// together.
+type readBudget struct {
+	used  atomic.Int64
+	limit int64
+}
+
+// Grow implements wire.Budget.
+func (b *readBudget) Grow(n int) bool {
+	if b.used.Add(int64(n)) > b.limit {
+		b.used.Add(-int64(n))
+		return false
+	}
+	return true
+}
+
+// Release implements wire.Budget.
+func (b *readBudget) Release(n int) { b.used.Add(-int64(n)) }
