@@ -75,9 +75,10 @@ type Options struct {
 	// TopicDelay delays the visibility of a session's new topics to the
 	// OTHER nodes, like the ≤ 5 s topic sync of real nodes; 0 is immediate.
 	TopicDelay time.Duration
-	// WriteTimeout bounds one TLS write and a wait for room in a session's
-	// send queue; a session that exceeds it is closed as a slow consumer
-	// (default 30 s).
+	// WriteTimeout bounds one TLS write, a session's own reader's wait for
+	// room in its send queue, and how long a session may go on refusing
+	// pushes (its queue full since it was last empty); a session that
+	// exceeds any of them is closed as a slow consumer (default 30 s).
 	WriteTimeout time.Duration
 	// VerifyInterval is how often a private topic's subscriber that is
 	// still VERIFYING is offered to a publisher again (default 5 s, the
