@@ -127,7 +127,75 @@ func checkPEM(path, want, what string) error {
 	case b.Type != want:
 		return fmt.Errorf("amop: %s %s: a %q PEM block, want %q", what, path, b.Type, want)
 	}
+	// go-sdk's loaders say "unknown namedCurveOID" of any other curve (a
+	// P-256 key from an SDK certificate directory, say): name it and the fix.
+	if curve := keyCurve(b.Bytes, want == "PRIVATE KEY"); curve != "secp256k1" {
+		return fmt.Errorf("amop: %s %s is %s: private topics need secp256k1 keys: amoptui keygen FILE makes a pair", what, path, curve)
+	}
 	return nil
+}
+
+// curveNames are the curves a key file may name, for the error.
+var curveNames = map[string]string{
+	"1.3.132.0.10":          "secp256k1",
+	"1.2.840.10045.3.1.7":   "a P-256 (prime256v1) key",
+	"1.3.132.0.34":          "a P-384 key",
+	"1.3.132.0.35":          "a P-521 key",
+	"1.2.156.10197.1.301":   "an SM2 key",
+	"1.2.840.113549.1.1.1":  "an RSA key",
+	"1.3.101.112":           "an Ed25519 key",
+	"1.2.840.10045.3.1.1":   "a P-192 key",
+	"1.3.132.0.33":          "a P-224 key",
+	"1.3.36.3.3.2.8.1.1.7":  "a brainpoolP256r1 key",
+	"1.3.36.3.3.2.8.1.1.11": "a brainpoolP384r1 key",
+}
+
+// keyCurve names the curve of a PKCS#8 private key or an X.509
+// SubjectPublicKeyInfo: "secp256k1", a phrase for another known curve or
+// algorithm, or "not an elliptic-curve key this program can read".
+func keyCurve(der []byte, private bool) string {
+	var alg struct {
+		Algorithm asn1.ObjectIdentifier
+		Params    asn1.RawValue `asn1:"optional"`
+	}
+	if private {
+		var k struct {
+			Version    int
+			Algorithm  asn1.RawValue
+			PrivateKey []byte
+		}
+		if _, err := asn1.Unmarshal(der, &k); err != nil {
+			return "not a key this program can read"
+		}
+		if _, err := asn1.Unmarshal(k.Algorithm.FullBytes, &alg); err != nil {
+			return "not a key this program can read"
+		}
+	} else {
+		var k struct {
+			Algorithm asn1.RawValue
+			PublicKey asn1.BitString
+		}
+		if _, err := asn1.Unmarshal(der, &k); err != nil {
+			return "not a key this program can read"
+		}
+		if _, err := asn1.Unmarshal(k.Algorithm.FullBytes, &alg); err != nil {
+			return "not a key this program can read"
+		}
+	}
+	if !alg.Algorithm.Equal(oidECPublicKey) {
+		if name, ok := curveNames[alg.Algorithm.String()]; ok {
+			return name
+		}
+		return "not an elliptic-curve key (algorithm " + alg.Algorithm.String() + ")"
+	}
+	var curve asn1.ObjectIdentifier
+	if _, err := asn1.Unmarshal(alg.Params.FullBytes, &curve); err != nil {
+		return "an elliptic-curve key without a named curve"
+	}
+	if name, ok := curveNames[curve.String()]; ok {
+		return name
+	}
+	return "a key on curve " + curve.String()
 }
 
 // LoadPrivateKey reads a secp256k1 private key PEM with go-sdk's own

@@ -2,6 +2,10 @@ package amop_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/pem"
 	"os"
 	"os/exec"
@@ -124,5 +128,37 @@ func TestKeyLoadErrorsAreClear(t *testing.T) {
 	}
 	if _, err := amop.LoadPublicKeys(nil); err == nil {
 		t.Error("no public keys accepted")
+	}
+}
+
+// TestKeysOfOtherCurvesNameTheFix: a P-256 key (what an SDK certificate
+// directory holds) is refused with the curve and the fix, not go-sdk's
+// "unknown namedCurveOID".
+func TestKeysOfOtherCurvesNameTheFix(t *testing.T) {
+	dir := t.TempDir()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf, pf := filepath.Join(dir, "p256.key"), filepath.Join(dir, "p256.pub")
+	if err := os.WriteFile(kf, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pf, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := amop.LoadPrivateKey(kf); err == nil || err.Error() != "amop: private key "+kf+" is a P-256 (prime256v1) key: private topics need secp256k1 keys: amoptui keygen FILE makes a pair" {
+		t.Errorf("private: %v", err)
+	}
+	if _, err := amop.LoadPublicKey(pf); err == nil || err.Error() != "amop: public key "+pf+" is a P-256 (prime256v1) key: private topics need secp256k1 keys: amoptui keygen FILE makes a pair" {
+		t.Errorf("public: %v", err)
 	}
 }

@@ -86,6 +86,18 @@ type privateDoneMsg struct {
 	topic string
 	keys  int // public keys published
 	err   error
+	// before is the topic as the UI knew it before the command, put back
+	// when it fails (a failed second join must not drop the first).
+	before *privInfo
+}
+
+// withBefore makes cmd's privateDoneMsg carry before.
+func withBefore(cmd tea.Cmd, before privInfo) tea.Cmd {
+	return func() tea.Msg {
+		msg := cmd().(privateDoneMsg)
+		msg.before = &before
+		return msg
+	}
 }
 
 // joinPrivateCmd loads keyFile unless key is given, then joins topic.
@@ -192,11 +204,12 @@ func (m *Model) cmdJoinPrivate(arg string) tea.Cmd {
 	if !ok {
 		return m.setNotice(sanitize.String(topic)+" is joined as an ordinary topic: /leave it first", true)
 	}
+	before := *pi
 	pi.sub, pi.subState = true, amop.PrivateWaiting
 	m.panes[topic].AddNote(m.opts.Now(), "joining private "+sanitize.String(topic)+" with key "+sanitize.String(keyFile)+"…", false)
 	m.selectTopic(topic)
 	m.refreshPrivate(topic)
-	return joinPrivateCmd(m.client, topic, keyFile, nil)
+	return withBefore(joinPrivateCmd(m.client, topic, keyFile, nil), before)
 }
 
 // cmdPublishPrivate is /publish-private TOPIC PUBKEYFILE...
@@ -213,12 +226,13 @@ func (m *Model) cmdPublishPrivate(arg string) tea.Cmd {
 	if !ok {
 		return m.setNotice(sanitize.String(topic)+" is joined as an ordinary topic: /leave it first", true)
 	}
+	before := *pi
 	pi.pub, pi.pubState, pi.accepted, pi.rejected = true, amop.PrivateWaiting, 0, 0
 	m.panes[topic].AddNote(m.opts.Now(), "publishing private "+sanitize.String(topic)+" for "+
 		strconv.Itoa(len(files))+" public keys…", false)
 	m.selectTopic(topic)
 	m.refreshPrivate(topic)
-	return publishPrivateCmd(m.client, topic, files, nil)
+	return withBefore(publishPrivateCmd(m.client, topic, files, nil), before)
 }
 
 // selectTopic makes topic the active one.
@@ -234,15 +248,26 @@ func (m Model) updatePrivateDone(msg privateDoneMsg) (tea.Model, tea.Cmd) {
 		return m, nil // left meanwhile
 	}
 	if msg.err != nil {
-		if msg.op == "join" {
+		switch {
+		case msg.before != nil && msg.op == "join":
+			pi.sub, pi.subState = msg.before.sub, msg.before.subState
+		case msg.before != nil:
+			pi.pub, pi.pubState, pi.accepted, pi.rejected = msg.before.pub, msg.before.pubState, msg.before.accepted, msg.before.rejected
+		case msg.op == "join":
 			pi.sub = false
-		} else {
+		default:
 			pi.pub = false
 		}
-		m.refreshPrivate(msg.topic)
-		text := msg.op + " private failed: " + sanitize.String(amop.ShortError(msg.err))
-		p.AddNote(m.opts.Now(), text, true)
 		m.record(transcript.Record{Kind: transcript.KindError, Topic: msg.topic, Error: msg.op + " private failed: " + amop.ShortError(msg.err)})
+		text := msg.op + " private " + sanitize.String(msg.topic) + " failed: " + sanitize.String(amop.ShortError(msg.err))
+		if !pi.sub && !pi.pub {
+			// Nothing of the topic is left: no pane may stay that looks
+			// joined, or that would send what its user meant to be private.
+			m.removeTopic(msg.topic)
+			return m, m.setNotice(text+" · not joined", true)
+		}
+		m.refreshPrivate(msg.topic)
+		p.AddNote(m.opts.Now(), text, true)
 		return m, m.setNotice(text, true)
 	}
 	// A real node decides per (node, topic) (real-nodes.md row 19), the

@@ -118,10 +118,21 @@ func TestPrivateTopicCommands(t *testing.T) {
 	if !strings.Contains(m.Notice(), "joined as an ordinary topic") {
 		t.Fatalf("notice %q", m.Notice())
 	}
-	// A key file that does not load is told in the pane.
+	// A key file that does not load is told, and nothing of the topic is
+	// left behind: no ◆ pane that looks joined (or sends).
 	m = do(m, "/join-private other "+filepath.Join(dir, "missing.key"))
-	if !strings.Contains(m.Notice(), "join private failed") || m.TopicTag("other") != "◆" {
-		t.Fatalf("notice %q tag %q", m.Notice(), m.TopicTag("other"))
+	if !strings.Contains(m.Notice(), "join private other failed: ") || !strings.HasSuffix(m.Notice(), " · not joined") ||
+		m.Pane("other") != nil || m.TopicTag("other") != "" {
+		t.Fatalf("notice %q, pane %v, tag %q", m.Notice(), m.Pane("other") != nil, m.TopicTag("other"))
+	}
+	m = do(m, "/publish-private other "+filepath.Join(dir, "missing.pub"))
+	if !strings.Contains(m.Notice(), "publish private other failed: ") || m.Pane("other") != nil {
+		t.Fatalf("publish: notice %q, pane %v", m.Notice(), m.Pane("other") != nil)
+	}
+	// A role that fails on a topic with another role keeps the topic.
+	m = do(m, "/join-private secret "+filepath.Join(dir, "missing.key"))
+	if m.Pane("secret") == nil || !strings.Contains(m.Notice(), "join private secret failed") || m.TopicTag("secret") != "◆✓✓" {
+		t.Fatalf("a failed second join changed secret: notice %q, tag %q", m.Notice(), m.TopicTag("secret"))
 	}
 	// Limits are checked before anything runs.
 	m = do(m, "/publish-private "+strings.Repeat("x", 169)+" "+pubFile)
