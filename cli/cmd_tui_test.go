@@ -23,6 +23,7 @@ func planFor(t *testing.T, args ...string) (tuiPlan, error) {
 	fs.StringVar(&f.mode, "mode", "", "")
 	fs.StringVar(&f.reply, "reply", "", "")
 	fs.StringVar(&f.layout, "layout", "", "")
+	fs.StringVar(&f.theme, "theme", "", "")
 	fs.StringVar(&f.transcript, "transcript", "", "")
 	fs.StringVar(&f.localLike, "local-like", "", "")
 	if err := fs.Parse(args); err != nil {
@@ -153,5 +154,24 @@ func TestPlanMaxIncoming(t *testing.T) {
 	c.register(fs)
 	if err := fs.Parse([]string{"--max-incoming", "1GiB"}); err == nil {
 		t.Fatal("--max-incoming 1GiB accepted")
+	}
+}
+
+// TestThemeMono: --theme mono (documented) is accepted, from the flag and
+// from the config file, and means no colours.
+func TestThemeMono(t *testing.T) {
+	p, err := planFor(t, "--theme", "mono")
+	if err != nil || p.ui.Theme != ui.ThemeMono {
+		t.Fatalf("--theme mono: %v %v", p.ui.Theme, err)
+	}
+	cfg := filepath.Join(t.TempDir(), "c.toml")
+	if err := os.WriteFile(cfg, []byte("[ui]\ntheme = \"mono\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := planFor(t, "--config", cfg); err != nil || p.ui.Theme != ui.ThemeMono {
+		t.Fatalf("theme = \"mono\": %v %v", p.ui.Theme, err)
+	}
+	if _, err := planFor(t, "--theme", "blue"); err == nil || !strings.Contains(err.Error(), `"blue" is not "auto", "dark", "light" or "mono"`) {
+		t.Fatalf("--theme blue: %v", err)
 	}
 }

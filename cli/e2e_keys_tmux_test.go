@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,10 @@ import (
 	"github.com/amoptui/amoptui/amop/local"
 	"github.com/amoptui/amoptui/transcript"
 )
+
+// colourSGR matches an SGR sequence that sets a colour (30–37, 38;…,
+// 40–47, 48;…, 90–97, 100–107 among its parameters).
+var colourSGR = regexp.MustCompile(`\x1b\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m`)
 
 // TestKeyNamesAreTextInTmux is issue 12's key confusion, with the real
 // binary and tmux's own input: text typed in one go (send-keys -l) and
@@ -26,8 +31,11 @@ func TestKeyNamesAreTextInTmux(t *testing.T) {
 	bin := filepath.Join(testBinaries(t), "amoptui")
 	n := local.RunT(t, local.Options{Nodes: 1})
 	trans := filepath.Join(t.TempDir(), "t.jsonl")
-	tm.start("K", 120, 30, fmt.Sprintf("env TERM=xterm-256color XDG_STATE_HOME=%s %s --node %s --certs %s --topic hello --topic other --transcript %s",
+	raw := filepath.Join(t.TempDir(), "pane.raw")
+	// --theme mono: the documented theme works, and writes no colour.
+	tm.start("K", 120, 30, fmt.Sprintf("env TERM=xterm-256color XDG_STATE_HOME=%s %s --node %s --certs %s --topic hello --topic other --transcript %s --theme mono",
 		t.TempDir(), bin, n.Addr(0), n.CertDir(), trans))
+	tm.run("pipe-pane", "-O", "-t", "=K:", "cat > "+raw)
 	tm.waitScreen("K", "● connected")
 	tm.waitScreen("K", "joined other")
 	clear := func() {
@@ -69,6 +77,9 @@ func TestKeyNamesAreTextInTmux(t *testing.T) {
 		out, _ := tmuxOut(tm.sock, "list-sessions")
 		return !strings.Contains(out, "K:")
 	})
+	if out, err := os.ReadFile(raw); err != nil || len(out) == 0 || colourSGR.Match(out) {
+		t.Errorf("--theme mono: %d bytes written (%v), a colour: %q", len(out), err, colourSGR.Find(out))
+	}
 	f, err := os.Open(trans)
 	if err != nil {
 		t.Fatal(err)

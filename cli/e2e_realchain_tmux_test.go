@@ -52,7 +52,7 @@ func TestRealChainEndToEndInTmux(t *testing.T) {
 	tm.waitScreen("B", "local · like 2.9")
 	tm.waitScreen("B", "joined svc")
 	tm.keys("B", "/reply pong", "Enter")
-	tm.waitScreen("B", `auto-reply "pong"`)
+	tm.waitScreen("B", `auto-reply: "pong"`)
 	joined := time.Now()
 	tm.start("A", 120, 40, tui(addrs[0], "--publish svc"))
 	tm.waitScreen("A", "● connected")

@@ -44,6 +44,7 @@ const (
 	ThemeAuto  = "auto" // follow the terminal's background
 	ThemeDark  = "dark"
 	ThemeLight = "light"
+	ThemeMono  = "mono" // no colours (also what NO_COLOR gives)
 )
 
 // The file names build_chain.sh gives an SDK directory (nodes/IP/sdk).
@@ -161,7 +162,7 @@ type UI struct {
 	InputHistory    int    // input_history: sent lines kept per topic, 0 = off
 	TimestampFormat string // timestamp_format: Go time layout with milliseconds
 	Layout          string // layout: "tiled" or "single"
-	Theme           string // theme: "auto", "dark" or "light"
+	Theme           string // theme: "auto", "dark", "light" or "mono"
 	// PersistHistory is persist_history: keep the input history across
 	// runs in the state directory (--no-history turns it off).
 	PersistHistory bool

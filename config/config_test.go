@@ -263,7 +263,7 @@ theme = "blue"
 			`c.toml:19:1: ui.input_history: must be between 0 and 10000, got -1`,
 			`c.toml:20:1: ui.timestamp_format: "15:04:05" does not always show milliseconds`,
 			`c.toml:21:1: ui.layout: "grid" is not "tiled" or "single"`,
-			`c.toml:22:1: ui.theme: "blue" is not "auto", "dark" or "light"`,
+			`c.toml:22:1: ui.theme: "blue" is not "auto", "dark", "light" or "mono"`,
 		}},
 		"local like": {"[local]\nlike = \"2.8\"\n",
 			[]string{`c.toml:2:1: local.like: like "2.8": want "ideal" (the default), "2.9" or "2.9.1"`}},

@@ -110,8 +110,8 @@ func (c Config) Validate() error {
 	if u.Layout != LayoutTiled && u.Layout != LayoutSingle {
 		bad(path{"ui", "layout"}, "%q is not %q or %q", u.Layout, LayoutTiled, LayoutSingle)
 	}
-	if u.Theme != ThemeAuto && u.Theme != ThemeDark && u.Theme != ThemeLight {
-		bad(path{"ui", "theme"}, "%q is not %q, %q or %q", u.Theme, ThemeAuto, ThemeDark, ThemeLight)
+	if u.Theme != ThemeAuto && u.Theme != ThemeDark && u.Theme != ThemeLight && u.Theme != ThemeMono {
+		bad(path{"ui", "theme"}, "%q is not %q, %q, %q or %q", u.Theme, ThemeAuto, ThemeDark, ThemeLight, ThemeMono)
 	}
 	return ps.err()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -144,9 +145,29 @@ func (w *Writer) Close() error {
 // and renames it into place, so path holds either its old content or every
 // record, never a half-written save. The file gets mode 0600.
 func WriteAll(path string, recs []Record) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	dir := filepath.Dir(path)
+	fail := func(err error) error {
+		// The temporary file's name means nothing to the user: the error
+		// names the file asked for, and the directory when that is the
+		// problem.
+		var pe *os.PathError
+		var le *os.LinkError
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			err = fmt.Errorf("the directory %s does not exist", dir)
+		case errors.As(err, &pe):
+			err = fmt.Errorf("cannot write in %s: %w", dir, pe.Err)
+		case errors.As(err, &le):
+			err = le.Err
+		}
+		return fmt.Errorf("transcript: %s: %w", path, err)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("transcript: %s is a directory", path)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("transcript: save %s: %w", path, err)
+		return fail(err)
 	}
 	defer func() {
 		if err != nil {
@@ -156,19 +177,19 @@ func WriteAll(path string, recs []Record) (err error) {
 	}()
 	bw := bufio.NewWriter(tmp)
 	if err := Encode(bw, recs); err != nil {
-		return fmt.Errorf("transcript: save %s: %w", path, err)
+		return fail(err)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("transcript: save %s: %w", path, err)
+		return fail(err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("transcript: save %s: %w", path, err)
+		return fail(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("transcript: save %s: %w", path, err)
+		return fail(err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("transcript: save %s: %w", path, err)
+		return fail(err)
 	}
 	return nil
 }

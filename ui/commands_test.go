@@ -119,19 +119,24 @@ func TestReplyCommand(t *testing.T) {
 	c := newFake()
 	m := newModel(t, c, testOptions("hello"), 100, 24)
 	m = do(m, "/reply echo")
-	if c.AutoReply("").Mode != amop.ReplyEcho || !strings.Contains(m.View(), "auto-reply echo") {
+	if c.AutoReply("").Mode != amop.ReplyEcho || !strings.Contains(m.View(), "auto-reply: echo") {
 		t.Fatalf("echo: %+v\n%s", c.AutoReply(""), m.View())
 	}
 	m = do(m, "/reply got it")
 	if p := c.AutoReply(""); p.Mode != amop.ReplyText || p.Text != "got it" {
 		t.Fatalf("text: %+v", p)
 	}
-	if !strings.Contains(m.View(), `auto-reply "got it"`) {
+	if !strings.Contains(m.View(), `auto-reply: "got it"`) {
 		t.Fatalf("status:\n%s", m.View())
 	}
 	m = do(m, "/reply off")
 	if c.AutoReply("").Mode != amop.ReplyOff {
 		t.Fatal("off")
+	}
+	// go-sdk answers every unicast request: "off" is an empty reply, and
+	// the status says so.
+	if !strings.Contains(m.View(), "auto-reply: empty reply") || m.Notice() != "auto-reply: empty reply" {
+		t.Fatalf("off is not worded as an empty reply: notice %q\n%s", m.Notice(), m.View())
 	}
 }
 
@@ -197,9 +202,11 @@ func TestSaveCommand(t *testing.T) {
 	if string(recs[0].Data) != "apple" || recs[1].Data[0] != 0xff || string(recs[3].Reply) != "pong" || recs[2].ID != recs[3].ID || !recs[3].OK {
 		t.Fatalf("saved:\n%s", b)
 	}
-	m = do(m, "/save "+filepath.Join(t.TempDir(), "no", "such", "dir", "x"))
-	if !strings.Contains(m.Notice(), "save failed") {
-		t.Fatalf("notice %q", m.Notice())
+	// A missing directory is named, never the temporary file's name.
+	missing := filepath.Join(t.TempDir(), "nodir")
+	m = do(m, "/save "+filepath.Join(missing, "x"))
+	if want := "/save failed: " + filepath.Join(missing, "x") + ": the directory " + missing + " does not exist"; m.Notice() != want {
+		t.Fatalf("notice %q\nwant   %q", m.Notice(), want)
 	}
 }
 

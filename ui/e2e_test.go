@@ -83,7 +83,7 @@ func TestEndToEndTwoTerminals(t *testing.T) {
 	if err := n.StartNode(1); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, b, "re-subscribed 1 topics")
+	waitFor(t, b, "re-subscribed 1 topic")
 
 	ma, mb := finalModel(t, a), finalModel(t, b)
 	va, vb := ma.View(), mb.View()
@@ -97,7 +97,7 @@ func TestEndToEndTwoTerminals(t *testing.T) {
 			t.Errorf("B lacks %v:\n%s", re, vb)
 		}
 	}
-	if !strings.Contains(vb, "re-subscribed 1 topics") {
+	if !strings.Contains(vb, "re-subscribed 1 topic") {
 		t.Errorf("B:\n%s", vb)
 	}
 }

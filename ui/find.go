@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -83,5 +82,5 @@ func (m *Model) findSummary(topic string) string {
 	for _, p := range m.panes {
 		total += p.CountMatches(m.find.needle)
 	}
-	return "find \"" + sanitize.String(m.find.text) + "\": " + strconv.Itoa(total) + " hits · this one in " + sanitize.String(topic) + " · n older · N newer"
+	return "find \"" + sanitize.String(m.find.text) + "\": " + plural(total, "hit", "hits") + " · this one in " + sanitize.String(topic) + " · n older · N newer"
 }

@@ -49,7 +49,7 @@ func TestHostileNodeCountsShown(t *testing.T) {
 	if _, err := n.Hostile(0, "v", local.Behaviour{Kind: local.ShortLength}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, s, "reconnected to ", "re-subscribed 1 topics")
+	waitFor(t, s, "reconnected to ", "re-subscribed 1 topic")
 	// Counters reach the UI on the adapter's 100 ms tick, which may come
 	// after the reconnect is shown: wait for the count rather than read it.
 	waitForRE(t, s, regexp.MustCompile(`malformed ([2-9]|[1-9][0-9]+)`))

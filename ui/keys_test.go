@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/amoptui/amoptui/amop"
 )
 
 // parsed is what Bubble Tea v1.3.10's input parser makes of text typed or
@@ -131,5 +133,25 @@ func TestEscWipeUndo(t *testing.T) {
 	m = update(m, tea.KeyMsg{Type: tea.KeyCtrlZ})
 	if m.InputValue() != "a long draft" {
 		t.Fatalf("esc on an empty input lost the draft: %q", m.InputValue())
+	}
+}
+
+// TestJoinedOnlyOnceTheNodeHasIt: a join while no node session is up says
+// "joining… (not connected)"; "joined" comes when the session does, and
+// once.
+func TestJoinedOnlyOnceTheNodeHasIt(t *testing.T) {
+	c := newFake()
+	c.SetStatus(amop.Status{State: amop.StateConnecting, Endpoint: "127.0.0.1:20200"})
+	m := newModel(t, c, testOptions("hello"), 100, 30)
+	m = do(m, "/join later")
+	v := m.View()
+	if !strings.Contains(v, "joining later… (not connected") || strings.Contains(v, "joined later") {
+		t.Fatalf("before the session:\n%s", v)
+	}
+	up := amop.Status{State: amop.StateConnected, Endpoint: "127.0.0.1:20200", Node: amop.NodeInfo{Version: "2.9.0", ChainID: 1, GroupID: 1}}
+	m = update(m, events(&amop.StateEvent{Status: up}))
+	m = update(m, events(&amop.StateEvent{Status: up}))
+	if v := m.View(); strings.Count(v, "joined later") != 1 {
+		t.Fatalf("after the session, want one \"joined later\":\n%s", v)
 	}
 }

@@ -108,8 +108,11 @@ type Model struct {
 	syncTicking bool
 	// unjoined are panes whose join failed: /join sends it again.
 	unjoined map[string]bool
-	counters statusbar.Counters
-	strays   uint64 // messages for topics no longer joined
+	// joinPending are topics the client joined while no node session was
+	// up: the node gets them, and the pane says "joined", once it is.
+	joinPending map[string]bool
+	counters    statusbar.Counters
+	strays      uint64 // messages for topics no longer joined
 
 	dropUnshown   uint64    // drops not yet told in a pane (the UI could not keep up)
 	behindUnshown uint64    // of them, drops because the client fell behind the node
@@ -172,6 +175,8 @@ func New(client amop.Client, opts Options) Model {
 		pending:  make(map[uint64]pendingSend),
 		private:  make(map[string]*privInfo),
 		unjoined: make(map[string]bool),
+
+		joinPending: make(map[string]bool),
 
 		roles:     make(map[string]*topicRole),
 		ownWarned: make(map[string]bool),
@@ -395,6 +400,7 @@ func (m *Model) removeTopic(t string) {
 	delete(m.panes, t)
 	delete(m.private, t)
 	delete(m.unjoined, t)
+	delete(m.joinPending, t)
 	delete(m.roles, t)
 	delete(m.ownWarned, t)
 	m.stats.forget(t)

@@ -70,7 +70,7 @@ func TestReplyExecAndMatch(t *testing.T) {
 	m := newModel(t, c, testOptions("hello", "other"), 100, 30)
 	m = doAll(m, "/reply exec tr a-z A-Z")
 	p := c.AutoReply("")
-	if p.Mode != amop.ReplyFunc || !strings.Contains(m.View(), "auto-reply exec tr a-z A-Z") {
+	if p.Mode != amop.ReplyFunc || !strings.Contains(m.View(), "auto-reply: exec tr a-z A-Z") {
 		t.Fatalf("default %v\n%s", p, m.View())
 	}
 	if out, err := p.Answer(amop.Request{Data: []byte("abc")}); err != nil || string(out) != "ABC" {

@@ -229,7 +229,7 @@ func (m *Model) cmdPublishPrivate(arg string) tea.Cmd {
 	before := *pi
 	pi.pub, pi.pubState, pi.accepted, pi.rejected = true, amop.PrivateWaiting, 0, 0
 	m.panes[topic].AddNote(m.opts.Now(), "publishing private "+sanitize.String(topic)+" for "+
-		strconv.Itoa(len(files))+" public keys…", false)
+		plural(len(files), "public key", "public keys")+"…", false)
 	m.selectTopic(topic)
 	m.refreshPrivate(topic)
 	return withBefore(publishPrivateCmd(m.client, topic, files, nil), before)
@@ -284,7 +284,7 @@ func (m Model) updatePrivateDone(msg privateDoneMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	if msg.op == "publish" {
-		text = "publishing private " + sanitize.String(msg.topic) + ": subscribers holding one of its " + strconv.Itoa(msg.keys) + " public keys are accepted"
+		text = "publishing private " + sanitize.String(msg.topic) + ": subscribers holding " + keysPhrase(msg.keys) + " are accepted"
 	}
 	p.AddNote(m.opts.Now(), text, false)
 	m.record(note(transcript.KindState, msg.topic, msg.op+" private "+msg.topic))
@@ -333,3 +333,11 @@ func (m *Model) onPrivate(ev *amop.PrivateEvent) {
 // TopicTag is the topic list's tag of topic: a private topic's "◆" and
 // verification glyphs, "" for an ordinary topic.
 func (m Model) TopicTag(topic string) string { return m.list.Tag(topic) }
+
+// keysPhrase is "its public key" or "one of its N public keys".
+func keysPhrase(n int) string {
+	if n == 1 {
+		return "its public key"
+	}
+	return "one of its " + strconv.Itoa(n) + " public keys"
+}

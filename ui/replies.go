@@ -13,6 +13,7 @@ import (
 	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/tmpl"
 	"github.com/amoptui/amoptui/transcript"
+	"github.com/amoptui/amoptui/ui/statusbar"
 )
 
 // ReplyConfig is how unicast requests are answered beyond the default
@@ -139,7 +140,7 @@ func (m Model) updateExecReady(msg execReadyMsg) (tea.Model, tea.Cmd) {
 		m.replies.exec = map[string]*responder.Exec{}
 	}
 	m.replies.exec[""] = msg.exec
-	text, isErr := "auto-reply "+sanitize.String(msg.exec.String()), false
+	text, isErr := "auto-reply: "+sanitize.String(msg.exec.String()), false
 	if msg.warn != "" {
 		text, isErr = text+" · "+sanitize.String(msg.warn), true
 	}
@@ -156,7 +157,7 @@ func (m *Model) cmdReply(arg string) tea.Cmd {
 	topic := m.list.Selected()
 	switch strings.ToLower(word) {
 	case "":
-		return m.setNotice("auto-reply is "+sanitize.String(m.replies.effective(topic, m.policy).String())+" · "+replyUsage, false)
+		return m.setNotice("auto-reply: "+sanitize.String(statusbar.PolicyText(m.replies.effective(topic, m.policy)))+" · "+replyUsage, false)
 	case "exec", "exec-shell":
 		if rest == "" {
 			return m.setNotice("usage: /reply "+word+" CMD (the payload on stdin, the reply from stdout)", true)
@@ -194,7 +195,7 @@ func (m *Model) cmdReply(arg string) tea.Cmd {
 	p := amop.ParseReplyPolicy(arg)
 	m.policy = p
 	delete(m.replies.exec, "")
-	return tea.Batch(m.applyReplies(), m.setNotice("auto-reply "+sanitize.String(p.String()), false))
+	return tea.Batch(m.applyReplies(), m.setNotice("auto-reply: "+sanitize.String(statusbar.PolicyText(p)), false))
 }
 
 // listRules shows topic's rules in its pane.

@@ -90,7 +90,7 @@ func (m *Model) onState(st amop.Status) tea.Cmd {
 	case st.State == amop.StateConnected && (prev.State != amop.StateConnected || st.Resubscribed > 0):
 		note = "connected to " + sanitize.String(st.Endpoint)
 		if st.Resubscribed > 0 {
-			note = "reconnected to " + sanitize.String(st.Endpoint) + " · re-subscribed " + strconv.Itoa(st.Resubscribed) + " topics"
+			note = "reconnected to " + sanitize.String(st.Endpoint) + " · re-subscribed " + plural(st.Resubscribed, "topic", "topics")
 		}
 		if ts := m.listenedTopics(); len(ts) > 0 {
 			if cmd = m.startSync(ts...); cmd != nil || m.syncTicking {
@@ -113,6 +113,9 @@ func (m *Model) onState(st amop.Status) tea.Cmd {
 		return cmd
 	}
 	m.noteAll(note, isErr)
+	if st.State == amop.StateConnected {
+		m.joinedNow()
+	}
 	return cmd
 }
 
@@ -205,9 +208,29 @@ func (m Model) updateJoined(msg joinedMsg) (tea.Model, tea.Cmd) {
 		return m, m.setNotice(text, true)
 	}
 	delete(m.unjoined, msg.topic)
+	if m.status.Status().State != amop.StateConnected {
+		// The client keeps the topic and the guard subscribes it when a
+		// session comes up; until then no node has it.
+		m.joinPending[msg.topic] = true
+		p.AddNote(m.opts.Now(), "joining "+sanitize.String(msg.topic)+"… (not connected: the node gets the subscription once connected)", false)
+		return m, nil
+	}
 	p.AddNote(m.opts.Now(), m.joinedText(msg.topic), false)
 	m.record(note(transcript.KindState, msg.topic, "joined "+msg.topic))
 	return m, m.startSync(msg.topic)
+}
+
+// joinedNow tells the panes of the topics joined while disconnected that
+// the node has them now: the session that just came up subscribed them.
+func (m *Model) joinedNow() {
+	now := m.opts.Now()
+	for t := range m.joinPending {
+		if p := m.panes[t]; p != nil && m.listening(t) {
+			p.AddNote(now, m.joinedText(t), false)
+			m.record(note(transcript.KindState, t, "joined "+t))
+		}
+		delete(m.joinPending, t)
+	}
 }
 
 // updateLeft reports a failed leave (the pane is already gone).
@@ -229,9 +252,9 @@ func (m Model) updateLeft(msg leftMsg) (tea.Model, tea.Cmd) {
 // updateSaved reports the outcome of /save.
 func (m Model) updateSaved(msg savedMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
-		return m, m.setNotice("save failed: "+sanitize.String(msg.err.Error()), true)
+		return m, m.setNotice("/save failed: "+sanitize.String(strings.TrimPrefix(msg.err.Error(), "transcript: ")), true)
 	}
-	return m, m.setNotice("saved "+strconv.Itoa(msg.n)+" lines of "+sanitize.String(msg.topic)+" to "+sanitize.String(msg.path), false)
+	return m, m.setNotice("saved "+plural(msg.n, "line", "lines")+" of "+sanitize.String(msg.topic)+" to "+sanitize.String(msg.path), false)
 }
 
 // noteDrops tells the active pane about lost messages, with their reason —
@@ -250,10 +273,10 @@ func (m *Model) noteDrops() {
 	if p := m.panes[m.list.Selected()]; p != nil {
 		total := " (total " + strconv.FormatUint(m.counters.Dropped, 10) + ")"
 		if ui := m.dropUnshown - m.behindUnshown; ui > 0 {
-			p.AddNote(now, strconv.FormatUint(ui, 10)+" messages dropped: the UI could not keep up"+total, true)
+			p.AddNote(now, plural(int(ui), "message", "messages")+" dropped: the UI could not keep up"+total, true)
 		}
 		if m.behindUnshown > 0 {
-			p.AddNote(now, strconv.FormatUint(m.behindUnshown, 10)+" messages dropped: the client fell behind the node"+total, true)
+			p.AddNote(now, plural(int(m.behindUnshown), "message", "messages")+" dropped: the client fell behind the node"+total, true)
 		}
 	}
 	m.dropUnshown, m.behindUnshown, m.lastDropNote = 0, 0, now

@@ -172,31 +172,34 @@ func (m Model) connLine(compact bool) []span {
 func (m Model) sessionLine() []span {
 	c := m.counters
 	sep := span{" · ", m.label}
-	out := []span{{" auto-reply ", m.label}, {sanitize.String(m.policy.String()), m.value}}
-	count := func(long, short string, n uint64, alarm bool) {
+	out := []span{{" auto-reply: ", m.label}, {sanitize.String(PolicyText(m.policy)), m.value}}
+	// Words, never abbreviations; below 100 columns the counters of
+	// trouble show only once there is some (no "malformed 0" crowding out
+	// what matters at 80 columns).
+	wide := m.width >= 100
+	count := func(label string, n uint64, alarm bool) {
+		if alarm && n == 0 && !wide {
+			return
+		}
 		p := m.value
 		if alarm && n > 0 {
 			p = m.alert
 		}
-		lbl := long
-		if m.width < 100 {
-			lbl = short
-		}
-		out = append(out, sep, span{lbl + " ", m.label}, span{paint.Count(n), p})
+		out = append(out, sep, span{label + " ", m.label}, span{paint.Count(n), p})
 	}
-	count("received", "recv", c.Received, false)
-	count("sent", "sent", c.Sent, false)
-	count("failed", "fail", c.Failed, true)
-	count("dropped", "drop", c.Dropped, true)
-	count("malformed", "bad", c.Malformed, true)
+	count("received", c.Received, false)
+	count("sent", c.Sent, false)
+	count("failed", c.Failed, true)
+	count("dropped", c.Dropped, true)
+	count("malformed", c.Malformed, true)
 	if c.Oversize > 0 {
-		count("oversize", "big", c.Oversize, true)
+		count("oversize", c.Oversize, true)
 	}
 	if c.NotJoined > 0 {
-		count("not joined", "unj", c.NotJoined, true)
+		count("not joined", c.NotJoined, true)
 	}
 	if m.status.State == amop.StateConnected && m.status.Resubscribed > 0 {
-		out = append(out, sep, span{"re-subscribed " + strconv.Itoa(m.status.Resubscribed) + " topics", m.ok})
+		out = append(out, sep, span{"re-subscribed " + strconv.Itoa(m.status.Resubscribed) + topicsWord(m.status.Resubscribed), m.ok})
 	}
 	if m.extra != "" {
 		out = append(out, sep, span{m.extra, m.label})
@@ -217,4 +220,22 @@ func (m Model) line(spans []span) string {
 		used += tw
 	}
 	return paint.Pad(sb.String(), used, m.width)
+}
+
+// topicsWord is " topic" or " topics" for n.
+func topicsWord(n int) string {
+	if n == 1 {
+		return " topic"
+	}
+	return " topics"
+}
+
+// PolicyText is the auto-reply policy in words: "empty reply" for off,
+// since go-sdk answers every unicast request, with an empty reply when
+// there is nothing to say; "echo"; a fixed text in quotes.
+func PolicyText(p amop.ReplyPolicy) string {
+	if p.Mode == amop.ReplyOff {
+		return "empty reply"
+	}
+	return p.String()
 }

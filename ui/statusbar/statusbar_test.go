@@ -27,10 +27,37 @@ func TestStatesAndCounters(t *testing.T) {
 		m.SetPolicy(amop.ParseReplyPolicy("echo"))
 		m.SetCounters(Counters{Received: 12345, Dropped: 2, Malformed: 1, Failed: 3, Sent: 9})
 		v := m.View()
-		for _, w := range append(c.want, "auto-reply echo", "received 12,345", "dropped 2", "malformed 1", "failed 3", "sent 9") {
+		for _, w := range append(c.want, "auto-reply: echo", "received 12,345", "dropped 2", "malformed 1", "failed 3", "sent 9") {
 			if !strings.Contains(v, w) {
 				t.Errorf("%s: %q lacks %q", name, v, w)
 			}
+		}
+	}
+}
+
+// TestSessionLineWording: "off" is worded as what go-sdk does (an empty
+// reply); below 100 columns the counters are still words, and the trouble
+// counters show only once there is trouble (no "bad 0" at 80×24).
+func TestSessionLineWording(t *testing.T) {
+	m := New(Styles{}, amop.Status{State: amop.StateConnected})
+	m.SetPolicy(amop.ParseReplyPolicy("off"))
+	m.SetCounters(Counters{Received: 5, Sent: 2})
+	m.SetWidth(80)
+	if got := strings.TrimRight(m.Render(nil)[1], " "); got != " auto-reply: empty reply · received 5 · sent 2" {
+		t.Errorf("80 columns, no trouble: %q", got)
+	}
+	m.SetCounters(Counters{Received: 5, Sent: 2, Failed: 1, Malformed: 3})
+	if got := strings.TrimRight(m.Render(nil)[1], " "); got != " auto-reply: empty reply · received 5 · sent 2 · failed 1 · malformed 3" {
+		t.Errorf("80 columns, trouble: %q", got)
+	}
+	m.SetWidth(120)
+	m.SetCounters(Counters{Received: 5, Sent: 2})
+	if got := strings.TrimRight(m.Render(nil)[1], " "); got != " auto-reply: empty reply · received 5 · sent 2 · failed 0 · dropped 0 · malformed 0" {
+		t.Errorf("120 columns: %q", got)
+	}
+	for p, want := range map[string]string{"echo": "echo", "pong": `"pong"`} {
+		if got := PolicyText(amop.ParseReplyPolicy(p)); got != want {
+			t.Errorf("PolicyText(%s) = %q", p, got)
 		}
 	}
 }
