@@ -61,7 +61,7 @@ func TestResponderAndMouseInTmux(t *testing.T) {
 	// A answers with a command; the payload never reaches a shell.
 	tm.keys("A", "-l", "/reply exec tr a-z A-Z")
 	tm.keys("A", "Enter")
-	tm.waitScreen("A", "auto-reply exec tr a-z A-Z")
+	tm.waitScreen("A", "auto-reply: exec tr a-z A-Z")
 	tm.keys("B", "-l", "hi $(id) x")
 	tm.keys("B", "Enter")
 	tm.waitScreen("B", `✓ reply "HI $(ID) X"`)
