@@ -233,6 +233,6 @@ func printNodeBanner(w io.Writer, n *local.Network, customDir bool) {
 		certsFlag = " --certs " + dir
 	}
 	fmt.Fprintln(w, "a second terminal joins with:")
-	fmt.Fprintf(w, "  amoptui --node %s%s\n", subAddr, certsFlag)
+	fmt.Fprintf(w, "  %s --node %s%s\n", selfCommand(), subAddr, certsFlag)
 	fmt.Fprintln(w, "Ctrl+C stops the network.")
 }

@@ -118,7 +118,7 @@ func TestNodeServesAndStops(t *testing.T) {
 	banner := out.String()
 	for _, want := range []string{"chain 3, group 1", "node 0  " + addrs[0], "node 1  " + addrs[1],
 		"certificates: " + dir, "cd " + dir, "sub " + addrs[1] + " hello", "unicast_pub " + addrs[0] + " hello",
-		"amoptui --node " + addrs[1] + " --certs " + dir} {
+		selfCommand() + " --node " + addrs[1] + " --certs " + dir} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}

@@ -29,8 +29,8 @@ func runNodeView(std stdio, term *terminal, n *local.Network, customDir bool) er
 		certsFlag = " --certs " + n.CertDir()
 	}
 	footer := []string{
-		fmt.Sprintf("certificates: %s · a second terminal: amoptui --node %s%s", n.CertDir(), reachable(addrs[len(addrs)-1]), certsFlag),
-		"q or ctrl+c stops the network · amoptui node --log prints lines instead of this view",
+		fmt.Sprintf("certificates: %s · a second terminal: %s --node %s%s", n.CertDir(), selfCommand(), reachable(addrs[len(addrs)-1]), certsFlag),
+		"q or ctrl+c stops the network · " + selfCommand() + " node --log prints lines instead of this view",
 	}
 	app := netview.NewApp(n, netview.DefaultStyles(lipgloss.NewRenderer(std.out)), networkTitle(n), footer)
 	p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithoutSignalHandler(), tea.WithInput(std.in), tea.WithOutput(std.out))
