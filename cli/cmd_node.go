@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -95,6 +96,9 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 	if *nodeTimeout <= 0 {
 		return usagef("--node-timeout %v: want a positive duration", *nodeTimeout)
 	}
+	if err := likeFlagsAgree(fs, likeName); err != nil {
+		return err
+	}
 	dir := *certs
 	if dir == "" {
 		if derr != nil {
@@ -158,6 +162,25 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 	<-ctx.Done()
 	fmt.Fprintln(std.out, "stopping")
 	return n.Close()
+}
+
+// likeFlagsAgree refuses flags that the chosen nodes would ignore: the
+// faithful nodes report their own version and sync topics and re-check
+// private topics on their 5 s heartbeat; --node-timeout is theirs alone.
+func likeFlagsAgree(fs *flag.FlagSet, like string) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if err != nil {
+			return
+		}
+		switch {
+		case like == local.Like291 && (f.Name == "topic-delay" || f.Name == "verify-interval" || f.Name == "node-version"):
+			err = usagef("--%s does not apply with --like 2.9: those nodes behave as 2.9.1 nodes do (version 2.9.1, topics and private-topic checks every 5 s)", f.Name)
+		case like != local.Like291 && f.Name == "node-timeout":
+			err = usagef("--node-timeout applies only with --like 2.9")
+		}
+	})
+	return err
 }
 
 // parseNodeListen splits --listen and checks each HOST:PORT.

@@ -76,6 +76,9 @@ func TestNodeUsageErrorsExitTwo(t *testing.T) {
 		{"--key-type", "rsa"},
 		{"--like", "2.8"},
 		{"--like", "2.9", "--node-timeout", "0s"},
+		{"--like", "2.9", "--topic-delay", "1s"},
+		{"--like", "2.9", "--node-version", "2.4.0"},
+		{"--node-timeout", "3s"},
 		{"extra"},
 	} {
 		var out, errb ntBuffer

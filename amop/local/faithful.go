@@ -386,9 +386,6 @@ func (fn *fnode) crash(why string) {
 	}()
 }
 
-// alive reports whether gen is still the running process.
-func (fn *fnode) aliveLocked(gen uint64) bool { return fn.up && fn.gen == gen }
-
 // knownBy is the state of topic in the view other nodes have of fn: the
 // best state among the running peers (VerifySuccess over VerifyFailed over
 // Verifying), and whether every running peer knows the topic.

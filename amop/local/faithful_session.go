@@ -272,7 +272,7 @@ func (s *session) fHandshake(raw []byte, f *wire.Frame) {
 		return
 	}
 	if wire.MaxProtocol < minP || 1 > maxP {
-		s.close(closeReason{msg: "handshake: the client's protocol range " + strconv.Itoa(minP) + ".." + strconv.Itoa(maxP) + " misses 1..3"})
+		s.closeAsync(closeReason{msg: "handshake: the client's protocol range " + strconv.Itoa(minP) + ".." + strconv.Itoa(maxP) + " misses 1..3"})
 		return
 	}
 	proto := min(wire.MaxProtocol, maxP)
