@@ -181,7 +181,7 @@ func TestFaithfulRow04Reorder(t *testing.T) {
 		}
 		return false, 5
 	}
-	if out, rounds := reordered(0, 400); !out {
+	if out, rounds := reordered(8, 400); !out {
 		t.Fatalf("%d bursts of multicasts through 8 workers all arrived in order", rounds)
 	} else {
 		t.Logf("out of order in burst %d", rounds)

@@ -24,8 +24,8 @@ func TestParseLike(t *testing.T) {
 	if _, err := local.Start(local.Options{Like: "2.10"}); err == nil {
 		t.Fatal("Start accepted like 2.10")
 	}
-	n := runFaithful(t, local.Options{NodeVersion: "2.4.0"})
-	if o := n.Options(); o.Like != local.Like291 || o.NodeVersion != "2.9.1" || o.SyncInterval != fastSync || o.NodeTimeout != 30*time.Second || o.Workers != 8 {
+	n := local.RunT(t, local.Options{Like: "2.9", NodeVersion: "2.4.0", BlockInterval: -1})
+	if o := n.Options(); o.Like != local.Like291 || o.NodeVersion != "2.9.1" || o.SyncInterval != 5*time.Second || o.NodeTimeout != 30*time.Second || o.Workers != 8 {
 		t.Fatalf("faithful options %+v", o)
 	}
 	if n.NodeID(0) == "" || len(n.NodeID(1)) != 128 || n.NodeID(0) == n.NodeID(1) {
