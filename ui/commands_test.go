@@ -173,6 +173,10 @@ func TestClearCommand(t *testing.T) {
 	if m.Pane("hello").Len() != 0 || !strings.Contains(m.View(), "no messages yet") {
 		t.Fatalf("clear:\n%s", m.View())
 	}
+	// It says what it did.
+	if m.Notice() != "cleared 1 line of hello" {
+		t.Fatalf("notice %q", m.Notice())
+	}
 }
 
 func TestSaveCommand(t *testing.T) {

@@ -155,3 +155,18 @@ func TestJoinedOnlyOnceTheNodeHasIt(t *testing.T) {
 		t.Fatalf("after the session, want one \"joined later\":\n%s", v)
 	}
 }
+
+// TestPlurals: counts read as English ("1 public key", "2 lines").
+func TestPlurals(t *testing.T) {
+	for _, c := range [][2]string{
+		{plural(1, "public key", "public keys"), "1 public key"},
+		{plural(2, "public key", "public keys"), "2 public keys"},
+		{plural(0, "line", "lines"), "0 lines"},
+		{keysPhrase(1), "its public key"},
+		{keysPhrase(3), "one of its 3 public keys"},
+	} {
+		if c[0] != c[1] {
+			t.Errorf("%q, want %q", c[0], c[1])
+		}
+	}
+}

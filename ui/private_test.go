@@ -97,6 +97,10 @@ func TestPrivateTopicCommands(t *testing.T) {
 	}
 
 	m = do(m, "/publish-private secret "+pubFile+" "+otherPub)
+	if v := m.View(); !strings.Contains(v, "publishing private secret for 2 public keys…") ||
+		!strings.Contains(v, "subscribers holding one of its 2 public keys are accepted") {
+		t.Fatalf("publish wording:\n%s", v)
+	}
 	call = lastPrivateCall(t, c)
 	if call.Op != "publish" || len(call.Allowed) != 2 || !call.Allowed[0].Equal(key.Public()) {
 		t.Fatalf("publish call %+v", call)
