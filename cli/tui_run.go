@@ -73,7 +73,9 @@ func openTerminal(std stdio) (*terminal, error) {
 // (alternate screen, hidden cursor, bracketed paste, mouse and focus
 // reports). Used when Bubble Tea could not do it itself.
 func (t *terminal) restore() {
-	_ = term.Restore(t.in.Fd(), t.saved)
+	if t.saved != nil {
+		_ = term.Restore(t.in.Fd(), t.saved)
+	}
 	_, _ = io.WriteString(t.out, "\x1b[?1004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[?25h\x1b[?1049l")
 }
 
