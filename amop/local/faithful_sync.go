@@ -141,7 +141,7 @@ func (fn *fnode) onTopicSeq(peer *fnode, g uint64, seq uint32) {
 	}
 	fn.mu.Unlock()
 	// RequestTopics, answered with the peer's current list (SendTopics).
-	snap := peer.snapshot(g)
+	snap := peer.snapshot()
 	if snap == nil {
 		return
 	}
@@ -174,24 +174,35 @@ func (fn *fnode) onTopicSeq(peer *fnode, g uint64, seq uint32) {
 	fn.pushVerify(pushes)
 }
 
-// snapshot is fn's answer to a peer's RequestTopics on link g: its topic
+// snapshot is fn's answer to a peer's RequestTopics: its topic
 // seq and its topics (Service::topics, the union over its sessions), built
 // once per change and shared by every peer that asks.
-func (fn *fnode) snapshot(g uint64) *topicSnapshot {
+// The names are copied under the node's lock and sorted outside it, so
+// that a node with many topics does not hold up its sessions.
+func (fn *fnode) snapshot() *topicSnapshot {
 	fn.mu.Lock()
-	defer fn.mu.Unlock()
 	if !fn.up {
+		fn.mu.Unlock()
 		return nil
 	}
-	if fn.snap == nil {
-		names := make([]string, 0, len(fn.subs))
-		for t := range fn.subs {
-			names = append(names, t)
-		}
-		sort.Strings(names)
-		fn.snap = &topicSnapshot{seq: fn.seq, names: names}
+	if fn.snap != nil {
+		defer fn.mu.Unlock()
+		return fn.snap
 	}
-	return fn.snap
+	seq, gen := fn.seq, fn.gen
+	names := make([]string, 0, len(fn.subs))
+	for t := range fn.subs {
+		names = append(names, t)
+	}
+	fn.mu.Unlock()
+	sort.Strings(names)
+	snap := &topicSnapshot{seq: seq, names: names}
+	fn.mu.Lock()
+	if fn.up && fn.gen == gen && fn.seq == seq && fn.snap == nil {
+		fn.snap = snap
+	}
+	fn.mu.Unlock()
+	return snap
 }
 
 // prefixRange is the range of sorted names that start with prefix.
