@@ -190,6 +190,32 @@ func TestFaithfulRow12Pick(t *testing.T) {
 	pub := dialSDK(t, n, 0)
 	waitSubs(t, n, "pick", 2)
 
+	// With the wall clock: every send made within one second is answered
+	// by the node that second picks.
+	bySecond := map[int64]map[string]bool{}
+	for range 30 {
+		before := time.Now().Unix()
+		r := sendTimed(t, pub, "pick", "x", wait)
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if after := time.Now().Unix(); after == before {
+			if bySecond[before] == nil {
+				bySecond[before] = map[string]bool{}
+			}
+			bySecond[before][r.reply] = true
+		}
+	}
+	if len(bySecond) == 0 {
+		t.Fatal("no send began and ended within one second")
+	}
+	for sec, names := range bySecond {
+		want := []string{"node 1", "node 2"}[local.TimePick(sec, 2)]
+		if len(names) != 1 || !names[want] {
+			t.Fatalf("second %d: answered by %v; want only %s", sec, names, want)
+		}
+	}
+
 	// Candidates [1, 2]: the second decides, for every send in it.
 	for want, name := range []string{"node 1", "node 2"} {
 		fixedClock(t, n, secondPicking(t, want, 2))
