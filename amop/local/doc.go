@@ -10,14 +10,16 @@
 // In the style of miniredis and nats-server's test helpers:
 //
 //	n := local.RunT(t, local.Options{})         // two nodes on 127.0.0.1:0, fresh certificates
+//	n := local.RunT(t, local.Options{Like: "2.9"}) // or nodes that behave as FISCO BCOS 2.9.1 nodes
 //	cfg.NodeURL = n.Addr(1)                     // ca.crt, sdk.crt, sdk.key are in n.CertDir()
-//	n.WaitSubscribers(ctx, "hello", 1)          // instead of sleeping after a subscribe
+//	n.WaitSubscribers(ctx, "hello", 1)          // instead of sleeping after a subscribe (known to every node)
 //	n.WaitPrivate(ctx, "secret", cond)          // a private topic's verification counts
 //	n.StopNode(0); n.StartNode(0)               // same address
 //	n.Freeze(1); n.Thaw(1)                      // a hung node with its TCP connections open
 //	n.Inject(1, "hello", [][]byte{a, b})        // raw, possibly malformed writes
 //	n.Hostile(0, "victim", local.Behaviour{Kind: local.BadTopicLength}) // a broken node, toward one session
-//	n.Stats()                                   // counters
+//	n.Stats(); n.FaithfulStats()                // counters
+//	n.NodeID(1)                                 // a faithful node's id (the "nodeId" of 0x37 and 0x38)
 //
 // # Certificates
 //
