@@ -18,6 +18,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/amop/local3"
 )
 
 // Defaults that other packages and the example file refer to.
@@ -56,9 +57,12 @@ const (
 
 // Config is the whole configuration. Field comments name the TOML key.
 type Config struct {
-	ChainID  int64 // chain_id: the chain the node must belong to
-	GroupID  int   // group_id: the group used for the version handshake
-	SMCrypto bool  // sm_crypto: the chain uses the SM (guomi) suite
+	// Fisco is fisco: the FISCO BCOS line of the nodes, "auto" (detected
+	// per endpoint), "2" or "3" (see Line).
+	Fisco    string
+	ChainID  int64 // chain_id: the chain the node must belong to (2.x)
+	GroupID  int   // group_id: the group used for the version handshake (2.x)
+	SMCrypto bool  // sm_crypto: the chain uses the SM (guomi) suite (2.x)
 	// Nodes is nodes: HOST:PORT endpoints tried in order, failing over to
 	// the next. Empty means the embedded local network.
 	Nodes       []string
@@ -99,6 +103,9 @@ type TLS struct {
 	// CA. go-sdk itself never does, so a man in the middle would go
 	// unnoticed; only turn it off for a node with a broken certificate.
 	VerifyNode bool
+	// Enabled is enabled: false connects to 3.x nodes with plain ws://, for
+	// chains whose nodes run with rpc.enable_ssl=false (no certificates).
+	Enabled bool
 }
 
 // Topics is the [topics] table.
@@ -151,9 +158,30 @@ type Reply struct {
 // nodes are configured.
 type Local struct {
 	// Like is like: "ideal" (the default) for kinder nodes that suit a
-	// demo, or "2.9" for nodes that behave as FISCO BCOS 2.9.1 nodes do
-	// (see local.ParseLike).
+	// demo, "2.9" for nodes that behave as FISCO BCOS 2.9.1 nodes do (see
+	// local.ParseLike), or "3.16" for 3.x nodes that behave as v3.16.4 ones
+	// do (local3.ParseLike).
 	Like string
+}
+
+// Line is the configured FISCO BCOS line (fisco); LineAuto for "auto" or a
+// value Validate refuses.
+func (c Config) Line() amop.Line {
+	l, _ := amop.ParseLine(c.Fisco)
+	return l
+}
+
+// EmbeddedLine is the line of the local network this configuration starts
+// when it names no nodes: the configured line, or with "auto" the line of
+// [local] like ("3.16" is 3.x), else 2.x.
+func (c Config) EmbeddedLine() amop.Line {
+	if l := c.Line(); l != amop.LineAuto {
+		return l
+	}
+	if l, err := local3.ParseLike(c.Local.Like); err == nil && l == local3.Like3164 {
+		return amop.Line3
+	}
+	return amop.Line2
 }
 
 // UI is the [ui] table.
@@ -174,11 +202,12 @@ type UI struct {
 // Default returns the configuration used when there is no file.
 func Default() Config {
 	return Config{
+		Fisco:       "auto",
 		ChainID:     DefaultChainID,
 		GroupID:     DefaultGroupID,
 		SendTimeout: DefaultSendTimeout,
 		MaxIncoming: DefaultMaxIncoming,
-		TLS:         TLS{VerifyNode: true},
+		TLS:         TLS{VerifyNode: true, Enabled: true},
 		Reply:       Reply{Default: "off"},
 		Local:       Local{Like: local.LikeIdeal},
 		UI: UI{
@@ -255,7 +284,7 @@ func (c Config) HasTLS() bool {
 // source of the file, since a user naming a directory on the command line
 // means that directory, not a mix with the file's explicit paths.
 func (c *Config) SetCertsDir(dir, flag string) {
-	c.TLS = TLS{CertsDir: dir, VerifyNode: c.TLS.VerifyNode}
+	c.TLS = TLS{CertsDir: dir, VerifyNode: c.TLS.VerifyNode, Enabled: c.TLS.Enabled}
 	c.MarkFlag("tls.certs_dir", flag)
 }
 

@@ -68,6 +68,7 @@ func TestParse(t *testing.T) {
 			}
 		}},
 		"every key": {`
+fisco = "2"
 chain_id = 7
 group_id = 3
 sm_crypto = true
@@ -82,6 +83,7 @@ ca = "/x/ca.pem"
 cert_pem = "-----BEGIN CERTIFICATE-----\n"
 key = "/x/k.pem"
 verify_node = false
+enabled = true
 [topics]
 join = ["a", "订单"]
 [reply]
@@ -109,11 +111,11 @@ mouse = false
 like = "2.9"
 `, func(t *testing.T, c Config) {
 			want := Config{
-				ChainID: 7, GroupID: 3, SMCrypto: true,
+				Fisco: "2", ChainID: 7, GroupID: 3, SMCrypto: true,
 				Nodes:       []string{"10.0.0.1:20200", "[::1]:20201"},
 				SendTimeout: 90 * time.Second, MaxIncoming: 512 << 10,
 				Transcript: "/var/log/t.jsonl", DebugLog: "/var/log/d.log",
-				TLS:    TLS{CertsDir: "/sdk", CA: "/x/ca.pem", CertPEM: "-----BEGIN CERTIFICATE-----\n", Key: "/x/k.pem"},
+				TLS:    TLS{CertsDir: "/sdk", CA: "/x/ca.pem", CertPEM: "-----BEGIN CERTIFICATE-----\n", Key: "/x/k.pem", Enabled: true},
 				Topics: Topics{Join: []string{"a", "订单"}},
 				Reply: Reply{Default: "echo", Topics: map[string]string{"a b": "pong"},
 					Match: []ReplyMatch{{Topic: "a", Regex: "^ping", Reply: "pong {{.Seq}}"}},
@@ -182,7 +184,7 @@ key_file = "k"
 	_, err := Parse([]byte(doc), "/etc/amoptui.toml")
 	ps := problemsOf(t, err)
 	want := []string{
-		`/etc/amoptui.toml:2:1: colour: unknown key (known here: chain_id, group_id, sm_crypto, nodes, send_timeout, max_incoming, transcript, debug_log, tls, topics, private, reply, ui, local)`,
+		`/etc/amoptui.toml:2:1: colour: unknown key (known here: fisco, chain_id, group_id, sm_crypto, nodes, send_timeout, max_incoming, transcript, debug_log, tls, topics, private, reply, ui, local)`,
 		`/etc/amoptui.toml:3:1: group_id: want an integer, got the string "one"`,
 		`/etc/amoptui.toml:5:3: nodes[1]: want a string, got the integer 2`,
 		`/etc/amoptui.toml:8:1: ui.layuot: unknown key (did you mean "layout"?)`,
@@ -266,7 +268,16 @@ theme = "blue"
 			`c.toml:22:1: ui.theme: "blue" is not "auto", "dark", "light" or "mono"`,
 		}},
 		"local like": {"[local]\nlike = \"2.8\"\n",
-			[]string{`c.toml:2:1: local.like: like "2.8": want "ideal" (the default), "2.9" or "2.9.1"`}},
+			[]string{`c.toml:2:1: local.like: "2.8" is not a node behaviour: want "ideal" (the default), "2.9" (2.x) or "3.16" (3.x)`}},
+		"fisco line": {"fisco = \"4\"\n",
+			[]string{`c.toml:1:1: fisco: "4" is not a FISCO BCOS line: want auto, 2 or 3`}},
+		"like of the other line": {"fisco = \"2\"\n[local]\nlike = \"3.16\"\n",
+			[]string{`c.toml:3:1: local.like: "3.16" is a 3.x behaviour, but fisco is "2"`}},
+		"like of the other line (3)": {"fisco = \"3\"\n[local]\nlike = \"2.9\"\n",
+			[]string{`c.toml:3:1: local.like: "2.9" is a 2.x behaviour, but fisco is "3"`}},
+		"no tls on 2.x": {"fisco = \"2\"\n[tls]\nenabled = false\n",
+			[]string{`c.toml:3:1: tls.enabled: false is for 3.x chains with TLS off`}},
+		"3.x like": {"fisco = \"auto\"\n[local]\nlike = \"3.16.4\"\n", nil},
 		"timestamp with .999 trims zeros": {`ui.timestamp_format = "15:04:05.999"`,
 			[]string{`ui.timestamp_format: "15:04:05.999" does not always show milliseconds`}},
 		"timestamp with control": {`ui.timestamp_format = "15:04:05.000\u001b"`,
@@ -570,6 +581,27 @@ func TestMaxIncoming(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%s: %v, want %q", in, err, msg)
+		}
+	}
+}
+
+func TestLines(t *testing.T) {
+	for _, tc := range []struct {
+		toml           string
+		line, embedded amop.Line
+	}{
+		{"", amop.LineAuto, amop.Line2},
+		{`fisco = "3"`, amop.Line3, amop.Line3},
+		{`fisco = "2.x"`, amop.Line2, amop.Line2},
+		{"[local]\nlike = \"3.16\"", amop.LineAuto, amop.Line3},
+		{"[local]\nlike = \"2.9\"", amop.LineAuto, amop.Line2},
+	} {
+		c, err := Parse([]byte(tc.toml), "c.toml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Line() != tc.line || c.EmbeddedLine() != tc.embedded {
+			t.Errorf("%q: line %s, embedded %s", tc.toml, c.Line(), c.EmbeddedLine())
 		}
 	}
 }

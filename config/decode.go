@@ -131,9 +131,9 @@ func (d *decoder) bad(p path, format string, args ...any) {
 
 // Known keys per table, for unknown-key suggestions.
 var (
-	topKeys     = []string{"chain_id", "group_id", "sm_crypto", "nodes", "send_timeout", "max_incoming", "transcript", "debug_log", "tls", "topics", "private", "reply", "ui", "local"}
+	topKeys     = []string{"fisco", "chain_id", "group_id", "sm_crypto", "nodes", "send_timeout", "max_incoming", "transcript", "debug_log", "tls", "topics", "private", "reply", "ui", "local"}
 	privateKeys = []string{"subscribe", "publish"}
-	tlsKeys     = []string{"certs_dir", "ca", "cert", "key", "ca_pem", "cert_pem", "key_pem", "verify_node"}
+	tlsKeys     = []string{"certs_dir", "ca", "cert", "key", "ca_pem", "cert_pem", "key_pem", "verify_node", "enabled"}
 	topicKeys   = []string{"join", "publish"}
 	replyKeys   = []string{"default", "topics", "match", "exec"}
 	uiKeys      = []string{"scrollback", "input_history", "timestamp_format", "layout", "theme", "persist_history", "mouse"}
@@ -146,6 +146,8 @@ func (d *decoder) top(m map[string]any) {
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		v, p := m[k], path{k}
 		switch k {
+		case "fisco":
+			d.string(p, v, &c.Fisco)
 		case "chain_id":
 			d.int64(p, v, &c.ChainID)
 		case "group_id":
@@ -203,6 +205,8 @@ func (d *decoder) tls(p path, v any) {
 			d.string(p, v, &t.KeyPEM)
 		case "verify_node":
 			d.bool(p, v, &t.VerifyNode)
+		case "enabled":
+			d.bool(p, v, &t.Enabled)
 		default:
 			d.unknown(p, tlsKeys)
 		}

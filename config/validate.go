@@ -12,6 +12,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/amop/local3"
 )
 
 // Limits that Validate enforces.
@@ -88,8 +89,22 @@ func (c Config) Validate() error {
 		}
 	}
 	c.validatePrivate(bad)
-	if _, err := local.ParseLike(c.Local.Like); err != nil {
-		bad(path{"local", "like"}, "%s", strings.TrimPrefix(err.Error(), "local: "))
+	line, lineErr := amop.ParseLine(c.Fisco)
+	if lineErr != nil {
+		bad(path{"fisco"}, "%v", lineErr)
+	}
+	_, err2 := local.ParseLike(c.Local.Like)
+	_, err3 := local3.ParseLike(c.Local.Like)
+	switch {
+	case err2 != nil && err3 != nil:
+		bad(path{"local", "like"}, "%q is not a node behaviour: want \"ideal\" (the default), \"2.9\" (2.x) or \"3.16\" (3.x)", c.Local.Like)
+	case err2 != nil && lineErr == nil && line == amop.Line2:
+		bad(path{"local", "like"}, "%q is a 3.x behaviour, but fisco is \"2\"", c.Local.Like)
+	case err3 != nil && lineErr == nil && line == amop.Line3:
+		bad(path{"local", "like"}, "%q is a 2.x behaviour, but fisco is \"3\"", c.Local.Like)
+	}
+	if !c.TLS.Enabled && lineErr == nil && line == amop.Line2 {
+		bad(path{"tls", "enabled"}, "false is for 3.x chains with TLS off; FISCO BCOS 2.x nodes speak TLS only")
 	}
 	for _, t := range slices.Sorted(maps.Keys(c.Reply.Topics)) {
 		if msg := topicProblem(t); msg != "" {
