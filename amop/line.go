@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Line is the major version of FISCO BCOS a node speaks AMOP in. The two
@@ -55,3 +56,31 @@ func ParseLine(s string) (Line, error) {
 
 // ErrNoPrivateTopics refuses private topics on a 3.x node, which has none.
 var ErrNoPrivateTopics = errors.New("amop: FISCO BCOS 3.x has no private (authenticated) topics; they exist on 2.x chains only — use an ordinary topic")
+
+// SyncWindow is how long the nodes of n's line may take to tell each other
+// about a subscription, during which a send from another node finds no
+// subscriber: 2.x nodes compare topic lists on a 5 s heartbeat
+// (SyncWindow), 3.x nodes every 2 s (AMOPImpl TOPIC_SYNC_PERIOD).
+func (n NodeInfo) SyncWindow() time.Duration {
+	if n.Line == Line3 {
+		return 2 * time.Second
+	}
+	return SyncWindow
+}
+
+// SyncWindowText is SyncWindow in words.
+func (n NodeInfo) SyncWindowText() string {
+	if n.Line == Line3 {
+		return TopicSync3Text
+	}
+	return SyncWindowText
+}
+
+// NoSubscriberCode is the code a unicast gets while no node knows a
+// subscriber of its topic: AMOP 100 on 2.x, 3001 on 3.x.
+func (n NodeInfo) NoSubscriberCode() int {
+	if n.Line == Line3 {
+		return CodeNoPeer3
+	}
+	return CodeNoSubscriber
+}

@@ -146,7 +146,7 @@ func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, pol
 	}
 	defer closeLog()
 	cfg.AutoReply = policy
-	a, rep, err := connect(ctx, cfg, wait, std, "sub")
+	a, rep, err := cf.connect(ctx, cfg, wait, std, "sub")
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/amop/dial"
 	"github.com/amoptui/amoptui/config"
 	"github.com/amoptui/amoptui/history"
 	"github.com/amoptui/amoptui/transcript"
@@ -24,7 +25,7 @@ import (
 func init() {
 	register(&command{
 		name:    "tui",
-		usage:   "[--config FILE] [--node HOST:PORT]... [--certs DIR] [--topic T]... [--publish T]... [--local] [--local-like 2.9]",
+		usage:   "[--config FILE] [--node HOST:PORT]... [--fisco auto|2|3] [--certs DIR] [--topic T]... [--publish T]... [--local] [--local-like 2.9|3.16]",
 		summary: "the interactive messenger (default); with no node it joins or starts the local network",
 		run:     runTUI,
 		// The TUI hands the terminal back before it reacts to a signal.
@@ -69,7 +70,7 @@ func runTUI(_ context.Context, args []string, std stdio) int {
 	fs.Var(&f.topics, "topic", "topic to join at start: listen (and send) (repeatable; default hello unless --publish is given)")
 	fs.Var(&f.publish, "publish", "topic to send to without joining it: a send-only pane (repeatable)")
 	fs.BoolVar(&f.local, "local", false, "start an embedded local network even if one is already running")
-	fs.StringVar(&f.localLike, "local-like", "", "nodes of an embedded network this run starts: ideal (default) or 2.9 (as FISCO BCOS 2.9.1 nodes behave)")
+	fs.StringVar(&f.localLike, "local-like", "", "nodes of an embedded network this run starts: ideal (default), 2.9 (as FISCO BCOS 2.9.1 nodes behave) or 3.16 (a 3.x network, as v3.16.4 nodes behave)")
 	fs.StringVar(&f.mode, "mode", "", "initial send mode: unicast or multicast")
 	fs.StringVar(&f.reply, "reply", "", `auto-reply to unicast requests: off, echo or a fixed text`)
 	fs.StringVar(&f.transcript, "transcript", "", "append every event to this JSON-lines file")
@@ -98,7 +99,7 @@ func runTUI(_ context.Context, args []string, std stdio) int {
 // local files (profile, debug log, transcript), closed after it in reverse
 // order.
 type session struct {
-	client   *amop.SDK
+	client   dial.Client
 	embedded *embedded
 	closers  []func()
 }
@@ -154,11 +155,13 @@ func tui(std stdio, f *tuiFlags) error {
 	plan.adapter.SDKLog, plan.adapter.Logger = logOut, logger
 
 	if len(plan.adapter.Endpoints) == 0 {
-		e, err := chooseEmbedded(f.local, plan.localLike)
+		e, err := chooseEmbedded(f.local, plan.localLike, plan.dial.Line, plan.embeddedLine)
 		if err != nil {
 			return err
 		}
 		s.embedded = e
+		// Local networks always speak TLS.
+		plan.dial.Line, plan.dial.PlainWS = e.line, false
 		plan.adapter.Endpoints = e.endpoints
 		dir := e.certDir
 		plan.adapter.CAFile, plan.adapter.CertFile, plan.adapter.KeyFile =
@@ -176,10 +179,11 @@ func tui(std stdio, f *tuiFlags) error {
 		s.closers = append(s.closers, func() { _ = tw.Close() })
 		plan.ui.Transcript = tw
 	}
-	client, err := amop.New(plan.adapter)
+	client, choice, err := dial.Open(plan.adapter, plan.dial)
 	if err != nil {
 		return err
 	}
+	logger.Info("FISCO BCOS line", "line", choice.Line.String(), "why", choice.Why)
 	s.client = client
 	popts := plan.power(std)
 
@@ -212,8 +216,12 @@ type tuiPlan struct {
 	debugLog   string
 	transcript string
 	localLike  string // the embedded network's nodes (config [local] like)
-	mouse      bool   // clicks and the wheel ([ui] mouse, --no-mouse)
-	history    string // the lasting input history's file, "" = off
+	// dial is the line (fisco) and the WebSocket scheme (tls.enabled);
+	// embeddedLine the line of an embedded network this run starts.
+	dial         dial.Options
+	embeddedLine amop.Line
+	mouse        bool   // clicks and the wheel ([ui] mouse, --no-mouse)
+	history      string // the lasting input history's file, "" = off
 }
 
 // planTUI merges defaults, the config file and the flags (in that order of
@@ -279,6 +287,14 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 		cfg.UI.Theme = f.theme
 		cfg.MarkFlag("ui.theme", "--theme")
 	}
+	if f.set["fisco"] {
+		cfg.Fisco = f.fisco
+		cfg.MarkFlag("fisco", "--fisco")
+	}
+	if f.set["no-tls"] {
+		cfg.TLS.Enabled = !f.noTLS
+		cfg.MarkFlag("tls.enabled", "--no-tls")
+	}
 	if f.set["local-like"] {
 		cfg.Local.Like = f.localLike
 		cfg.MarkFlag("local.like", "--local-like")
@@ -315,11 +331,16 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 		if cfg.HasTLS() {
 			a.CAFile, a.CertFile, a.KeyFile = cfg.TLSFiles()
 		} else {
-			dir, err := f.connFlags.certDir()
+			f.connFlags.fisco = cfg.Fisco
+			dir, found, err := f.connFlags.certDirFor(cfg.Nodes)
 			if err != nil {
 				return tuiPlan{}, err
 			}
 			a.CAFile, a.CertFile, a.KeyFile = filepath.Join(dir, "ca.crt"), filepath.Join(dir, "sdk.crt"), filepath.Join(dir, "sdk.key")
+			if found != amop.LineAuto && cfg.Line() == amop.LineAuto {
+				// Found while choosing the certificates: no second probe.
+				cfg.Fisco = found.String()
+			}
 		}
 	}
 	layout, _ := ui.ParseLayout(cfg.UI.Layout)
@@ -329,11 +350,13 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 	}
 	policy := a.AutoReply
 	plan := tuiPlan{
-		adapter:    a,
-		debugLog:   cfg.DebugLog,
-		transcript: cfg.Transcript,
-		localLike:  cfg.Local.Like,
-		mouse:      cfg.UI.Mouse,
+		adapter:      a,
+		debugLog:     cfg.DebugLog,
+		transcript:   cfg.Transcript,
+		localLike:    cfg.Local.Like,
+		dial:         dial.Options{Line: cfg.Line(), PlainWS: !cfg.TLS.Enabled},
+		embeddedLine: cfg.EmbeddedLine(),
+		mouse:        cfg.UI.Mouse,
 		ui: ui.Options{
 			Topics: cfg.JoinTopics(), Publish: cfg.Topics.Publish, Mode: mode, AutoReply: &policy,
 			Scrollback: cfg.UI.Scrollback, History: cfg.UI.InputHistory, TimeFormat: cfg.UI.TimestampFormat,

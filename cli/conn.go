@@ -20,12 +20,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/amoptui/amoptui/amop"
-	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/amop/dial"
 	"github.com/amoptui/amoptui/config"
 )
 
 // connFlags are the connection flags shared by sub, pub and bench.
 type connFlags struct {
+	fisco       string // --fisco: auto, 2 or 3
+	noTLS       bool   // --no-tls: plain ws:// to 3.x nodes
 	certs       string
 	chainID     int64
 	group       int
@@ -33,6 +35,7 @@ type connFlags struct {
 	noVerify    bool
 	debugLog    string
 	maxIncoming sizeFlag
+	found       amop.Line // the line found while choosing a default certificate directory
 }
 
 // sizeFlag is a byte size flag ("16MiB", config.ParseSize).
@@ -53,6 +56,8 @@ func (s *sizeFlag) Set(v string) error {
 }
 
 func (c *connFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.fisco, "fisco", "auto", "FISCO BCOS line of the nodes: 2, 3, or auto (asked of each endpoint in turn)")
+	fs.BoolVar(&c.noTLS, "no-tls", false, "3.x nodes whose RPC port has TLS off (rpc.enable_ssl=false): plain ws://, no certificates")
 	fs.StringVar(&c.certs, "certs", "", "directory holding ca.crt, sdk.crt and sdk.key (default: the current directory if it has ca.crt, else the local network's)")
 	fs.Int64Var(&c.chainID, "chain-id", 1, "chain id the node must report")
 	fs.IntVar(&c.group, "group", 1, "group id")
@@ -63,25 +68,57 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.Var(&c.maxIncoming, "max-incoming", "largest payload accepted from a node, e.g. 16MiB; larger ones are dropped and counted as oversize")
 }
 
+// line is --fisco.
+func (c *connFlags) line() (amop.Line, error) {
+	l, err := amop.ParseLine(c.fisco)
+	if err != nil {
+		return l, usagef("--fisco: %v", err)
+	}
+	if c.noTLS && l == amop.Line2 {
+		return l, usagef("--no-tls is for 3.x chains with TLS off; FISCO BCOS 2.x nodes speak TLS only")
+	}
+	return l, nil
+}
+
+// dialOptions are --fisco and --no-tls for amop/dial.
+func (c *connFlags) dialOptions() (dial.Options, error) {
+	l, err := c.line()
+	return dial.Options{Line: l, PlainWS: c.noTLS}, err
+}
+
 // certDir resolves --certs: the flag, else the current directory when it
-// holds ca.crt (as the go-sdk examples expect), else the local network's.
+// holds ca.crt (as the go-sdk examples expect), else the local network's of
+// the line (for auto, see defaultCertDir).
 func (c *connFlags) certDir() (string, error) {
+	dir, _, err := c.certDirFor(nil)
+	return dir, err
+}
+
+// certDirFor is certDir; with --fisco auto and the local networks' default
+// directories, it picks the one whose certificates a node at endpoints
+// accepts, and tells the line that node speaks when it found out.
+func (c *connFlags) certDirFor(endpoints []string) (string, amop.Line, error) {
 	if c.certs != "" {
-		return c.certs, nil
+		return c.certs, amop.LineAuto, nil
 	}
 	if _, err := os.Stat("ca.crt"); err == nil {
-		return ".", nil
+		return ".", amop.LineAuto, nil
 	}
-	return local.DefaultCertDir()
+	l, err := c.line()
+	if err != nil {
+		return "", l, err
+	}
+	return defaultCertDir(l, endpoints)
 }
 
 // adapterConfig builds the adapter configuration for endpoints. The
 // returned closer closes the debug log.
 func (c *connFlags) adapterConfig(endpoints []string) (amop.Config, func(), error) {
-	dir, err := c.certDir()
+	dir, found, err := c.certDirFor(endpoints)
 	if err != nil {
 		return amop.Config{}, nil, err
 	}
+	c.found = found
 	cfg := amop.Config{
 		Endpoints: endpoints,
 		CAFile:    filepath.Join(dir, "ca.crt"), CertFile: filepath.Join(dir, "sdk.crt"), KeyFile: filepath.Join(dir, "sdk.key"),
@@ -113,21 +150,32 @@ func checkEndpoint(ep string) error {
 	return nil
 }
 
-// connect starts the adapter and waits up to wait for the first node
-// session, telling its progress on stderr ("connecting to …: connection
-// refused, retrying in 0.4 s"). A refusal (certificate, chain id) ends the
+// connect starts the client of the line --fisco names (or the one the
+// endpoint speaks) and waits up to wait for the first node session,
+// telling its progress on stderr ("connecting to …: connection refused,
+// retrying in 0.4 s"). A refusal (certificate, chain id, SM chain) ends the
 // wait at once with its error; ctx (a signal) ends it with ctx's error.
 // The returned reporter goes on with the events of the session, so that no
 // state is told twice.
-func connect(ctx context.Context, cfg amop.Config, wait time.Duration, std stdio, name string) (*amop.SDK, *progress, error) {
-	a, err := amop.New(cfg)
+func (c *connFlags) connect(ctx context.Context, cfg amop.Config, wait time.Duration, std stdio, name string) (dial.Client, *progress, error) {
+	o, err := c.dialOptions()
 	if err != nil {
 		return nil, nil, err
+	}
+	if o.Line == amop.LineAuto && c.found != amop.LineAuto {
+		o.Line = c.found
+	}
+	a, ch, err := dial.Open(cfg, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.Logger != nil {
+		cfg.Logger.Info("FISCO BCOS line", "line", ch.Line.String(), "why", ch.Why)
 	}
 	rep := &progress{std: std, name: name}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
-	fail := func(err error) (*amop.SDK, *progress, error) {
+	fail := func(err error) (dial.Client, *progress, error) {
 		_ = a.Close()
 		return nil, nil, err
 	}

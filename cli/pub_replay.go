@@ -114,7 +114,7 @@ func replayPub(ctx context.Context, std stdio, cf *connFlags, args []string, o p
 	}
 	defer closeLog()
 	cfg.SendTimeout = o.timeout
-	a, _, err := connect(ctx, cfg, o.wait, std, "pub")
+	a, _, err := cf.connect(ctx, cfg, o.wait, std, "pub")
 	if err != nil {
 		return err
 	}

@@ -59,13 +59,14 @@ func (s *subscriberWait) beforeMulticast(ctx context.Context) bool {
 		return ctx.Err() == nil
 	}
 	s.told = true
-	until := s.a.Status().Since.Add(min(s.d, amop.SyncWindow))
+	st := s.a.Status()
+	until := st.Since.Add(min(s.d, st.Node.SyncWindow()))
 	left := time.Until(until)
 	if left <= 0 {
 		return true
 	}
 	s.std.notef("pub", "waiting %.1f s before the first multicast: nodes learn of a new subscriber within %s, "+
-		"and a node accepts a multicast even when it knows no subscriber (--wait 0 sends at once)", left.Seconds(), amop.SyncWindowText)
+		"and a node accepts a multicast even when it knows no subscriber (--wait 0 sends at once)", left.Seconds(), st.Node.SyncWindowText())
 	return sleepCtx(ctx, left)
 }
 
@@ -74,7 +75,8 @@ func (s *subscriberWait) beforeMulticast(ctx context.Context) bool {
 func (s *subscriberWait) unicast(ctx context.Context, send func() ([]byte, error)) ([]byte, error) {
 	for {
 		reply, err := send()
-		if !s.active || !errors.Is(err, &amop.CodeError{Code: amop.CodeNoSubscriber}) {
+		node := s.a.Status().Node
+		if !s.active || !errors.Is(err, &amop.CodeError{Code: node.NoSubscriberCode()}) {
 			return reply, err
 		}
 		left := time.Until(s.until())
@@ -83,8 +85,8 @@ func (s *subscriberWait) unicast(ctx context.Context, send func() ([]byte, error
 		}
 		if !s.told {
 			s.told = true
-			s.std.notef("pub", "no node knows a subscriber of this topic yet (AMOP 100); nodes learn of a new one within %s, "+
-				"so pub asks again for up to %.1f s more (--wait 0 turns this off)", amop.SyncWindowText, left.Seconds())
+			s.std.notef("pub", "no node knows a subscriber of this topic yet (AMOP %d); nodes learn of a new one within %s, "+
+				"so pub asks again for up to %.1f s more (--wait 0 turns this off)", node.NoSubscriberCode(), node.SyncWindowText(), left.Seconds())
 		}
 		if !sleepCtx(ctx, min(pubRetryEvery, left)) {
 			return reply, err
@@ -166,12 +168,13 @@ func (s *syncNotice) start(a amop.Client, std stdio) {
 	if !realChain(a) {
 		return
 	}
-	std.notef("sub", "%s (FISCO BCOS nodes sync topics every %s): a publisher on another node may get AMOP 100 until then",
-		"other nodes learn of the subscription within "+amop.SyncWindowText, amop.SyncWindowText)
+	node := a.Status().Node
+	std.notef("sub", "%s (FISCO BCOS nodes sync topics every %s): a publisher on another node may get AMOP %d until then",
+		"other nodes learn of the subscription within "+node.SyncWindowText(), node.SyncWindowText(), node.NoSubscriberCode())
 	if s.t != nil {
 		s.t.Stop()
 	}
-	s.t = time.NewTimer(amop.SyncWindow)
+	s.t = time.NewTimer(node.SyncWindow())
 }
 
 // done fires when the window is over (nil channel while none is open).
