@@ -16,7 +16,7 @@ import (
 func init() {
 	register(&command{
 		name:    "bench",
-		usage:   "[--mode unicast|multicast] [--size BYTES] [--duration D] [--subscribers N] [--publishers N] [--bare] [--json] [--cpuprofile FILE] [--memprofile FILE] [--certs DIR] [ENDPOINT...]",
+		usage:   "[--fisco 2|3|auto] [--mode unicast|multicast] [--size BYTES] [--duration D] [--subscribers N] [--publishers N] [--bare] [--json] [--cpuprofile FILE] [--memprofile FILE] [--certs DIR] [ENDPOINT...]",
 		summary: "measure unicast round trips or multicast fan-out (starts its own local network without ENDPOINT)",
 		run:     runBench,
 	})
@@ -52,6 +52,11 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 		return exitCode(std, "bench", usagef("--mode: %v", err))
 	}
 	o.Mode, o.ChainID, o.GroupID = m, cf.chainID, cf.group
+	line, err := cf.line()
+	if err != nil {
+		return exitCode(std, "bench", err)
+	}
+	o.Line, o.PlainWS = line, cf.noTLS
 	for _, ep := range fs.Args() {
 		if err := checkEndpoint(ep); err != nil {
 			return exitCode(std, "bench", err)
@@ -61,15 +66,18 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 		return exitCode(std, "bench", err)
 	}
 	if o.Endpoints = fs.Args(); len(o.Endpoints) > 0 {
-		dir, err := cf.certDir()
+		dir, found, err := cf.certDirFor(o.Endpoints)
 		if err != nil {
 			return exitCode(std, "bench", err)
 		}
 		o.CertDir = dir
+		if o.Line == amop.LineAuto {
+			o.Line = found
+		}
 	}
 	if !*asJSON {
 		std.notef("bench", "%s, %d B, %s, %s, %s path, %s after warm-up…", m, o.Size,
-			plural(max(1, o.Publishers), "publisher", "publishers"), plural(max(1, o.Subscribers), "subscriber", "subscribers"), pathName(o.Bare), o.Duration)
+			plural(max(1, o.Publishers), "publisher", "publishers"), plural(max(1, o.Subscribers), "subscriber", "subscribers"), pathName(o.Bare, o.Line), o.Duration)
 		std.note("bench", nodePlacement(o.Endpoints))
 	}
 	if *cpuProfile != "" {
@@ -128,9 +136,14 @@ func writeAllocProfile(path string) error {
 	return f.Close()
 }
 
-func pathName(bare bool) string {
-	if bare {
+func pathName(bare bool, line amop.Line) string {
+	switch {
+	case bare:
 		return "bare go-sdk → node"
+	case line == amop.Line3:
+		return "FISCO BCOS 3.x: amop/fisco3 → node"
+	case line == amop.LineAuto:
+		return "the endpoints' line (detected)"
 	}
 	return "adapter → go-sdk → guard → node"
 }
@@ -159,7 +172,7 @@ func nodePlacement(endpoints []string) string {
 }
 
 func printBench(w io.Writer, r loadgen.Result) {
-	fmt.Fprintf(w, "mode          %s (%s path, %s network)\n", r.Mode, r.Path, r.Network)
+	fmt.Fprintf(w, "mode          %s (%s path, FISCO BCOS %s.x, %s network)\n", r.Mode, r.Path, r.Line, r.Network)
 	where := "in this process"
 	if r.Node == loadgen.NodeEndpoints {
 		where = "outside this process"

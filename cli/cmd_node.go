@@ -13,13 +13,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/amop/local"
 )
 
 func init() {
 	register(&command{
 		name:    "node",
-		usage:   "[--listen HOST:PORT[,HOST:PORT...]] [--certs DIR] [--chain-id N] [--group N] [--like 2.9]",
+		usage:   "[--fisco 2|3] [--listen HOST:PORT[,HOST:PORT...]] [--certs DIR] [--chain-id N] [--group N] [--like 2.9|3.16]",
 		summary: "run a local AMOP network in the foreground (default two nodes on 127.0.0.1:20200 and :20201)",
 		run:     runNode,
 		// SIGINT and SIGTERM are how a node is stopped: exit 0.
@@ -38,6 +39,13 @@ func runNode(ctx context.Context, args []string, std stdio) int {
 // nodeMain parses the flags, starts the network, prints how to reach it and
 // runs until ctx is cancelled (SIGINT/SIGTERM).
 func nodeMain(ctx context.Context, args []string, std stdio) error {
+	line, err := nodeLine(args)
+	if err != nil {
+		return err
+	}
+	if line == amop.Line3 {
+		return node3Main(ctx, args, std)
+	}
 	defaultDir, derr := local.DefaultCertDir()
 	certsHelp := "certificate directory, created on first use (default " + defaultDir + ")"
 	if derr != nil {
@@ -45,6 +53,7 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 	}
 	fs := newFlagSet("node", std)
 	var (
+		_           = fs.String("fisco", "2", "FISCO BCOS line of the network: 2, or 3 (a 3.x network: see amoptui node --fisco 3 -h)")
 		listen      = fs.String("listen", defaultNodeListen, "comma-separated HOST:PORT of each node")
 		certs       = fs.String("certs", "", certsHelp)
 		chainID     = fs.Int64("chain-id", 1, "chain id the nodes report (go-sdk's client.Dial checks it)")

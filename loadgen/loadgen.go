@@ -1,9 +1,10 @@
 // Package loadgen measures AMOP the way messaging benchmarks do: closed-loop
 // publishers after a warm-up, every round trip recorded and sorted (no
 // averaged percentiles), and for multicast the deliveries, losses and
-// reorderings each subscriber saw. It drives either the adapter path the TUI
-// uses (adapter → go-sdk → guard → node) or bare go-sdk → node, against real
-// nodes or a local network it starts itself. `amoptui bench` is its CLI.
+// reorderings each subscriber saw. It drives the path the TUI uses — on
+// FISCO BCOS 2.x adapter → go-sdk → guard → node, or bare go-sdk → node; on
+// 3.x the pure-Go client → node — against real nodes or a local network it
+// starts itself. `amoptui bench` is its CLI.
 package loadgen
 
 import (
@@ -14,7 +15,9 @@ import (
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/amop/dial"
 	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/amop/local3"
 	"github.com/amoptui/amoptui/amop/wire"
 )
 
@@ -34,9 +37,15 @@ type Options struct {
 	CertDir   string // ca.crt, sdk.crt, sdk.key for Endpoints
 	ChainID   int64
 	GroupID   int
-	// Bare measures go-sdk straight to the node instead of the adapter path.
+	// Bare measures go-sdk straight to the node instead of the adapter path
+	// (2.x only: go-sdk has no 3.x).
 	Bare    bool
 	Timeout time.Duration // per send (10 s)
+	// Line is the FISCO BCOS line: Line2 (the default when no endpoint is
+	// given), Line3, or LineAuto to detect it at Endpoints. PlainWS is
+	// ws:// to 3.x nodes with TLS off.
+	Line    amop.Line
+	PlainWS bool
 }
 
 // Result is one run's figures; the JSON keys are the bench command's
@@ -44,6 +53,7 @@ type Options struct {
 type Result struct {
 	Mode           string  `json:"mode"`
 	Path           string  `json:"path"` // "adapter" or "bare"
+	Line           string  `json:"line"` // "2" or "3": the FISCO BCOS line measured
 	Size           int     `json:"size"`
 	Publishers     int     `json:"publishers"`
 	Subscribers    int     `json:"subscribers"`
@@ -104,6 +114,12 @@ func (o *Options) defaults() error {
 	if o.Publishers > 256 || o.Subscribers > 256 {
 		return errors.New("at most 256 publishers and 256 subscribers")
 	}
+	if o.Line == amop.LineAuto && len(o.Endpoints) == 0 {
+		o.Line = amop.Line2
+	}
+	if o.Bare && o.Line == amop.Line3 {
+		return errors.New("bare measures go-sdk v1.1.1, which speaks FISCO BCOS 2.x only")
+	}
 	return nil
 }
 
@@ -130,14 +146,22 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		res.Path = "bare"
 	}
 	pubEP, subEP, certDir := "", "", o.CertDir
-	if len(o.Endpoints) == 0 {
+	switch {
+	case len(o.Endpoints) == 0 && o.Line == amop.Line3:
+		n, err := local3.Start(local3.Options{Nodes: 2})
+		if err != nil {
+			return res, fmt.Errorf("start a local 3.x network: %w", err)
+		}
+		defer n.Close()
+		pubEP, subEP, certDir = n.Addr(0), n.Addr(1), n.CertDir()
+	case len(o.Endpoints) == 0:
 		n, err := local.Start(local.Options{Nodes: 2})
 		if err != nil {
 			return res, fmt.Errorf("start a local network: %w", err)
 		}
 		defer n.Close()
 		pubEP, subEP, certDir = n.Addr(0), n.Addr(1), n.CertDir()
-	} else {
+	default:
 		pubEP, subEP = o.Endpoints[0], o.Endpoints[len(o.Endpoints)-1]
 		res.Network, res.Node = fmt.Sprint(o.Endpoints), NodeEndpoints
 	}
@@ -147,6 +171,12 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		AutoReply: amop.ReplyPolicy{Mode: amop.ReplyEcho},
 	}
 	topic := "amoptui-bench-" + wire.NewSeq().String()[:8]
+	if o.Line == amop.LineAuto {
+		cfg := base
+		cfg.Endpoints = o.Endpoints
+		o.Line = dial.Detect(cfg, dial.Options{PlainWS: o.PlainWS}).Line
+	}
+	res.Line = o.Line.String()
 
 	recvs := make([]*subscriber, 0, o.Subscribers)
 	defer func() {
@@ -223,7 +253,7 @@ func waitVisible(ctx context.Context, s sender, topic string, o Options) error {
 	}
 }
 
-type adapterSender struct{ a *amop.SDK }
+type adapterSender struct{ a dial.Client }
 
 func (s adapterSender) send(ctx context.Context, topic string, data []byte, mode amop.Mode) error {
 	if mode == amop.Multicast {
@@ -249,8 +279,8 @@ func (s bareSender) send(_ context.Context, topic string, data []byte, mode amop
 // close does nothing: go-sdk's Close spins a core forever.
 func (s bareSender) close() {}
 
-func connectAdapter(ctx context.Context, cfg amop.Config) (*amop.SDK, error) {
-	a, err := amop.New(cfg)
+func connectAdapter(ctx context.Context, cfg amop.Config, o Options) (dial.Client, error) {
+	a, _, err := dial.Open(cfg, dial.Options{Line: o.Line, PlainWS: o.PlainWS})
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +303,7 @@ func publisher(ctx context.Context, base amop.Config, ep string, o Options) (sen
 		}
 		return bareSender{b}, nil
 	}
-	a, err := connectAdapter(ctx, cfg)
+	a, err := connectAdapter(ctx, cfg, o)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +327,7 @@ func subscribe(ctx context.Context, base amop.Config, ep, topic string, o Option
 		}
 		return r, nil
 	}
-	a, err := connectAdapter(ctx, cfg)
+	a, err := connectAdapter(ctx, cfg, o)
 	if err != nil {
 		return nil, err
 	}

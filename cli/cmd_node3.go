@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/amop/local3"
+)
+
+// nodeLine reads --fisco from the node command's arguments before its flags
+// are parsed: the 2.x and 3.x networks take different flags. Default 2.
+func nodeLine(args []string) (amop.Line, error) {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "fisco" {
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return amop.LineAuto, usagef("--fisco needs a value: 2 or 3")
+			}
+			val = args[i+1]
+		}
+		l, err := amop.ParseLine(val)
+		if err != nil || l == amop.LineAuto {
+			return amop.LineAuto, usagef("--fisco %q: a local network is 2 or 3", val)
+		}
+		return l, nil
+	}
+	return amop.Line2, nil
+}
+
+// node3Main is `amoptui node --fisco 3`: a local 3.x network in the
+// foreground, printing lines (the live view is the 2.x network's).
+func node3Main(ctx context.Context, args []string, std stdio) error {
+	defaultDir, derr := local3.DefaultCertDir()
+	certsHelp := "certificate directory, created on first use (default " + defaultDir + ")"
+	if derr != nil {
+		certsHelp = "certificate directory, created on first use (required: " + derr.Error() + ")"
+	}
+	fs := newFlagSet("node", std)
+	var (
+		_            = fs.String("fisco", "3", "FISCO BCOS line of the network: 2 or 3")
+		listen       = fs.String("listen", defaultNodeListen, "comma-separated HOST:PORT of each node's RPC port")
+		certs        = fs.String("certs", "", certsHelp)
+		chain        = fs.String("chain", "chain0", "chain id the nodes report (3.x ids are names)")
+		group        = fs.String("group", "group0", "group id the nodes report")
+		nodeVersion  = fs.String("node-version", "3.16.4", "FISCO BCOS version the nodes report")
+		like         = fs.String("like", local3.LikeIdeal, "node behaviour: ideal, or 3.16 to behave as FISCO BCOS 3.16.4 nodes do (2 s topic sync, unsubscribe kept until the session ends, own node a fallback only, ...)")
+		replyTimeout = fs.Duration("reply-timeout", 30*time.Second, "how long a node waits for a subscriber's answer")
+		topicSync    = fs.Duration("topic-sync", 0, "period at which nodes tell each other their topics (default: 2 s with --like 3.16, at once otherwise)")
+		idle         = fs.Duration("idle-timeout", 10*time.Second, "ping sessions silent for half of this, close them after all of it (negative: never)")
+		noTLS        = fs.Bool("no-tls", false, "plain ws:// (rpc.enable_ssl=false)")
+		sm           = fs.Bool("sm", false, "act as an SM chain (build_chain -s): SM2 certificates over TLS, which clients without SM TLS refuse")
+		verbose      = fs.Bool("verbose", false, "log every session to stderr (warnings are always logged)")
+	)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	addrs, err := parseNodeListen(*listen)
+	if err != nil {
+		return err
+	}
+	likeName, err := local3.ParseLike(*like)
+	if err != nil {
+		return usagef("--like: %v", err)
+	}
+	if *replyTimeout <= 0 {
+		return usagef("--reply-timeout %v: want a positive duration", *replyTimeout)
+	}
+	if *idle == 0 {
+		return usagef("--idle-timeout 0: use a negative value to disable it")
+	}
+	if *chain == "" || *group == "" {
+		return usagef("--chain and --group must not be empty")
+	}
+	dir := *certs
+	if dir == "" {
+		if derr != nil {
+			return fmt.Errorf("%w; pass --certs DIR", derr)
+		}
+		dir = defaultDir
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	n, err := local3.Start(local3.Options{
+		Listen: addrs, CertDir: dir, ChainID: *chain, GroupID: *group, NodeVersion: *nodeVersion,
+		Like: likeName, ReplyTimeout: *replyTimeout, TopicSync: *topicSync, IdleTimeout: *idle,
+		DisableTLS: *noTLS, SM: *sm,
+		Logger: slog.New(slog.NewTextHandler(std.err, &slog.HandlerOptions{Level: level})),
+	})
+	if err != nil {
+		return nodeStartError(err)
+	}
+	printNode3Banner(std.out, n, dir != defaultDir)
+	<-ctx.Done()
+	fmt.Fprintln(std.out, "stopping")
+	return n.Close()
+}
+
+func printNode3Banner(w io.Writer, n *local3.Network, customDir bool) {
+	o := n.Options()
+	fmt.Fprintf(w, "amoptui local FISCO BCOS 3.x network: %s, %s, FISCO BCOS %s\n", o.ChainID, o.GroupID, o.NodeVersion)
+	if o.Like == local3.Like3164 {
+		fmt.Fprintln(w, "nodes behave like FISCO BCOS 3.16.4 nodes: topics reach other nodes within 2 s, an unsubscribe holds until the session ends, the sender's own node is a fallback only")
+	} else {
+		fmt.Fprintln(w, "ideal nodes (kinder than real ones; --like 3.16 behaves as FISCO BCOS 3.16.4 nodes do)")
+	}
+	addrs := n.Addrs()
+	for i, a := range addrs {
+		fmt.Fprintf(w, "  node %d  %s (RPC port: AMOP over WebSocket)\n", i, a)
+	}
+	flags := ""
+	if customDir {
+		flags += " --certs " + n.CertDir()
+	}
+	if o.DisableTLS {
+		fmt.Fprintln(w, "TLS off: plain ws://")
+		flags += " --no-tls"
+	} else {
+		fmt.Fprintf(w, "certificates: %s (ca.crt, sdk.crt, sdk.key: RSA-2048, as 3.x build_chain.sh makes them)\n", n.CertDir())
+	}
+	fmt.Fprintln(w, "\na second terminal joins with:")
+	fmt.Fprintf(w, "  amoptui --node %s%s\n", reachable(addrs[len(addrs)-1]), flags)
+	fmt.Fprintln(w, "Ctrl+C stops the network.")
+}
