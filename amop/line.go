@@ -84,3 +84,6 @@ func (n NodeInfo) NoSubscriberCode() int {
 	}
 	return CodeNoSubscriber
 }
+
+// SyncNote is SyncNote in n's line's words.
+func (n NodeInfo) SyncNote() string { return "other nodes learn of it within " + n.SyncWindowText() }

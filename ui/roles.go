@@ -127,10 +127,11 @@ func syncTick() tea.Cmd {
 // startSync opens the propagation window of the listening topics ts on a
 // real chain, and returns the Cmd that counts it down.
 func (m *Model) startSync(ts ...string) tea.Cmd {
-	if _, real := m.realChain(); !real {
+	node, real := m.realChain()
+	if !real {
 		return nil
 	}
-	until := m.opts.Now().Add(amop.SyncWindow)
+	until := m.opts.Now().Add(node.SyncWindow())
 	n := 0
 	for _, t := range ts {
 		if r := m.roles[t]; r != nil && r.listen {
@@ -286,8 +287,8 @@ func (m *Model) onLate(ev *amop.LateReplyEvent) {
 // nodes do not know of it yet.
 func (m *Model) joinedText(t string) string {
 	s := "joined " + sanitize.String(t)
-	if _, real := m.realChain(); real {
-		s += " · " + amop.SyncNote
+	if node, real := m.realChain(); real {
+		s += " · " + node.SyncNote()
 	}
 	return s
 }

@@ -94,7 +94,7 @@ func (m *Model) onState(st amop.Status) tea.Cmd {
 		}
 		if ts := m.listenedTopics(); len(ts) > 0 {
 			if cmd = m.startSync(ts...); cmd != nil || m.syncTicking {
-				note += " · other nodes learn of this client's topics within " + amop.SyncWindowText
+				note += " · other nodes learn of this client's topics within " + st.Node.SyncWindowText()
 			}
 		}
 	case st.State == amop.StateReconnecting && prev.State != amop.StateReconnecting:

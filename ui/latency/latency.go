@@ -191,13 +191,14 @@ type Failures struct {
 func (f *Failures) Add(err error) {
 	var ce *amop.CodeError
 	switch {
-	case errors.As(err, &ce) && (ce.Code == amop.CodeNoSubscriber || ce.Code == amop.CodeSubscriberGone):
+	case errors.As(err, &ce) && (ce.Code == amop.CodeNoSubscriber || ce.Code == amop.CodeSubscriberGone ||
+		ce.Code == amop.CodeNoPeer3 || ce.Code == amop.CodeNoClient3 || ce.Code == amop.CodeSubscriberGone3):
 		f.NoSubscriber++
 	case errors.As(err, &ce) && ce.Code == amop.CodeRejected:
 		f.Rejected++
 	case errors.As(err, &ce) && ce.Code == amop.CodeSendFailed:
 		f.PushFailed++
-	case errors.Is(err, amop.ErrTimeout), errors.As(err, &ce) && ce.Code == amop.CodeTimeout:
+	case errors.Is(err, amop.ErrTimeout), errors.As(err, &ce) && (ce.Code == amop.CodeTimeout || ce.Code == amop.CodeTimeout3):
 		f.Timeout++
 	default:
 		f.Other++

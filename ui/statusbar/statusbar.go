@@ -158,8 +158,14 @@ func (m Model) connLine(compact bool) []span {
 			}
 			out = append(out, sep, span{lm, m.value})
 		}
-		out = append(out, sep, span{"chain ", m.label}, span{strconv.FormatInt(n.ChainID, 10), m.value},
-			sep, span{"group ", m.label}, span{strconv.Itoa(n.GroupID), m.value})
+		if n.Chain != "" || n.Group != "" {
+			// FISCO BCOS 3.x ids are names ("chain0", "group0"): shown as
+			// the node gives them.
+			out = append(out, sep, span{sanitize.String(n.Chain), m.value}, sep, span{sanitize.String(n.Group), m.value})
+		} else {
+			out = append(out, sep, span{"chain ", m.label}, span{strconv.FormatInt(n.ChainID, 10), m.value},
+				sep, span{"group ", m.label}, span{strconv.Itoa(n.GroupID), m.value})
+		}
 		if n.SM {
 			out = append(out, sep, span{"SM", m.value})
 		}

@@ -16,6 +16,9 @@ func TestStatesAndCounters(t *testing.T) {
 	}{
 		"connected": {amop.Status{State: amop.StateConnected, Endpoint: "127.0.0.1:20200", Node: amop.NodeInfo{Version: "2.9.0", ChainID: 1, GroupID: 1}},
 			[]string{"● connected", "node 127.0.0.1:20200", "FISCO BCOS 2.9.0", "chain 1", "group 1"}},
+		"connected 3.x": {amop.Status{State: amop.StateConnected, Endpoint: "127.0.0.1:20200",
+			Node: amop.NodeInfo{Version: "3.16.4", Line: amop.Line3, Chain: "chain0", Group: "group\x1b[2J0"}},
+			[]string{"FISCO BCOS 3.16.4 · chain0 · group␛[2J0"}},
 		"connecting":   {amop.Status{State: amop.StateConnecting, Endpoint: "10.0.0.1:20200"}, []string{"◌ connecting", "10.0.0.1:20200"}},
 		"reconnecting": {amop.Status{State: amop.StateReconnecting, Attempt: 7, LastErr: "EOF"}, []string{"◐ reconnecting (attempt 7)", "EOF"}},
 		"down":         {amop.Status{State: amop.StateDown, LastErr: "chain id 2, want 1"}, []string{"○ down", "chain id 2, want 1"}},
