@@ -75,8 +75,9 @@ type Client struct {
 	cfg         Config
 	tls         *tls.Config // nil with PlainWS
 	log         *slog.Logger
-	maxData     int // the largest data a send takes, before the topic's bytes
-	maxIncoming int // the largest message kept from the node (Config.MaxIncoming)
+	maxData     int           // the largest data a send takes, before the topic's bytes
+	maxIncoming int           // the largest message kept from the node (Config.MaxIncoming)
+	httpWait    time.Duration // probes only: the bound on the HTTP answer (capHTTP)
 
 	ctx    context.Context
 	stop   context.CancelFunc

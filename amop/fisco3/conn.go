@@ -291,19 +291,24 @@ func (c *Client) dialWS(ctx context.Context, ep string) (*websocket.Conn, error)
 			if err != nil {
 				return nil, err
 			}
+			began := time.Now()
 			tc := tls.Client(raw, conf)
 			if err := tc.HandshakeContext(ctx); err != nil {
 				raw.Close()
 				return nil, err
 			}
 			transport = true
-			return tc, nil
+			return c.capHTTP(tc, time.Since(began)), nil
 		}
 	} else {
 		d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			began := time.Now()
 			conn, err := nd.DialContext(ctx, network, addr)
-			transport = err == nil
-			return conn, err
+			if err != nil {
+				return nil, err
+			}
+			transport = true
+			return c.capHTTP(conn, time.Since(began)), nil
 		}
 	}
 	conn, resp, err := d.DialContext(ctx, scheme+"://"+ep+"/", http.Header{})
@@ -314,6 +319,37 @@ func (c *Client) dialWS(ctx context.Context, ep string) (*websocket.Conn, error)
 		return nil, c.dialError(ep, resp, transport, err)
 	}
 	return conn, nil
+}
+
+// capHTTP bounds, for a probe, the wait for the HTTP answer once TCP and
+// TLS are up: a 3.x node answers an upgrade at once, while a 2.x channel
+// port may wait for the rest of the "frame" the request's first bytes
+// announced. The bound is httpWait, or four times what the set-up took on a
+// slow link. Sessions (httpWait 0) are not bounded here.
+func (c *Client) capHTTP(conn net.Conn, setup time.Duration) net.Conn {
+	if c.httpWait <= 0 {
+		return conn
+	}
+	return &cappedConn{Conn: conn, cap: time.Now().Add(max(c.httpWait, 4*setup))}
+}
+
+// cappedConn never lets a deadline go past cap (the WebSocket library sets
+// the handshake's own deadline on the connection).
+type cappedConn struct {
+	net.Conn
+	cap time.Time
+}
+
+func (c *cappedConn) SetDeadline(t time.Time) error { return c.Conn.SetDeadline(c.bound(t)) }
+func (c *cappedConn) SetReadDeadline(t time.Time) error {
+	return c.Conn.SetReadDeadline(c.bound(t))
+}
+
+func (c *cappedConn) bound(t time.Time) time.Time {
+	if t.IsZero() || t.After(c.cap) {
+		return c.cap
+	}
+	return t
 }
 
 // ErrNotWebSocket is a port that completed TCP and TLS with us but did not
@@ -351,11 +387,14 @@ func (c *Client) probe(ep string) error {
 	return conn.Close()
 }
 
+// probeHTTPWait bounds a probe's wait for the HTTP answer (see capHTTP).
+const probeHTTPWait = 500 * time.Millisecond
+
 // probeClient is a client that only dials: Probe and Detect.
 func probeClient(cfg Config, ep string, timeout time.Duration) (*Client, error) {
 	cfg.Guard.DialTimeout = timeout
 	cfg.Endpoints = []string{ep}
-	c := &Client{cfg: cfg, ctx: context.Background()}
+	c := &Client{cfg: cfg, ctx: context.Background(), httpWait: probeHTTPWait}
 	if !cfg.PlainWS {
 		creds, err := LoadCredentials(cfg.Config)
 		if err != nil {
