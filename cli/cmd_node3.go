@@ -61,6 +61,7 @@ func node3Main(ctx context.Context, args []string, std stdio) error {
 		noTLS        = fs.Bool("no-tls", false, "plain ws:// (rpc.enable_ssl=false)")
 		sm           = fs.Bool("sm", false, "act as an SM chain (build_chain -s): SM2 certificates over TLS, which clients without SM TLS refuse")
 		verbose      = fs.Bool("verbose", false, "log every session to stderr (warnings are always logged)")
+		_            = fs.Bool("log", true, "print lines (always so: the live view is the 2.x network's)")
 	)
 	if err := parseFlags(fs, args); err != nil {
 		return err
