@@ -144,7 +144,7 @@ func joinRunning(dir string, line amop.Line) *embedded {
 		eps[i], eps[j] = eps[j], eps[i]
 	}
 	return &embedded{endpoints: eps, certDir: dir, line: line, banner: []string{
-		fmt.Sprintf("Joined the local %s AMOP network running on %s", line.Name(), strings.Join(up, " and ")),
+		fmt.Sprintf("Joined the local AMOP network (%s) running on %s", line.Name(), strings.Join(up, " and ")),
 		"Certificates: " + dir,
 	}}
 }

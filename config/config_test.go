@@ -277,6 +277,8 @@ theme = "blue"
 			[]string{`c.toml:3:1: local.like: "2.9" is a 2.x behaviour, but fisco is "3"`}},
 		"no tls on 2.x": {"fisco = \"2\"\n[tls]\nenabled = false\n",
 			[]string{`c.toml:3:1: tls.enabled: false is for 3.x chains with TLS off`}},
+		"private on 3.x": {"fisco = \"3\"\n[private.subscribe]\norders = \"a.key\"\n",
+			[]string{`private: FISCO BCOS 3.x has no private (authenticated) topics`}},
 		"3.x like": {"fisco = \"auto\"\n[local]\nlike = \"3.16.4\"\n", nil},
 		"timestamp with .999 trims zeros": {`ui.timestamp_format = "15:04:05.999"`,
 			[]string{`ui.timestamp_format: "15:04:05.999" does not always show milliseconds`}},

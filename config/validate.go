@@ -103,6 +103,9 @@ func (c Config) Validate() error {
 	case err3 != nil && lineErr == nil && line == amop.Line3:
 		bad(path{"local", "like"}, "%q is a 2.x behaviour, but fisco is \"3\"", c.Local.Like)
 	}
+	if lineErr == nil && line == amop.Line3 && len(c.PrivateTopics()) > 0 {
+		bad(path{"private"}, "FISCO BCOS 3.x has no private (authenticated) topics; they exist on 2.x chains only")
+	}
 	if !c.TLS.Enabled && lineErr == nil && line == amop.Line2 {
 		bad(path{"tls", "enabled"}, "false is for 3.x chains with TLS off; FISCO BCOS 2.x nodes speak TLS only")
 	}
