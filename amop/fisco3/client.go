@@ -34,7 +34,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -126,6 +125,18 @@ type answer struct {
 	err error
 }
 
+// result is what Unicast returns for a: the reply, the node's error code, or
+// why no answer came.
+func (a answer) result(topic string) ([]byte, error) {
+	if a.err != nil {
+		return nil, a.err
+	}
+	if a.m.Status != 0 {
+		return nil, &amop.CodeError{Code: int(a.m.Status), Topic: topic}
+	}
+	return a.m.Payload, nil
+}
+
 // lateSend is a unicast that timed out and may still be answered.
 type lateSend struct {
 	id    uint64
@@ -199,110 +210,6 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// Join implements amop.Client: the whole list goes to the node at once
-// (and again after every reconnect); nodes do not answer it.
-func (c *Client) Join(topic string) error {
-	if err := amop.ValidateTopic(topic); err != nil {
-		return err
-	}
-	c.subMu.Lock()
-	defer c.subMu.Unlock()
-	if c.isClosed() {
-		return amop.ErrClosed
-	}
-	if slices.Contains(c.topics, topic) {
-		return nil
-	}
-	c.topics = append(c.topics, topic)
-	c.sendTopicsLocked()
-	return nil
-}
-
-// Leave implements amop.Client. A v3.16.4 node keeps the topic in its
-// table until the session ends; its requests are answered with status 3002
-// meanwhile (see recv.go).
-func (c *Client) Leave(topic string) error {
-	c.subMu.Lock()
-	defer c.subMu.Unlock()
-	if c.isClosed() {
-		return amop.ErrClosed
-	}
-	i := slices.Index(c.topics, topic)
-	if i < 0 {
-		return fmt.Errorf("amop: not joined to %q", topic)
-	}
-	c.topics = slices.Delete(c.topics, i, i+1)
-	c.sendTopicsLocked()
-	return nil
-}
-
-// sendTopicsLocked sends the topic list on the current session; subMu is
-// held. A failed write ends the session, and the next one sends the list.
-func (c *Client) sendTopicsLocked() {
-	c.mu.Lock()
-	s := c.cur
-	c.mu.Unlock()
-	if s == nil {
-		return
-	}
-	if err := s.send(wire3.Message{Type: wire3.TypeSubTopic, Seq: newSeq(), Payload: wire3.Topics{Topics: c.topics}.Encode()}, time.Now().Add(writeTimeout)); err != nil {
-		s.fail(err)
-	}
-}
-
-func (c *Client) joined(topic string) bool {
-	c.subMu.Lock()
-	defer c.subMu.Unlock()
-	return slices.Contains(c.topics, topic)
-}
-
-// Topics implements amop.Client.
-func (c *Client) Topics() []string {
-	c.subMu.Lock()
-	defer c.subMu.Unlock()
-	return slices.Clone(c.topics)
-}
-
-// SetAutoReply implements amop.Client.
-func (c *Client) SetAutoReply(topic string, p amop.ReplyPolicy) {
-	c.replyMu.Lock()
-	defer c.replyMu.Unlock()
-	if topic == "" {
-		c.defRep = p
-		return
-	}
-	c.replies[topic] = p
-}
-
-// AutoReply implements amop.Client.
-func (c *Client) AutoReply(topic string) amop.ReplyPolicy {
-	c.replyMu.RLock()
-	defer c.replyMu.RUnlock()
-	if p, ok := c.replies[topic]; ok {
-		return p
-	}
-	return c.defRep
-}
-
-// JoinPrivate implements amop.Client: 3.x has no private topics.
-func (c *Client) JoinPrivate(string, *amop.PrivateKey) error { return amop.ErrNoPrivateTopics }
-
-// PublishPrivate implements amop.Client: 3.x has no private topics.
-func (c *Client) PublishPrivate(string, []*amop.PublicKey) error { return amop.ErrNoPrivateTopics }
-
-// LeavePrivate implements amop.Client: 3.x has no private topics.
-func (c *Client) LeavePrivate(string) error { return amop.ErrNoPrivateTopics }
-
-// UnicastPrivate implements amop.Client: 3.x has no private topics.
-func (c *Client) UnicastPrivate(context.Context, string, []byte) ([]byte, error) {
-	return nil, amop.ErrNoPrivateTopics
-}
-
-// MulticastPrivate implements amop.Client: 3.x has no private topics.
-func (c *Client) MulticastPrivate(context.Context, string, []byte) error {
-	return amop.ErrNoPrivateTopics
-}
-
 // Unicast implements amop.Client.
 func (c *Client) Unicast(ctx context.Context, topic string, data []byte) ([]byte, error) {
 	reply, err := c.unicast(ctx, topic, data)
@@ -345,19 +252,11 @@ func (c *Client) unicast(ctx context.Context, topic string, data []byte) ([]byte
 	}
 	select {
 	case a := <-cl.done:
-		if a.err != nil {
-			return nil, a.err
-		}
-		if a.m.Status != 0 {
-			return nil, &amop.CodeError{Code: int(a.m.Status), Topic: topic}
-		}
-		return a.m.Payload, nil
+		return a.result(topic)
 	case <-ctx.Done():
 		if !c.forget(seq) {
-			// The answer won the race.
-			if a := <-cl.done; a.err == nil && a.m.Status == 0 {
-				return a.m.Payload, nil
-			}
+			// The answer won the race: it is the result.
+			return (<-cl.done).result(topic)
 		}
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return nil, fmt.Errorf("amop: send cancelled: %w", ctx.Err())
