@@ -90,4 +90,24 @@
 //     client without SM support (the certificate does not parse).
 //   - A slow consumer (a session whose queue stays full for WriteTimeout) is
 //     closed; a real node's write queue grows without bound.
+//
+// # Read from the source where fisco3-amop.md is silent or differs
+//
+//   - A node with AMOP disabled does not answer -1: WsService::onRecvMessage
+//     compares the message type with the gateway's AMOPMessageType (0x7),
+//     which an SDK's 0x110–0x113 never equal, so it logs "unrecognized
+//     message type" and the sender waits out its own timeout. -1 comes from
+//     an inactive gateway (Pro/Max) or a tars timeout (-7/-8) only.
+//   - RetrySender picks a random node but erases the list's first entry.
+//   - The fallback to the sender's own node sends the sender's original
+//     message (its seq) and, when that fails, an undecodable empty buffer
+//     re-encoded as an all-zero message with an empty seq.
+//   - An AMOPRequest of 2 to 5 bytes, or whose topic runs past its end,
+//     throws std::runtime_error, which AMOPRequest::decode's catch of
+//     std::string misses: the request is lost without an answer.
+//   - A handshake whose range misses 0–2 drops the session, yet the node
+//     goes on to answer it (on a closed session); a handshake that is not
+//     JSON is not answered.
+//   - Answers are matched by seq whatever their type: needCheckRspPacket is
+//     never set for the RPC port.
 package local3
