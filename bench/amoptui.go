@@ -39,6 +39,13 @@ func (r amoptuiRun) args() []string {
 // run saw errors or loss but still prints its figures; those are returned
 // with the exit status noted in FirstError, so the table shows them.
 func (r amoptuiRun) run(ctx context.Context) (Result, error) {
+	res, _, err := r.runWithUsage(ctx)
+	return res, err
+}
+
+// runWithUsage is run, plus the CPU time (user and system, in seconds) the
+// bench process used.
+func (r amoptuiRun) runWithUsage(ctx context.Context) (Result, float64, error) {
 	// The binary starts and stops its own local network around the run.
 	ctx, cancel := context.WithTimeout(ctx, r.Warmup+r.Duration+2*time.Minute)
 	defer cancel()
@@ -47,17 +54,21 @@ func (r amoptuiRun) run(ctx context.Context) (Result, error) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
 	var res Result
+	var cpu float64
+	if ps := cmd.ProcessState; ps != nil {
+		cpu = (ps.UserTime() + ps.SystemTime()).Seconds()
+	}
 	line := bytes.TrimSpace(stdout.Bytes())
 	if err := json.Unmarshal(line, &res); err != nil {
 		if runErr != nil {
-			return res, fmt.Errorf("%s %s: %v: %s", r.Bin, strings.Join(r.args(), " "), runErr, lastLine(stderr.String()))
+			return res, cpu, fmt.Errorf("%s %s: %v: %s", r.Bin, strings.Join(r.args(), " "), runErr, lastLine(stderr.String()))
 		}
-		return res, fmt.Errorf("amoptui bench --json printed no JSON: %v: %q", err, line)
+		return res, cpu, fmt.Errorf("amoptui bench --json printed no JSON: %v: %q", err, line)
 	}
 	if runErr != nil && res.FirstError == "" {
 		res.FirstError = runErr.Error() + ": " + lastLine(stderr.String())
 	}
-	return res, nil
+	return res, cpu, nil
 }
 
 func lastLine(s string) string {

@@ -10,6 +10,7 @@
 //	compare freeport
 //	compare run --amoptui BIN --nats tls://127.0.0.1:PORT --certs DIR [--rounds 3] [--duration 5s] ...
 //	compare report RESULTS.jsonl
+//	compare ab --a BIN --b BIN --certs DIR [--rounds 5] [--cases uni,bare-uni,mc1,mc10]
 //	compare nats --mode unicast|multicast --nats URL --certs DIR [--subscribers N] ...
 //	compare tls-echo --certs DIR ...
 package main
@@ -36,6 +37,7 @@ const usage = `usage:
   compare freeport                  print a free TCP port on 127.0.0.1
   compare run [flags]               the interleaved comparison (see compare run -h)
   compare report RESULTS.jsonl      print the tables again from a results file
+  compare ab --a BIN --b BIN        interleaved A/B of two amoptui builds (see compare ab -h)
   compare nats [flags]              one NATS run, as JSON
   compare tls-echo [flags]          one raw TLS echo run, as JSON
 `
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		err = cmdReport(args[1], stdout)
+	case "ab":
+		err = cmdAB(ctx, args[1:], stdout, stderr)
 	case "nats", "tls-echo":
 		err = cmdOne(ctx, args[0], args[1:], stdout, stderr)
 	default:
