@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/FISCO-BCOS/crypto/tls"
+
+	"github.com/amoptui/amoptui/amop/internal/batchconn"
 )
 
 // node is one listener of the network. Its session and connection sets are
@@ -190,7 +192,9 @@ func (nd *node) serve(c net.Conn, stopped chan struct{}) {
 		forget()
 		return
 	}
-	tc := tls.Server(c, nd.tlsConfig)
+	bc := batchconn.New(c, 0)
+	bc.CountWrites(&n.stats.writeCalls)
+	tc := tls.Server(bc, nd.tlsConfig)
 	tc.SetDeadline(time.Now().Add(handshakeTimeout))
 	if err := tc.Handshake(); err != nil {
 		c.Close()
@@ -204,7 +208,7 @@ func (nd *node) serve(c net.Conn, stopped chan struct{}) {
 	}
 	tc.SetDeadline(time.Time{})
 
-	s := newSession(nd, tc)
+	s := newSession(nd, tc, bc)
 	if nd.f != nil && !s.fOpen() {
 		c.Close()
 		forget()

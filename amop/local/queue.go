@@ -162,24 +162,9 @@ func (q *outQueue) pop(done <-chan struct{}, wait time.Duration) (queued, bool) 
 		timeout = t.C
 	}
 	for {
-		q.mu.Lock()
-		if q.head < len(q.frames) {
-			f := q.frames[q.head]
-			q.frames[q.head] = queued{}
-			q.head++
-			q.bytes -= len(f.b)
-			if q.head == len(q.frames) {
-				q.frames, q.head = q.frames[:0], 0
-				q.behind = time.Time{}
-			} else if q.head >= 1024 && 2*q.head >= len(q.frames) {
-				q.frames = append(q.frames[:0], q.frames[q.head:]...)
-				q.head = 0
-			}
-			q.mu.Unlock()
-			signal(q.space)
+		if f, ok := q.tryPop(); ok {
 			return f, true
 		}
-		q.mu.Unlock()
 		select {
 		case <-q.ready:
 		case <-done:
@@ -188,6 +173,30 @@ func (q *outQueue) pop(done <-chan struct{}, wait time.Duration) (queued, bool) 
 			return queued{}, false
 		}
 	}
+}
+
+// tryPop takes the next frame if there is one, without waiting; the caller
+// calls release after writing it.
+func (q *outQueue) tryPop() (queued, bool) {
+	q.mu.Lock()
+	if q.head == len(q.frames) {
+		q.mu.Unlock()
+		return queued{}, false
+	}
+	f := q.frames[q.head]
+	q.frames[q.head] = queued{}
+	q.head++
+	q.bytes -= len(f.b)
+	if q.head == len(q.frames) {
+		q.frames, q.head = q.frames[:0], 0
+		q.behind = time.Time{}
+	} else if q.head >= 1024 && 2*q.head >= len(q.frames) {
+		q.frames = append(q.frames[:0], q.frames[q.head:]...)
+		q.head = 0
+	}
+	q.mu.Unlock()
+	signal(q.space)
+	return f, true
 }
 
 // release gives a written (or discarded) frame's bytes back to the

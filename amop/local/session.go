@@ -13,6 +13,7 @@ import (
 
 	"github.com/FISCO-BCOS/crypto/tls"
 
+	"github.com/amoptui/amoptui/amop/internal/batchconn"
 	"github.com/amoptui/amoptui/amop/wire"
 )
 
@@ -25,6 +26,7 @@ type session struct {
 	node   *node
 	id     uint64
 	conn   *tls.Conn
+	bc     *batchconn.Conn // under conn: batches the records of queued frames
 	remote string
 	q      *outQueue
 	done   chan struct{}
@@ -52,11 +54,12 @@ type session struct {
 	verify       map[string]*verifyState  // private wire topic → verification state (private.go)
 }
 
-func newSession(nd *node, c *tls.Conn) *session {
+func newSession(nd *node, c *tls.Conn, bc *batchconn.Conn) *session {
 	s := &session{
 		net:     nd.net,
 		node:    nd,
 		conn:    c,
+		bc:      bc,
 		remote:  c.RemoteAddr().String(),
 		q:       newOutQueue(nd.net),
 		done:    make(chan struct{}),
@@ -165,6 +168,14 @@ func (s *session) armRead() bool {
 	}
 }
 
+// maxBatch bounds the frames of one batch (see writeLoop), so that the
+// write deadline and the idle clock are renewed at least that often.
+const maxBatch = 256
+
+// writeLoop drains the send queue. Each frame is one TLS record (one
+// tls.Conn.Write: go-sdk decodes one frame per record), and the records of
+// the frames queued together go out in one system call (batchconn); a
+// hostile session writes every frame on its own, as its behaviour says.
 func (s *session) writeLoop() {
 	n := s.net
 	defer n.wg.Done()
@@ -181,8 +192,30 @@ func (s *session) writeLoop() {
 			s.touch()
 		}
 		s.conn.SetWriteDeadline(time.Now().Add(n.opts.WriteTimeout))
-		err := s.write(f.b)
-		s.q.release(f)
+		batch := s.hostile.Load() == nil
+		if batch {
+			s.bc.Hold()
+		}
+		var err error
+		for count := 1; ; count++ {
+			err = s.write(f.b)
+			s.q.release(f)
+			if err != nil {
+				break
+			}
+			n.stats.framesOut.Add(1)
+			if !batch || count == maxBatch || s.node.frozen.Load() {
+				break
+			}
+			if f, ok = s.q.tryPop(); !ok {
+				break
+			}
+		}
+		if batch {
+			if ferr := s.bc.Release(); err == nil {
+				err = ferr
+			}
+		}
 		if err != nil {
 			kind := reasonNormal
 			var ne net.Error
@@ -193,7 +226,6 @@ func (s *session) writeLoop() {
 			return
 		}
 		s.touch()
-		n.stats.framesOut.Add(1)
 	}
 }
 

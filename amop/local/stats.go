@@ -6,7 +6,8 @@ import "sync/atomic"
 type Stats struct {
 	Sessions          []int  // open sessions per node
 	FramesIn          uint64 // frames read from sessions
-	FramesOut         uint64 // writes to sessions (frames, or injected byte strings)
+	FramesOut         uint64 // writes to sessions (frames, or injected byte strings), each a TLS record of its own
+	WriteCalls        uint64 // system calls that wrote them: the records of frames queued together share one
 	Unicast           uint64 // unicast requests pushed to a first subscriber
 	UnicastReplies    uint64 // subscriber replies relayed to publishers
 	UnicastRetries    uint64 // pushes to a further subscriber after a timeout or a lost session
@@ -30,7 +31,7 @@ type Stats struct {
 }
 
 type counters struct {
-	framesIn, framesOut, unicast, unicastReplies, unicastRetries, multicast, multicastPushes,
+	framesIn, framesOut, writeCalls, unicast, unicastReplies, unicastRetries, multicast, multicastPushes,
 	replies100, replies104, refused, unmatched, closedMalformed, closedIdle, closedSlow, closedLimit,
 	droppedSlow, droppedFrozen, refusedLimit, handshakeFailures atomic.Uint64
 	verifyRequests, statusApplied, statusIgnored atomic.Uint64
@@ -40,7 +41,7 @@ type counters struct {
 func (n *Network) Stats() Stats {
 	c := &n.stats
 	st := Stats{
-		FramesIn: c.framesIn.Load(), FramesOut: c.framesOut.Load(),
+		FramesIn: c.framesIn.Load(), FramesOut: c.framesOut.Load(), WriteCalls: c.writeCalls.Load(),
 		Unicast: c.unicast.Load(), UnicastReplies: c.unicastReplies.Load(), UnicastRetries: c.unicastRetries.Load(),
 		Multicast: c.multicast.Load(), MulticastPushes: c.multicastPushes.Load(),
 		Replies100: c.replies100.Load(), Replies104: c.replies104.Load(), Refused: c.refused.Load(),
