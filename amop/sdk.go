@@ -124,6 +124,12 @@ type SDK struct {
 
 var logrusOnce sync.Mutex
 
+// pushWindow is how many multicast pushes per topic the guard lets go-sdk
+// hold at once (guard.Config.Window): enough that the pushes that arrive
+// together reach go-sdk in one write and its answers come back together,
+// few enough that go-sdk's goroutine per push stays a small number.
+const pushWindow = 32
+
 // New checks the configuration and certificates, starts the guard and
 // connects go-sdk to it. It does not wait for a node: the state arrives on
 // Events (and WaitReady waits for it), so a UI can come up at once.
@@ -183,6 +189,7 @@ func New(cfg Config) (*SDK, error) {
 		HeartbeatInterval: t.HeartbeatInterval, HeartbeatTimeout: t.HeartbeatTimeout,
 		BackoffMin: t.BackoffMin, BackoffMax: t.BackoffMax, DialTimeout: t.DialTimeout, PushTimeout: t.PushTimeout,
 		MaxIncoming: cfg.MaxIncoming,
+		Window:      pushWindow,
 		Logger:      cfg.Logger,
 	})
 	if err != nil {
@@ -382,13 +389,28 @@ func (a *SDK) handler(topic string) func([]byte, *[]byte) {
 // topicHandler is handler for a topic that travels as wireTopic; a private
 // topic's message also proves that this client was verified.
 func (a *SDK) topicHandler(topic, wireTopic string, private bool) func([]byte, *[]byte) {
+	marked := a.g.Marks(wireTopic)
 	return func(data []byte, resp *[]byte) {
-		ev := &MessageEvent{Topic: topic, Data: data, Mode: Unicast, At: time.Now(), Private: private}
+		at := time.Now()
+		var inf guard.InFlight
+		var ok bool
+		if marked {
+			// Several pushes may be in flight on the topic: Take strips
+			// the guard's push id and holds this goroutine until the
+			// pushes before it have been handed on, so that messages
+			// leave in the node's order.
+			var done func()
+			inf, data, done, ok = a.g.Take(data)
+			defer done()
+		} else {
+			inf, ok = a.g.Current(wireTopic)
+		}
+		ev := &MessageEvent{Topic: topic, Data: data, Mode: Unicast, At: at, Private: private}
 		if private && a.advanceSub(topic, a.receivedState()) {
 			a.emitSub(topic)
 		}
 		seq := ""
-		if inf, ok := a.g.Current(wireTopic); ok {
+		if ok {
 			ev.At, seq = inf.Received, inf.Seq
 			if inf.Multicast {
 				ev.Mode = Multicast

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/amoptui/amoptui/amop/internal/batchconn"
 	"github.com/amoptui/amoptui/amop/wire"
 )
 
@@ -25,13 +26,17 @@ const admitTimeout = 5 * time.Second
 type downSession struct {
 	g      *Guard
 	conn   net.Conn
+	bc     *batchconn.Conn // under conn's TLS
 	wmu    sync.Mutex
 	failed bool // a write failed: the TLS stream is unusable; frames are counted as lost
 	parked bool // the guard is done with it (Close, or go-sdk redialled)
+	holds  int  // open batches (hold)
+	held   int  // frames written into the open batch, lost if its write fails
 }
 
-// write sends one frame in one TLS write (go-sdk decodes at most one frame
-// per read, so frames must never share a record).
+// write sends one frame as one TLS record (go-sdk decodes at most one
+// frame per read, so frames must never share a record); inside a batch
+// (hold) the record waits for the batch's single system call.
 //
 // A frame that cannot be delivered (go-sdk wedged for downWriteTimeout) is
 // counted with the overflows, which reach the UI as drops: nothing is lost
@@ -44,25 +49,68 @@ func (d *downSession) write(raw []byte) {
 	case d.parked:
 		return
 	case d.failed:
-		d.lost()
+		d.lost(1)
 		return
 	}
-	_ = d.conn.SetWriteDeadline(time.Now().Add(downWriteTimeout))
+	if d.holds == 0 {
+		_ = d.conn.SetWriteDeadline(time.Now().Add(downWriteTimeout))
+	}
 	if _, err := d.conn.Write(raw); err != nil {
-		// A TLS connection is unusable after a failed write; closing it
-		// would break go-sdk for good, so it stays open and unused.
-		d.failed = true
-		d.g.cfg.Logger.Warn("go-sdk stopped reading; frames for it are dropped", "err", err)
-		d.lost()
-		// Safe under wmu: no one takes wmu while holding g.mu.
-		d.g.setState(func(s *Status) {
-			s.State, s.Err = Down, errors.New("go-sdk stopped reading its connection for "+downWriteTimeout.String()+"; restart amoptui")
-		})
+		d.failLocked(err, 1+d.held)
+		return
+	}
+	d.g.stats.toSDK.Add(1)
+	if d.holds > 0 {
+		d.held++
 	}
 }
 
-func (d *downSession) lost() {
-	d.g.stats.overflow.Add(1)
+// hold opens a batch: the frames written until the matching release go to
+// go-sdk in one system call, each still a TLS record of its own.
+func (d *downSession) hold() {
+	d.wmu.Lock()
+	d.holds++
+	d.bc.Hold()
+	d.wmu.Unlock()
+}
+
+// release ends a batch; the last one sends it.
+func (d *downSession) release() {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	d.holds--
+	if d.holds == 0 && !d.failed && !d.parked && d.bc.Buffered() > 0 {
+		_ = d.conn.SetWriteDeadline(time.Now().Add(downWriteTimeout))
+	}
+	err := d.bc.Release()
+	if d.holds > 0 {
+		return
+	}
+	if err != nil && !d.failed && !d.parked {
+		d.failLocked(err, d.held)
+	}
+	d.held = 0
+}
+
+// failLocked gives up on the connection after a failed write, counting
+// lost frames as lost.
+func (d *downSession) failLocked(err error, lost int) {
+	// A TLS connection is unusable after a failed write; closing it
+	// would break go-sdk for good, so it stays open and unused.
+	d.failed = true
+	d.g.cfg.Logger.Warn("go-sdk stopped reading; frames for it are dropped", "err", err)
+	d.lost(lost)
+	// Safe under wmu: no one takes wmu while holding g.mu.
+	d.g.setState(func(s *Status) {
+		s.State, s.Err = Down, errors.New("go-sdk stopped reading its connection for "+downWriteTimeout.String()+"; restart amoptui")
+	})
+}
+
+func (d *downSession) lost(n int) {
+	if n <= 0 {
+		return
+	}
+	d.g.stats.overflow.Add(uint64(n))
 	d.g.countersChanged()
 }
 
@@ -76,6 +124,7 @@ func (d *downSession) park() {
 	d.wmu.Lock()
 	d.parked = true
 	d.wmu.Unlock()
+	d.bc.Peek(false)
 	_ = d.conn.SetReadDeadline(time.Unix(1, 0))
 }
 
@@ -106,11 +155,9 @@ func (g *Guard) acceptLoop() {
 // can never displace go-sdk's session.
 func (g *Guard) admit(c net.Conn) {
 	defer g.wg.Done()
-	tc, ok := c.(*stdtls.Conn)
-	if !ok {
-		_ = c.Close()
-		return
-	}
+	bc := batchconn.New(c, 0)
+	bc.CountWrites(&g.stats.toSDKWrites)
+	tc := stdtls.Server(bc, &g.eph.server)
 	ctx, cancel := context.WithTimeout(g.ctx, admitTimeout)
 	err := tc.HandshakeContext(ctx)
 	cancel()
@@ -119,7 +166,7 @@ func (g *Guard) admit(c net.Conn) {
 		_ = c.Close()
 		return
 	}
-	d := &downSession{g: g, conn: c}
+	d := &downSession{g: g, conn: tc, bc: bc}
 	g.mu.Lock()
 	if g.closed {
 		g.mu.Unlock()
@@ -138,17 +185,29 @@ func (g *Guard) admit(c net.Conn) {
 }
 
 // serveDown reads go-sdk's frames. It answers handshake and heartbeat
-// itself (the node session has its own), and forwards the rest.
+// itself (the node session has its own), and forwards the rest. The frames
+// that arrived together are handled as one batch: what they make the guard
+// write to the node and to go-sdk goes out in one system call each, when
+// the batch ends.
 func (g *Guard) serveDown(d *downSession) {
 	r := wire.NewReader(d.conn, g.cfg.MaxFrame)
+	var b batch
+	defer b.end()
 	for {
 		raw, err := r.Next()
+		if batchconn.IsWouldWait(err) {
+			d.bc.Peek(false) // nothing more buffered: send, then wait
+			b.end()
+			continue
+		}
 		if err != nil {
 			if g.ctx.Err() == nil {
 				g.cfg.Logger.Debug("go-sdk connection ended", "err", err)
 			}
 			return
 		}
+		b.begin(g, d)
+		d.bc.Peek(true)
 		f, err := wire.Parse(raw)
 		if err != nil {
 			continue

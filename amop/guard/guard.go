@@ -26,7 +26,6 @@ package guard
 
 import (
 	"context"
-	stdtls "crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -100,6 +99,8 @@ type Stats struct {
 	Reconnects   uint64 // sessions established after a loss
 	FromNode     uint64 // frames read from the node
 	ToNode       uint64 // frames written to the node
+	ToSDK        uint64 // frames written to go-sdk, each a TLS record of its own
+	ToSDKWrites  uint64 // system calls that wrote them (and the TLS handshake): frames that arrived together share one
 }
 
 // Config configures a Guard.
@@ -134,9 +135,14 @@ type Config struct {
 	HeartbeatTimeout  time.Duration // silence after which the node is dead (6 s)
 	BackoffMin        time.Duration // first retry delay (200 ms)
 	BackoffMax        time.Duration // retry delay cap (5 s)
-	LaneLimit         int           // pushes queued per topic before dropping (4096)
-	LaneBytes         int           // bytes queued before dropping, per topic and all topics together (64 MiB)
-	Logger            *slog.Logger  // nil: discard
+	// Window is how many multicast pushes may be in flight toward go-sdk
+	// on one of the client's topics (lane.go); above 1, pushes on those
+	// topics are marked, and the client's handler must give their data to
+	// Take. 0 or 1: one push in flight per topic, unmarked.
+	Window    int
+	LaneLimit int          // pushes queued per topic before dropping (4096)
+	LaneBytes int          // bytes queued before dropping, per topic and all topics together (64 MiB)
+	Logger    *slog.Logger // nil: discard
 }
 
 func (c *Config) defaults() {
@@ -182,7 +188,7 @@ type Guard struct {
 	wg    sync.WaitGroup
 	stats struct {
 		malformed, reserved, unmatched, late, overflow, oversize, notJoined, pushTimeouts, deadlines, reconnects,
-		fromNode, toNode atomic.Uint64
+		fromNode, toNode, toSDK, toSDKWrites atomic.Uint64
 	}
 
 	subMu  sync.Mutex  // orders topic-list writes to the node (store and send as one step)
@@ -201,6 +207,8 @@ type Guard struct {
 	lanes     map[string]*lane      // per-topic push queues toward go-sdk
 	laneBytes int                   // bytes queued in all lanes (LaneBytes)
 	busy      map[*lane]struct{}    // lanes with a push in flight
+	marked    map[uint64]*push      // marked pushes queued or in flight, by id (lane.go)
+	nextMark  uint64
 	closed    bool
 }
 
@@ -219,7 +227,8 @@ func Start(cfg Config) (*Guard, error) {
 	if err != nil {
 		return nil, fmt.Errorf("guard: ephemeral certificates: %w", err)
 	}
-	ln, err := stdtls.Listen("tcp", "127.0.0.1:0", &eph.server)
+	// TLS is layered per connection in admit, over a batchconn.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("guard: listen on 127.0.0.1: %w", err)
 	}
@@ -231,6 +240,7 @@ func Start(cfg Config) (*Guard, error) {
 		expired:  make(map[wire.Seq]expiry),
 		lanes:    make(map[string]*lane),
 		busy:     make(map[*lane]struct{}),
+		marked:   make(map[uint64]*push),
 		joined:   make(map[string]struct{}),
 	}
 	g.status = Status{State: Connecting, Endpoint: cfg.Endpoints[0], Since: time.Now()}
@@ -263,6 +273,7 @@ func (g *Guard) Stats() Stats {
 		Overflow: s.overflow.Load(), Oversize: s.oversize.Load(), NotJoined: s.notJoined.Load(),
 		PushTimeouts: s.pushTimeouts.Load(), Deadlines: s.deadlines.Load(),
 		Reconnects: s.reconnects.Load(), FromNode: s.fromNode.Load(), ToNode: s.toNode.Load(),
+		ToSDK: s.toSDK.Load(), ToSDKWrites: s.toSDKWrites.Load(),
 	}
 }
 
@@ -372,7 +383,6 @@ func (g *Guard) sweepLoop() {
 
 func (g *Guard) sweep(now time.Time) {
 	var answers [][]byte
-	var next []*push
 	g.mu.Lock()
 	for seq, r := range g.pending {
 		if now.After(r.deadline) {
@@ -392,15 +402,7 @@ func (g *Guard) sweep(now time.Time) {
 			delete(g.expired, seq)
 		}
 	}
-	for l := range g.busy {
-		if p := l.current; p != nil && now.Sub(p.sent) > g.cfg.PushTimeout {
-			delete(g.inflight, p.downSeq)
-			g.stats.pushTimeouts.Add(1)
-			if n := g.advanceLocked(l); n != nil {
-				next = append(next, n)
-			}
-		}
-	}
+	next := g.expireLocked(now)
 	down := g.down
 	g.mu.Unlock()
 	if down == nil {
@@ -412,4 +414,48 @@ func (g *Guard) sweep(now time.Time) {
 	for _, p := range next {
 		down.write(p.raw)
 	}
+}
+
+// batch is what one reader holds while it handles the frames that arrived
+// together (see batchconn): go-sdk's connection, and, for go-sdk's reader,
+// the node session. Both are released when the reader would have to wait.
+type batch struct {
+	open bool
+	down *downSession
+	up   *upSession
+}
+
+// begin opens the batch unless it is open: it holds the current go-sdk
+// connection, and the node session too for go-sdk's reader (from != nil).
+func (b *batch) begin(g *Guard, from *downSession) {
+	if b.open {
+		return
+	}
+	b.open = true
+	g.mu.Lock()
+	b.down = g.down
+	if from != nil {
+		b.up = g.up
+	}
+	g.mu.Unlock()
+	if b.down != nil {
+		b.down.hold()
+	}
+	if b.up != nil {
+		b.up.hold()
+	}
+}
+
+// end sends what the batch holds.
+func (b *batch) end() {
+	if !b.open {
+		return
+	}
+	if b.up != nil {
+		b.up.release()
+	}
+	if b.down != nil {
+		b.down.release()
+	}
+	*b = batch{}
 }

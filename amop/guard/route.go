@@ -2,7 +2,6 @@ package guard
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"time"
@@ -64,115 +63,6 @@ func resultText(code int32) string {
 		return "the node's answer was over the incoming limit"
 	}
 	return "error"
-}
-
-// push is a frame from the node for go-sdk (0x30, 0x35 or 0x37).
-type push struct {
-	raw     []byte   // as written to go-sdk (seq possibly remapped)
-	origSeq wire.Seq // the node's seq, restored on the reply
-	downSeq wire.Seq // the seq go-sdk sees
-	typ     wire.Type
-	lane    *lane
-	up      *upSession // where the node's reply goes
-	recv    time.Time  // when the node's frame arrived
-	sent    time.Time  // when it was written to go-sdk
-}
-
-// lane is the push queue of one topic: one push in flight toward go-sdk at a
-// time, so the handler calls go-sdk makes for a topic happen in order.
-type lane struct {
-	topic   string
-	current *push
-	queue   []*push
-	head    int
-	bytes   int // of the queued pushes: a lane is bounded in bytes too
-}
-
-func (l *lane) empty() bool { return l.head == len(l.queue) }
-
-func (l *lane) pop() *push {
-	p := l.queue[l.head]
-	l.queue[l.head] = nil
-	l.head++
-	l.bytes -= len(p.raw)
-	if l.head == len(l.queue) {
-		l.queue, l.head = l.queue[:0], 0
-	}
-	return p
-}
-
-// verifyLane is the lane of 0x37 verification requests, which carry no topic
-// body.
-const verifyLane = "\x00verify"
-
-// InFlight describes the push go-sdk is handling on a topic: while go-sdk
-// runs the topic handler for a push, that push is the lane's current one
-// (one in flight per topic), so the adapter can learn what go-sdk does not
-// tell its handler: whether it is a unicast request or a multicast push, and
-// when it arrived.
-type InFlight struct {
-	Multicast bool
-	Received  time.Time
-	Seq       string // the node's seq of the frame, as its 32 hex digits
-}
-
-// Current returns the push in flight on topic.
-func (g *Guard) Current(topic string) (InFlight, bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	l := g.lanes[topic]
-	if l == nil || l.current == nil {
-		return InFlight{}, false
-	}
-	return InFlight{Multicast: l.current.typ == wire.TypeMulticast, Received: l.current.recv, Seq: hexSeq(l.current.origSeq)}, true
-}
-
-// hexSeq is seq as text when it is the hex digits nodes send, else "": it
-// comes from the network and goes to a responder's environment.
-func hexSeq(seq wire.Seq) string {
-	for _, c := range seq {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return ""
-		}
-	}
-	return string(seq[:])
-}
-
-// startLocked makes p the lane's current push and returns it for writing.
-// Its seq toward go-sdk is remapped when it collides with one of go-sdk's
-// own pending requests (a node that routes a client's own unicast back to it
-// would otherwise satisfy go-sdk's wait with the push) or another push.
-func (g *Guard) startLocked(l *lane, p *push) *push {
-	p.downSeq = p.origSeq
-	_, isReq := g.pending[p.downSeq]
-	_, isPush := g.inflight[p.downSeq]
-	for isReq || isPush {
-		p.downSeq = wire.NewSeq()
-		_, isReq = g.pending[p.downSeq]
-		_, isPush = g.inflight[p.downSeq]
-	}
-	if p.downSeq != p.origSeq {
-		wire.SetSeq(p.raw, &p.downSeq)
-	}
-	p.sent = time.Now()
-	l.current = p
-	g.inflight[p.downSeq] = p
-	g.busy[l] = struct{}{}
-	return p
-}
-
-// advanceLocked retires the lane's current push and starts the next one,
-// which the caller writes after unlocking.
-func (g *Guard) advanceLocked(l *lane) *push {
-	l.current = nil
-	if !l.empty() {
-		p := l.pop()
-		g.laneBytes -= len(p.raw)
-		return g.startLocked(l, p)
-	}
-	delete(g.busy, l)
-	delete(g.lanes, l.topic)
-	return nil
 }
 
 // failPendingLocked answers the requests waiting on up (all when up is nil)
@@ -315,74 +205,6 @@ func (g *Guard) pushFromNode(up *upSession, f wire.Frame, raw []byte) {
 	}
 	g.noteChallenge(topic)
 	g.enqueue(up, string(topic), f, raw)
-}
-
-func (g *Guard) enqueue(up *upSession, topic string, f wire.Frame, raw []byte) {
-	p := &push{raw: raw, origSeq: f.Seq, typ: f.Type, up: up, recv: time.Now()}
-	g.mu.Lock()
-	l := g.lanes[topic]
-	if l == nil {
-		l = &lane{topic: topic}
-		g.lanes[topic] = l
-	}
-	p.lane = l
-	if l.current != nil {
-		if len(l.queue)-l.head >= g.cfg.LaneLimit || l.bytes+len(raw) > g.cfg.LaneBytes || g.laneBytes+len(raw) > g.cfg.LaneBytes {
-			g.mu.Unlock()
-			g.stats.overflow.Add(1)
-			g.countersChanged()
-			if f.Type == wire.TypeAMOPRequest {
-				// Tell the node now rather than let it wait its push
-				// timeout: the publisher hears "no subscriber answered".
-				fail := append([]byte(nil), raw[:wire.HeaderLen]...)
-				wire.SetType(fail, wire.TypeAMOPResponse)
-				wire.SetResult(fail, 104)
-				binary.BigEndian.PutUint32(fail, wire.HeaderLen)
-				if err := up.write(fail); err != nil {
-					up.fail(err)
-				}
-			}
-			return
-		}
-		l.queue = append(l.queue, p)
-		l.bytes += len(raw)
-		g.laneBytes += len(raw)
-		g.mu.Unlock()
-		return
-	}
-	g.startLocked(l, p)
-	down := g.down
-	g.mu.Unlock()
-	if down != nil {
-		down.write(p.raw)
-	}
-}
-
-// replyFromSDK handles go-sdk's 0x31 to a push: relayed to the node for a
-// unicast or verification request, swallowed for a multicast (the node has
-// nothing pending for it); then the topic's next push goes out.
-func (g *Guard) replyFromSDK(f wire.Frame, raw []byte) {
-	g.mu.Lock()
-	p := g.inflight[f.Seq]
-	if p == nil {
-		g.mu.Unlock()
-		return // late: the push timed out
-	}
-	delete(g.inflight, f.Seq)
-	next := g.advanceLocked(p.lane)
-	up, down := g.up, g.down
-	g.mu.Unlock()
-	if p.typ != wire.TypeMulticast && up == p.up && up != nil {
-		if p.downSeq != p.origSeq {
-			wire.SetSeq(raw, &p.origSeq)
-		}
-		if err := up.write(raw); err != nil {
-			up.fail(err)
-		}
-	}
-	if next != nil && down != nil {
-		down.write(next.raw)
-	}
 }
 
 // forward sends a go-sdk request to the node, or answers it at once when

@@ -15,6 +15,7 @@ import (
 
 	ftls "github.com/FISCO-BCOS/crypto/tls"
 
+	"github.com/amoptui/amoptui/amop/internal/batchconn"
 	"github.com/amoptui/amoptui/amop/wire"
 )
 
@@ -25,9 +26,11 @@ const upWriteTimeout = 5 * time.Second
 // upSession is the TLS session to one node.
 type upSession struct {
 	conn     *ftls.Conn
+	bc       *batchconn.Conn // under conn's TLS
 	endpoint string
 	g        *Guard
 	wmu      sync.Mutex
+	holds    int          // open batches (hold)
 	lastRead atomic.Int64 // unix nanos of the last byte read
 	failOnce sync.Once
 	failed   chan struct{}
@@ -35,13 +38,14 @@ type upSession struct {
 	reader   *wire.Reader // created during connect, continued by serve
 }
 
-func newUpSession(g *Guard, conn *ftls.Conn, endpoint string) *upSession {
-	u := &upSession{conn: conn, endpoint: endpoint, g: g, failed: make(chan struct{})}
+func newUpSession(g *Guard, conn *ftls.Conn, bc *batchconn.Conn, endpoint string) *upSession {
+	u := &upSession{conn: conn, bc: bc, endpoint: endpoint, g: g, failed: make(chan struct{})}
 	u.lastRead.Store(time.Now().UnixNano())
 	return u
 }
 
-// write sends one frame in one TLS write.
+// write sends one frame in one TLS write; inside a batch (hold) it waits
+// for the batch's single system call.
 func (u *upSession) write(raw []byte) error {
 	u.wmu.Lock()
 	defer u.wmu.Unlock()
@@ -50,12 +54,38 @@ func (u *upSession) write(raw []byte) error {
 		return u.err
 	default:
 	}
-	_ = u.conn.SetWriteDeadline(time.Now().Add(upWriteTimeout))
+	if u.holds == 0 {
+		_ = u.conn.SetWriteDeadline(time.Now().Add(upWriteTimeout))
+	}
 	if _, err := u.conn.Write(raw); err != nil {
 		return fmt.Errorf("write to node %s: %w", u.endpoint, err)
 	}
 	u.g.stats.toNode.Add(1)
 	return nil
+}
+
+// hold opens a batch: the frames written until the matching release go to
+// the node in one system call.
+func (u *upSession) hold() {
+	u.wmu.Lock()
+	u.holds++
+	u.bc.Hold()
+	u.wmu.Unlock()
+}
+
+// release ends a batch; the last one sends it, and a failure ends the
+// session as a failed write does.
+func (u *upSession) release() {
+	u.wmu.Lock()
+	u.holds--
+	if u.holds == 0 && u.bc.Buffered() > 0 {
+		_ = u.conn.SetWriteDeadline(time.Now().Add(upWriteTimeout))
+	}
+	err := u.bc.Release()
+	u.wmu.Unlock()
+	if err != nil {
+		u.fail(fmt.Errorf("write to node %s: %w", u.endpoint, err))
+	}
 }
 
 // fail marks the session dead with its first error; serve notices and
@@ -239,7 +269,8 @@ func (g *Guard) connect(ep string) (*upSession, wire.ClientVersion, error) {
 	stop := context.AfterFunc(g.ctx, func() { _ = raw.Close() })
 	defer stop()
 	_ = raw.SetDeadline(time.Now().Add(g.cfg.DialTimeout))
-	conn := ftls.Client(raw, g.cfg.Credentials.upstreamTLS(ep, !g.cfg.SkipNodeVerify))
+	bc := batchconn.New(raw, 0)
+	conn := ftls.Client(bc, g.cfg.Credentials.upstreamTLS(ep, !g.cfg.SkipNodeVerify))
 	if err := conn.Handshake(); err != nil {
 		_ = raw.Close()
 		var nce *NodeCertError
@@ -251,7 +282,7 @@ func (g *Guard) connect(ep string) (*upSession, wire.ClientVersion, error) {
 		}
 		return nil, ver, fmt.Errorf("TLS handshake with %s: %w", ep, err)
 	}
-	u := newUpSession(g, conn, ep)
+	u := newUpSession(g, conn, bc, ep)
 	fail := func(err error) (*upSession, wire.ClientVersion, error) {
 		u.close()
 		return nil, ver, err
@@ -365,8 +396,17 @@ func (g *Guard) serve(u *upSession) error {
 	readDone := make(chan struct{})
 	go func() {
 		defer close(readDone)
+		// The frames that arrived together are one batch: what they make
+		// the guard write to go-sdk goes out in one system call.
+		var b batch
+		defer b.end()
 		for {
 			raw, err := u.reader.Next()
+			if batchconn.IsWouldWait(err) {
+				u.bc.Peek(false) // nothing more buffered: send, then wait
+				b.end()
+				continue
+			}
 			var oe *wire.OversizeError
 			if errors.As(err, &oe) {
 				g.oversizeFrame(u, oe)
@@ -380,6 +420,8 @@ func (g *Guard) serve(u *upSession) error {
 				u.fail(fmt.Errorf("read from node %s: %w", u.endpoint, err))
 				return
 			}
+			b.begin(g, nil)
+			u.bc.Peek(true)
 			g.fromNode(u, raw)
 		}
 	}()
