@@ -417,7 +417,7 @@ func (fn *fnode) onNodeMulticast(raw []byte, topic string) int {
 	}
 	// A real node queues without bound; here the pushes never wait and a
 	// subscriber that is not keeping up loses its own (Network.fanOut).
-	fn.net.fanOut(raw, list)
+	fn.net.fanOut(raw, list, nil)
 	return len(list)
 }
 

@@ -548,6 +548,7 @@ func (n *Network) Inject(node int, topic string, writes [][]byte) (sessions int,
 			if !s.q.put(w, n.opts.WriteTimeout, s.done) {
 				break
 			}
+			signal(s.q.ready)
 		}
 	}
 	return len(targets), nil

@@ -288,7 +288,7 @@ func (n *Network) verifyPass(now time.Time) {
 	n.mu.Unlock()
 	for _, p := range pushes {
 		n.stats.verifyRequests.Add(1)
-		n.deliver(p.req, p.to)
+		n.deliver(p.req, p.to, nil)
 	}
 }
 

@@ -71,13 +71,14 @@ func (q *outQueue) fitsLocked(size, frames, bytes int) bool {
 	return n == 0 || n < frames && q.bytes+size <= bytes
 }
 
+// addLocked queues f. It does not wake the writer: the session does
+// (session.wake), at once or when its reader's batch ends.
 func (q *outQueue) addLocked(f queued) {
 	q.frames = append(q.frames, f)
 	q.bytes += len(f.b)
 	if f.share == nil {
 		q.net.queued.Add(int64(len(f.b)))
 	}
-	signal(q.ready)
 }
 
 // push offers a push; it never waits. It reports whether f was queued
@@ -120,6 +121,19 @@ func (q *outQueue) owe(f []byte) bool {
 	return true
 }
 
+// tryPut queues an answer to the session's own request if there is room
+// under the soft limits, without waiting.
+func (q *outQueue) tryPut(f []byte) bool {
+	o := &q.net.opts
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed || !q.fitsLocked(len(f), o.SessionQueue, o.SessionQueueBytes) {
+		return false
+	}
+	q.addLocked(queued{b: f})
+	return true
+}
+
 // put queues an answer to the session's own request, waiting up to wait
 // for room under the soft limits. It reports false when the queue closed
 // or the wait ran out.
@@ -138,6 +152,7 @@ func (q *outQueue) put(f []byte, wait time.Duration, done <-chan struct{}) bool 
 			return true
 		}
 		q.mu.Unlock()
+		signal(q.ready) // room comes only from the writer
 		if t == nil {
 			t = time.NewTimer(wait)
 			defer t.Stop()
@@ -173,6 +188,23 @@ func (q *outQueue) pop(done <-chan struct{}, wait time.Duration) (queued, bool) 
 			return queued{}, false
 		}
 	}
+}
+
+// empty reports whether nothing is queued.
+func (q *outQueue) empty() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.head == len(q.frames)
+}
+
+// headLen is the size of the next frame, if there is one.
+func (q *outQueue) headLen() (int, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.head == len(q.frames) {
+		return 0, false
+	}
+	return len(q.frames[q.head].b), true
 }
 
 // tryPop takes the next frame if there is one, without waiting; the caller

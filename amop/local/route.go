@@ -212,7 +212,7 @@ func (n *Network) unicast(pub *session, raw []byte, f *wire.Frame) error {
 	pub.unicastBytes += len(raw)
 	n.mu.Unlock()
 	n.stats.unicast.Add(1)
-	n.deliver(req, cand)
+	n.deliver(req, cand, pub.fl)
 	return nil
 }
 
@@ -235,8 +235,8 @@ func (n *Network) pickLocked(req *unicastReq) *session {
 // deliver pushes req to s, picked by pickLocked. A session whose queue is
 // full fails at once, and the next subscriber is tried: a push never waits
 // for a slow subscriber.
-func (n *Network) deliver(req *unicastReq, s *session) {
-	for !s.push(req.raw, nil) {
+func (n *Network) deliver(req *unicastReq, s *session, fl *flushSet) {
+	for !s.pushVia(req.raw, nil, fl) {
 		n.mu.Lock()
 		if s.pending[req.seq] != req {
 			n.mu.Unlock() // answered or handed on meanwhile
@@ -283,7 +283,7 @@ func (n *Network) pushTimedOut(req *unicastReq, s *session) {
 // answers CodePushFailed with the original body when none is left.
 func (n *Network) advance(req *unicastReq) {
 	if s := n.next(req); s != nil {
-		n.deliver(req, s)
+		n.deliver(req, s, nil)
 	}
 }
 
@@ -370,7 +370,7 @@ func (n *Network) reply(s *session, raw []byte, f *wire.Frame) (bool, error) {
 	n.mu.Unlock()
 	n.stats.unicastReplies.Add(1)
 	n.obs.record(Decision{Kind: Routed, Topic: req.topic, From: pub.ref(), To: s.ref(), Latency: time.Since(req.start)})
-	pub.relay(raw) // verbatim, as a real node relays it
+	pub.relayVia(raw, s.fl) // verbatim, as a real node relays it
 	return true, nil
 }
 
@@ -392,7 +392,7 @@ func (n *Network) multicast(pub *session, raw []byte, f *wire.Frame) error {
 	targets := n.eligibleLocked(pub, string(topic), nil, nil)
 	n.mu.Unlock()
 	n.obs.record(Decision{Kind: Multicast, Topic: string(topic), From: pub.ref(), Targets: len(targets)})
-	n.fanOut(raw, targets)
+	n.fanOut(raw, targets, pub.fl)
 	n.stats.multicast.Add(1)
 	pub.enqueue(multicastAck(&f.Seq, topic))
 	return nil
@@ -402,7 +402,7 @@ func (n *Network) multicast(pub *session, raw []byte, f *wire.Frame) error {
 // subscriber that is not keeping up loses this message (counted, see
 // session.push). The targets share one copy, counted once against
 // MaxQueued and given back by the last writer.
-func (n *Network) fanOut(raw []byte, targets []*session) {
+func (n *Network) fanOut(raw []byte, targets []*session, fl *flushSet) {
 	if len(targets) == 0 {
 		return
 	}
@@ -412,7 +412,7 @@ func (n *Network) fanOut(raw []byte, targets []*session) {
 		n.stats.droppedSlow.Add(uint64(len(targets)))
 	} else {
 		for _, s := range targets {
-			if s.push(raw, sh) {
+			if s.pushVia(raw, sh, fl) {
 				n.stats.multicastPushes.Add(1)
 			}
 		}

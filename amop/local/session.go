@@ -18,15 +18,23 @@ import (
 )
 
 // session is one SDK connection to a node. Its reader goroutine (the one
-// that ran the handshake) parses and routes inbound frames; its writer
-// goroutine drains out, one TLS Write per element, so that go-sdk, which
-// decodes at most one frame per read, never finds two frames in a record.
+// that ran the handshake) parses and routes inbound frames; what the node
+// sends it is queued (q) and written by the readers that queued it or by
+// its writer goroutine (write.go), one TLS Write per element, so that
+// go-sdk, which decodes at most one frame per read, never finds two frames
+// in a record.
 type session struct {
-	net    *Network
-	node   *node
-	id     uint64
-	conn   *tls.Conn
-	bc     *batchconn.Conn // under conn: batches the records of queued frames
+	net  *Network
+	node *node
+	id   uint64
+	conn *tls.Conn
+	bc   *batchconn.Conn // under conn: batches the records of queued frames
+	// wmu is the TLS write path: held by the writer goroutine for a batch,
+	// or by a reader writing queued frames without waiting (kick).
+	wmu sync.Mutex
+	// fl is the reader's (ideal mode): the sessions it queued frames for
+	// and whose writing waits for the end of its batch (write.go).
+	fl     *flushSet
 	remote string
 	q      *outQueue
 	done   chan struct{}
@@ -97,16 +105,33 @@ func (r closeReason) String() string {
 }
 
 // readLoop reads and handles frames until the session must end, and says why.
+//
+// In ideal mode the frames that arrived together are one batch: the
+// frames they make the node queue for sessions (this one's answers, pushes
+// and relays to others) are written when the batch ends, when the reader
+// would have to wait for more (write.go). A reader peeks (batchconn) to
+// learn that without a system call.
 func (s *session) readLoop() closeReason {
 	n := s.net
 	r := wire.NewReader(s.conn, n.opts.MaxFrame)
 	r.SetBudget(&n.reading)
 	defer r.Release()
+	if s.f == nil {
+		s.fl = &flushSet{}
+		defer s.fl.flush()
+	}
+	peeking := false
 	for {
-		if !s.armRead() {
+		if !peeking && !s.armRead() {
 			return closeReason{msg: "closed"}
 		}
 		raw, err := r.Next()
+		if peeking && batchconn.IsWouldWait(err) {
+			s.bc.Peek(false)
+			peeking = false
+			s.fl.flush()
+			continue
+		}
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
@@ -136,6 +161,14 @@ func (s *session) readLoop() closeReason {
 		n.stats.framesIn.Add(1)
 		if err := s.handle(raw); err != nil {
 			return closeReason{msg: "malformed input", kind: reasonMalformed, err: err}
+		}
+		if s.fl != nil {
+			// Go on with what the TLS connection holds, unless frozen.
+			peeking = !s.node.frozen.Load()
+			s.bc.Peek(peeking)
+			if !peeking {
+				s.fl.flush()
+			}
 		}
 	}
 }
@@ -168,82 +201,27 @@ func (s *session) armRead() bool {
 	}
 }
 
-// maxBatch bounds the frames of one batch (see writeLoop), so that the
-// write deadline and the idle clock are renewed at least that often.
-const maxBatch = 256
-
-// writeLoop drains the send queue. Each frame is one TLS record (one
-// tls.Conn.Write: go-sdk decodes one frame per record), and the records of
-// the frames queued together go out in one system call (batchconn); a
-// hostile session writes every frame on its own, as its behaviour says.
-func (s *session) writeLoop() {
-	n := s.net
-	defer n.wg.Done()
-	for {
-		f, ok := s.q.pop(s.done, 0)
-		if !ok {
-			return
-		}
-		if s.node.frozen.Load() {
-			if !s.node.waitThawed(s.done) {
-				s.q.release(f)
-				return
-			}
-			s.touch()
-		}
-		s.conn.SetWriteDeadline(time.Now().Add(n.opts.WriteTimeout))
-		batch := s.hostile.Load() == nil
-		if batch {
-			s.bc.Hold()
-		}
-		var err error
-		for count := 1; ; count++ {
-			err = s.write(f.b)
-			s.q.release(f)
-			if err != nil {
-				break
-			}
-			n.stats.framesOut.Add(1)
-			if !batch || count == maxBatch || s.node.frozen.Load() {
-				break
-			}
-			if f, ok = s.q.tryPop(); !ok {
-				break
-			}
-		}
-		if batch {
-			if ferr := s.bc.Release(); err == nil {
-				err = ferr
-			}
-		}
-		if err != nil {
-			kind := reasonNormal
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				kind = reasonSlow
-			}
-			s.close(closeReason{msg: "write failed", kind: kind, err: err})
-			return
-		}
-		s.touch()
-	}
-}
-
 // enqueue queues an answer to one of the session's own requests; only its
 // own reader calls it. A full queue makes that reader wait, up to
 // WriteTimeout, after which the session is closed as a slow consumer: a
 // client that does not read its answers holds back only its own stream. It
 // reports whether f was queued.
 func (s *session) enqueue(f []byte) bool {
-	if s.q.put(f, s.net.opts.WriteTimeout, s.done) {
-		return true
+	if !s.q.tryPut(f) {
+		// About to wait for room: nothing this reader queued for other
+		// sessions may wait with it.
+		s.fl.flush()
+		if !s.q.put(f, s.net.opts.WriteTimeout, s.done) {
+			select {
+			case <-s.done:
+			default:
+				s.closeAsync(closeReason{msg: "send queue full for " + s.net.opts.WriteTimeout.String(), kind: reasonSlow})
+			}
+			return false
+		}
 	}
-	select {
-	case <-s.done:
-	default:
-		s.closeAsync(closeReason{msg: "send queue full for " + s.net.opts.WriteTimeout.String(), kind: reasonSlow})
-	}
-	return false
+	s.wake(s.fl)
+	return true
 }
 
 // answerOwn queues an answer to one of the session's own requests from
@@ -264,9 +242,14 @@ func (s *session) answerOwn(f []byte) {
 // subscribers. A refused push is counted here; a session that has refused
 // pushes for WriteTimeout is closed. sh is a multicast frame's shared
 // record (see queued), nil otherwise. It reports whether f was queued.
-func (s *session) push(f []byte, sh *shared) bool {
+func (s *session) push(f []byte, sh *shared) bool { return s.pushVia(f, sh, nil) }
+
+// pushVia is push from a reader that wakes the writers of the sessions it
+// queued for when its batch ends (fl; nil wakes at once).
+func (s *session) pushVia(f []byte, sh *shared, fl *flushSet) bool {
 	ok, stale := s.q.push(f, sh)
 	if ok {
+		s.wake(fl)
 		return true
 	}
 	n := s.net
@@ -296,8 +279,13 @@ func (s *session) push(f []byte, sh *shared) bool {
 // few (a session has at most MaxPendingUnicast requests in flight), so they
 // are never dropped; a session that lets them pile past the hard limits is
 // closed as a slow consumer. No goroutine is ever started for a relay.
-func (s *session) relay(f []byte) {
+func (s *session) relay(f []byte) { s.relayVia(f, nil) }
+
+// relayVia is relay from a reader that wakes the writers of the sessions it
+// queued for when its batch ends (fl; nil wakes at once).
+func (s *session) relayVia(f []byte, fl *flushSet) {
 	if s.q.owe(f) {
+		s.wake(fl)
 		return
 	}
 	select {

@@ -25,10 +25,12 @@
 package batchconn
 
 import (
+	"errors"
 	"net"
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // DefaultLimit is the most a batch holds before it is written out: several
@@ -47,7 +49,8 @@ type Conn struct {
 	err   error // sticky: after a failed write the stream is broken
 
 	peek   atomic.Bool
-	writes *atomic.Uint64 // CountWrites
+	writes *atomic.Uint64  // CountWrites
+	raw    syscall.RawConn // the socket under Conn, for TryRelease; nil without one
 }
 
 // New wraps c; a batch is written out whenever it would exceed limit bytes
@@ -56,7 +59,13 @@ func New(c net.Conn, limit int) *Conn {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
-	return &Conn{Conn: c, limit: limit}
+	bc := &Conn{Conn: c, limit: limit}
+	if sc, ok := c.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			bc.raw = raw
+		}
+	}
+	return bc
 }
 
 // Write buffers p while a batch is open and writes it through otherwise.
@@ -67,6 +76,10 @@ func (c *Conn) Write(p []byte) (int, error) {
 		return 0, c.err
 	}
 	if c.holds == 0 {
+		// Outside a batch: after what a TryRelease left, in order.
+		if err := c.flushLocked(); err != nil {
+			return 0, err
+		}
 		return c.writeLocked(p)
 	}
 	if len(c.buf)+len(p) > c.limit {
@@ -129,6 +142,54 @@ func (c *Conn) Release() error {
 		return c.err
 	}
 	return c.flushLocked()
+}
+
+// TryRelease ends one Hold like Release, but the last one makes a single
+// attempt to write the batch that never waits: what the socket does not
+// take stays held, for the next Release, Flush or write outside a batch
+// (which wait). It returns the bytes still held. Without a socket under
+// it (no syscall.Conn), it writes and waits as Release does.
+func (c *Conn) TryRelease() (held int, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.holds > 0 {
+		c.holds--
+	}
+	if c.holds > 0 || len(c.buf) == 0 || c.err != nil {
+		return len(c.buf), c.err
+	}
+	if c.raw == nil {
+		err := c.flushLocked()
+		return len(c.buf), err
+	}
+	if c.writes != nil {
+		c.writes.Add(1)
+	}
+	var n int
+	var werr error
+	rerr := c.raw.Write(func(fd uintptr) bool {
+		for {
+			n, werr = syscall.Write(int(fd), c.buf)
+			if werr != syscall.EINTR {
+				break
+			}
+		}
+		return true // one attempt: never wait for room
+	})
+	switch {
+	case errors.Is(rerr, os.ErrDeadlineExceeded):
+		return len(c.buf), nil // a stale deadline: the waiting write renews it
+	case rerr != nil:
+		c.err = rerr
+		return len(c.buf), rerr
+	case werr == syscall.EAGAIN:
+		return len(c.buf), nil
+	case werr != nil:
+		c.err = &net.OpError{Op: "write", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: os.NewSyscallError("write", werr)}
+		return len(c.buf), c.err
+	}
+	c.buf = c.buf[:copy(c.buf, c.buf[n:])]
+	return len(c.buf), nil
 }
 
 // Flush writes out what the open batch holds so far; the batch stays open.

@@ -259,3 +259,65 @@ func errWould(bc *batchconn.Conn) error {
 	}
 	return err
 }
+
+// TestTryReleaseNeverWaits: against a peer that does not read, TryRelease
+// returns at once with what the socket did not take still held; a later
+// Release sends it, in order, once the peer reads.
+func TestTryReleaseNeverWaits(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peerc := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			peerc <- c
+		}
+		close(peerc)
+	}()
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	peer := <-peerc
+	if peer == nil {
+		t.Fatal("no peer")
+	}
+	defer peer.Close()
+	c := batchconn.New(raw, 64<<10)
+	var sent []byte
+	chunk := bytes.Repeat([]byte("0123456789abcdef"), 2048) // 32 KiB
+	held := 0
+	for i := 0; i < 10000 && held == 0; i++ {
+		c.Hold()
+		c.Write(chunk)
+		sent = append(sent, chunk...)
+		start := time.Now()
+		held, err = c.TryRelease()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("TryRelease waited %v", d)
+		}
+	}
+	if held == 0 {
+		t.Fatal("the socket never filled up")
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(peer, int64(len(sent))))
+		got <- b
+	}()
+	raw.SetWriteDeadline(time.Now().Add(20 * time.Second))
+	c.Hold()
+	if err := c.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if b := <-got; !bytes.Equal(b, sent) {
+		t.Fatalf("peer got %d bytes, %d sent, or out of order", len(b), len(sent))
+	}
+}
