@@ -55,6 +55,8 @@ func cmdAB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rounds := fs.Int("rounds", 5, "interleaved rounds")
 	cases := fs.String("cases", "uni,bare-uni,mc1,mc10", "comma-separated: uni, bare-uni, mc1, bare-mc1, mc10")
 	out := fs.String("out", "", "append every run as one JSON line to this file")
+	envA := fs.String("a-env", "", "space-separated NAME=VALUE added to side A's bench processes' environment")
+	envB := fs.String("b-env", "", "the same for side B (e.g. GOMAXPROCS=1 to compare a runtime setting with one binary)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -92,8 +94,9 @@ func cmdAB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		name string
 		bin  string
 		node *nodeProc
+		env  []string
 	}
-	sides := []side{{"A", *binA, nodeA}, {"B", *binB, nodeB}}
+	sides := []side{{"A", *binA, nodeA, strings.Fields(*envA)}, {"B", *binB, nodeB, strings.Fields(*envB)}}
 	var recs []abRecord
 	o := c.loopOptions
 	for round := 1; round <= *rounds; round++ {
@@ -104,7 +107,7 @@ func cmdAB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			for _, sd := range order {
 				r := amoptuiRun{Bin: sd.bin, Mode: cs.mode, Bare: cs.bare, Subscribers: cs.subs, loopOptions: o,
-					Extra: append([]string{"--certs", sd.node.certs}, sd.node.addrs...)}
+					Extra: append([]string{"--certs", sd.node.certs}, sd.node.addrs...), Env: sd.env}
 				la := loadAvg()
 				before, _ := procCPU(sd.node.pid())
 				res, cpu, err := r.runWithUsage(ctx)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -20,6 +21,7 @@ type amoptuiRun struct {
 	Bare        bool   // bare go-sdk → node instead of the adapter path
 	Subscribers int
 	Extra       []string // more flags, e.g. --cpuprofile FILE
+	Env         []string // more environment, e.g. GOMAXPROCS=1
 	loopOptions
 }
 
@@ -52,6 +54,9 @@ func (r amoptuiRun) runWithUsage(ctx context.Context) (Result, float64, error) {
 	cmd := exec.CommandContext(ctx, r.Bin, r.args()...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if len(r.Env) > 0 {
+		cmd.Env = append(os.Environ(), r.Env...)
+	}
 	runErr := cmd.Run()
 	var res Result
 	var cpu float64
