@@ -11,6 +11,7 @@ require (
 	github.com/ethereum/go-ethereum v1.9.16 // indirect
 	github.com/fsnotify/fsnotify v1.4.7 // indirect
 	github.com/google/uuid v1.6.0 // indirect
+	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/hashicorp/hcl v1.0.0 // indirect
 	github.com/magiconair/properties v1.8.1 // indirect
 	github.com/mitchellh/mapstructure v1.1.2 // indirect
