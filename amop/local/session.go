@@ -117,7 +117,7 @@ func (s *session) readLoop() closeReason {
 	r.SetBudget(&n.reading)
 	defer r.Release()
 	if s.f == nil {
-		s.fl = &flushSet{}
+		s.fl = &flushSet{own: s}
 		defer s.fl.flush()
 	}
 	peeking := false

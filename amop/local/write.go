@@ -35,9 +35,17 @@ const kickMax = 16 << 10
 // flushSet is what a reader queued frames for during its batch: their
 // sessions, to be written or woken when the batch ends. Only the reader
 // that owns it uses it.
-type flushSet struct{ sessions []*session }
+type flushSet struct {
+	own      *session // the reader's session
+	answers  bool     // frames were queued for own
+	sessions []*session
+}
 
 func (fs *flushSet) add(s *session) {
+	if s == fs.own {
+		fs.answers = true
+		return
+	}
 	for _, x := range fs.sessions {
 		if x == s {
 			return
@@ -46,11 +54,17 @@ func (fs *flushSet) add(s *session) {
 	fs.sessions = append(fs.sessions, s)
 }
 
-// flush gets everything the batch queued written (kick). A nil set has
-// nothing to flush.
+// flush gets everything the batch queued written (kick): the reader's own
+// answers first — a publisher waits for its multicast's acknowledgement,
+// nobody for the order of writes to different sockets — then the other
+// sessions' frames. A nil set has nothing to flush.
 func (fs *flushSet) flush() {
 	if fs == nil {
 		return
+	}
+	if fs.answers {
+		fs.answers = false
+		fs.own.kick()
 	}
 	for i, s := range fs.sessions {
 		s.kick()
