@@ -150,6 +150,11 @@ func TestSubSurvivesNodeRestarts(t *testing.T) {
 		if code, o, e := runCmd(t, "", "pub", "--certs", dir, "--multicast", n.Addr(0), "hello", fmt.Sprint("round ", i)); code != 0 {
 			t.Fatalf("pub exit %d: %s %s", code, o, e)
 		}
+		// The acknowledgement says the node took the message, not that the
+		// subscriber has it (README, Reliability): the next restart waits
+		// until it has.
+		got := fmt.Sprint("received: round ", i)
+		ntWait(t, 10*time.Second, got, func() bool { return strings.Contains(out.String(), got) })
 	}
 	select {
 	case <-done:
