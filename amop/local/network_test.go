@@ -873,7 +873,10 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 // subscriber's reader, so its replies to other publishers timed out into
 // 104.
 func TestSlowPublisherDoesNotStallSubscribers(t *testing.T) {
-	n := local.RunT(t, local.Options{Nodes: 1, PushTimeout: time.Second, WriteTimeout: 10 * time.Second})
+	// WriteTimeout is far above the wait for the backlog below: a node that
+	// blocks the subscriber's reader on the slow publisher must not be
+	// rescued by closing the slow publisher before that wait gives up.
+	n := local.RunT(t, local.Options{Nodes: 1, PushTimeout: time.Second, WriteTimeout: 5 * time.Minute})
 	sub := dialRaw(t, n, 0)
 	sub.handshake()
 	sub.subscribe("t1", "t2")
@@ -905,7 +908,9 @@ func TestSlowPublisherDoesNotStallSubscribers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer slow.Close()
-	for i := 0; i < 600; i++ {
+	const backlog = 600
+	framesBefore := n.Stats().FramesIn
+	for i := 0; i < backlog; i++ {
 		seq := wire.NewSeq()
 		raw, _ := wire.EncodeTopicFrame(wire.TypeAMOPRequest, &seq, 0, "t1", []byte("x"))
 		slow.SetWriteDeadline(time.Now().Add(wait))
@@ -913,7 +918,21 @@ func TestSlowPublisherDoesNotStallSubscribers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(500 * time.Millisecond) // let the backlog build
+	// The backlog is built once the node has read the 600 requests and the
+	// subscriber's 600 answers of 64 KiB (~37 MiB, more than the slow
+	// publisher's socket holds): they are then the node's to queue. A node
+	// that blocks the subscriber's reader on the slow publisher stops
+	// reading here. Waiting for this, not for a fixed time, keeps the
+	// request below from queueing behind the backlog in this test's own
+	// subscriber, which answers in order: under -race on a loaded machine
+	// that took over the request's 1 s PushTimeout, a failure of the test,
+	// not of the node.
+	for deadline := time.Now().Add(time.Minute); n.Stats().FramesIn < framesBefore+2*backlog; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the node read %d of the %d frames of the backlog in a minute: stalled behind the slow publisher? (stats %+v)",
+				n.Stats().FramesIn-framesBefore, 2*backlog, n.Stats())
+		}
+	}
 	other := dialRaw(t, n, 0)
 	other.handshake()
 	seq := wire.NewSeq()
