@@ -43,6 +43,12 @@ type chaosRec struct {
 // subscriber connected and subscribed.
 type chaosWindow struct{ from, to time.Time }
 
+// chaosState is a state a client reported, and when it was read.
+type chaosState struct {
+	at time.Time
+	st amop.Status
+}
+
 type chaos struct {
 	t    *testing.T
 	n    *local.Network
@@ -54,6 +60,9 @@ type chaos struct {
 	multi []chaosRec
 	recv  []map[int]time.Time // per subscriber: multicast id → first receipt
 	dups  int
+	// states are the states each client reported: the publisher's at
+	// len(subs), the subscribers' at their index.
+	states [][]chaosState
 }
 
 func chaosSeed(t *testing.T) uint64 {
@@ -78,6 +87,7 @@ func (c *chaos) collect(i int, stop <-chan struct{}, wg *sync.WaitGroup) {
 			if !ok {
 				return
 			}
+			c.noteState(i, ev)
 			m, isMsg := ev.(*amop.MessageEvent)
 			if !isMsg || m.Mode != amop.Multicast || !strings.HasPrefix(string(m.Data), "m") {
 				continue
@@ -95,6 +105,62 @@ func (c *chaos) collect(i int, stop <-chan struct{}, wg *sync.WaitGroup) {
 			c.mu.Unlock()
 		}
 	}
+}
+
+// noteState records ev if it is client i's state.
+func (c *chaos) noteState(i int, ev amop.Event) {
+	if st, ok := ev.(*amop.StateEvent); ok {
+		c.mu.Lock()
+		c.states[i] = append(c.states[i], chaosState{time.Now(), st.Status})
+		c.mu.Unlock()
+	}
+}
+
+// watchPub records the publisher's states until stop.
+func (c *chaos) watchPub(stop <-chan struct{}, wg *sync.WaitGroup) {
+	defer wg.Done()
+	for {
+		select {
+		case <-stop:
+			return
+		case ev, ok := <-c.pub.Events():
+			if !ok {
+				return
+			}
+			c.noteState(len(c.subs), ev)
+		}
+	}
+}
+
+// reconnectWork is how long the slowest client's successful reconnect
+// attempt after at took, from the attempt's start (the state with no
+// retry pause) to the session being up: the dial, TLS and the handshake,
+// work whose duration is the machine's, not the backoff's. seen is false
+// when some client's attempt start was not observed (a state event can be
+// overwritten by the next one); that client's whole wait since at counts
+// as work then.
+func (c *chaos) reconnectWork(at time.Time) (work time.Duration, seen bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	seen = true
+	for _, recs := range c.states {
+		var try time.Time
+		for _, r := range recs {
+			switch {
+			case r.st.State == amop.StateConnected:
+				if r.at.After(at) {
+					if try.IsZero() {
+						try, seen = at, false
+					}
+					work = max(work, r.at.Sub(try))
+				}
+				try = time.Time{}
+			case r.st.Retry == 0 && (r.st.State == amop.StateReconnecting || r.st.State == amop.StateConnecting):
+				try = r.at
+			}
+		}
+	}
+	return work, seen
 }
 
 // publish sends one message of the mode every chaosInterval until stop,
@@ -204,13 +270,16 @@ func (c *chaos) resumed(at time.Time) (uni, multi time.Time) {
 }
 
 // runChaos restarts nodes rounds times and checks the promises of issue 6.
-func runChaos(t *testing.T, rounds int) {
+// strict holds every recovery to backoff + 1 s itself, which only a quiet
+// machine keeps (TestChaosLong); otherwise the slowest reconnect attempt's
+// own duration is added to the bound (see resumeBound below).
+func runChaos(t *testing.T, rounds int, strict bool) {
 	seed := chaosSeed(t)
 	t.Logf("chaos seed %d (AMOPTUI_CHAOS_SEED=%d replays this schedule), %d restarts", seed, seed, rounds)
 	rng := rand.New(rand.NewPCG(seed, seed>>32|1))
 
 	n := local.RunT(t, local.Options{Nodes: 2, PushTimeout: time.Second})
-	c := &chaos{t: t, n: n}
+	c := &chaos{t: t, n: n, states: make([][]chaosState, 4)}
 	for i := 0; i < 3; i++ {
 		reply := amop.ParseReplyPolicy("pong-" + strconv.Itoa(i))
 		s := client(t, n, func(cfg *amop.Config) { cfg.AutoReply = reply }, n.Addr(min(i, 1)))
@@ -227,7 +296,16 @@ func runChaos(t *testing.T, rounds int) {
 		t.Fatal(err)
 	}
 	// The longest a client waits between dial attempts (fast: 400 ms, +20 %
-	// jitter); deliveries must resume within it plus a second.
+	// jitter); deliveries must resume within it plus a second. Under -race
+	// on a loaded 2-core machine the reconnect's own work (dial, two TLS
+	// handshakes' worth of CPU, the AMOP handshake, the topic replay) alone
+	// has taken over a second (1.7 s and 1.8 s seen, against 0.2–0.5 s on
+	// a quiet one), so outside strict mode each round's bound also has the
+	// slowest reconnect attempt's own duration, measured in that round from
+	// the clients' states. What the bound is for stays caught: a client that
+	// waits longer than its backoff before dialling again (the default 5 s
+	// schedule, a cap not applied, a wait for a heartbeat timeout) waits
+	// outside any attempt.
 	resumeBound := fast.BackoffMax*6/5 + time.Second
 
 	base := runtime.NumGoroutine()
@@ -238,6 +316,8 @@ func runChaos(t *testing.T, rounds int) {
 		collectors.Add(1)
 		go c.collect(i, stop, &collectors)
 	}
+	collectors.Add(1)
+	go c.watchPub(stop, &collectors)
 	pubStop := make(chan struct{})
 	publishers.Add(2)
 	go c.publish(false, pubStop, &publishers)
@@ -291,10 +371,16 @@ func runChaos(t *testing.T, rounds int) {
 		}
 		took := max(uni.Sub(restarted), multi.Sub(restarted))
 		recoveries = append(recoveries, took)
-		t.Logf("round %2d: nodes %v down %v; unicast back after %v, multicast to all after %v",
-			round, victims, down.Round(time.Millisecond), uni.Sub(restarted).Round(time.Millisecond), multi.Sub(restarted).Round(time.Millisecond))
-		if took > resumeBound {
+		work, seen := c.reconnectWork(restarted)
+		t.Logf("round %2d: nodes %v down %v; unicast back after %v, multicast to all after %v; slowest reconnect attempt %v (start seen %v)",
+			round, victims, down.Round(time.Millisecond), uni.Sub(restarted).Round(time.Millisecond), multi.Sub(restarted).Round(time.Millisecond),
+			work.Round(time.Millisecond), seen)
+		switch {
+		case strict && took > resumeBound:
 			t.Errorf("round %d: deliveries resumed after %v, over backoff + 1 s (%v)", round, took.Round(time.Millisecond), resumeBound)
+		case !strict && took > resumeBound+work:
+			t.Errorf("round %d: deliveries resumed after %v, over backoff + 1 s + the slowest reconnect attempt's %v (%v)",
+				round, took.Round(time.Millisecond), work.Round(time.Millisecond), (resumeBound + work).Round(time.Millisecond))
 		}
 		if err := c.stable(10 * time.Second); err != nil {
 			t.Fatalf("round %d: not stable again: %v", round, err)
@@ -403,5 +489,5 @@ func TestChaos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("restarts nodes under traffic for ~15 s")
 	}
-	runChaos(t, 3)
+	runChaos(t, 3, false)
 }
