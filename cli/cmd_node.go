@@ -71,6 +71,7 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the nodes to `FILE` when they stop (go tool pprof)")
 		like        = fs.String("like", local.LikeIdeal, "node behaviour: ideal, or 2.9 to behave as FISCO BCOS 2.9.1 nodes do (5 s topic sync, own-node AMOP dropped, ...)")
 		nodeTimeout = fs.Duration("node-timeout", 30*time.Second, "with --like 2.9: how long a node waits for another node's answer to a unicast")
+		workers     = fs.Int("workers", 8, "with --like 2.9: threads in each node's two pools, as a real node's channel_thread_count; with 8 two topic lists sent moments apart may be applied in either order, 1 keeps each session's requests in order")
 	)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -104,6 +105,9 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 	}
 	if *nodeTimeout <= 0 {
 		return usagef("--node-timeout %v: want a positive duration", *nodeTimeout)
+	}
+	if *workers < 1 {
+		return usagef("--workers %d: want at least 1", *workers)
 	}
 	if err := likeFlagsAgree(fs, likeName); err != nil {
 		return err
@@ -154,6 +158,7 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		VerifyInterval:   *verifyEvery,
 		Like:             likeName,
 		NodeTimeout:      *nodeTimeout,
+		Workers:          *workers,
 		Logger:           slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
@@ -175,7 +180,8 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 
 // likeFlagsAgree refuses flags that the chosen nodes would ignore: the
 // faithful nodes report their own version and sync topics and re-check
-// private topics on their 5 s heartbeat; --node-timeout is theirs alone.
+// private topics on their 5 s heartbeat; --node-timeout and --workers are
+// theirs alone.
 func likeFlagsAgree(fs *flag.FlagSet, like string) error {
 	var err error
 	fs.Visit(func(f *flag.Flag) {
@@ -185,8 +191,8 @@ func likeFlagsAgree(fs *flag.FlagSet, like string) error {
 		switch {
 		case like == local.Like291 && (f.Name == "topic-delay" || f.Name == "verify-interval" || f.Name == "node-version"):
 			err = usagef("--%s does not apply with --like 2.9: those nodes behave as 2.9.1 nodes do (version 2.9.1, topics and private-topic checks every 5 s)", f.Name)
-		case like != local.Like291 && f.Name == "node-timeout":
-			err = usagef("--node-timeout applies only with --like 2.9")
+		case like != local.Like291 && (f.Name == "node-timeout" || f.Name == "workers"):
+			err = usagef("--%s applies only with --like 2.9", f.Name)
 		}
 	})
 	return err

@@ -79,6 +79,8 @@ func TestNodeUsageErrorsExitTwo(t *testing.T) {
 		{"--like", "2.9", "--topic-delay", "1s"},
 		{"--like", "2.9", "--node-version", "2.4.0"},
 		{"--node-timeout", "3s"},
+		{"--like", "2.9", "--workers", "0"},
+		{"--workers", "1"},
 		{"extra"},
 	} {
 		var out, errb ntBuffer
@@ -168,8 +170,17 @@ type ntProc struct {
 
 func ntStart(t *testing.T, dir, bin string, args ...string) *ntProc {
 	t.Helper()
+	return ntStartEnv(t, dir, nil, bin, args...)
+}
+
+// ntStartEnv is ntStart with extra environment variables. When the test
+// fails, the end of what the process wrote is logged: a node's warnings say
+// what it refused or dropped.
+func ntStartEnv(t *testing.T, dir string, env []string, bin string, args ...string) *ntProc {
+	t.Helper()
 	p := &ntProc{cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	p.cmd.Dir = dir
+	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.err
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -185,8 +196,20 @@ func ntStart(t *testing.T, dir, bin string, args ...string) *ntProc {
 			p.cmd.Process.Kill() // by pid; only processes this test started
 			<-p.done
 		}
+		if t.Failed() {
+			t.Logf("%s %s wrote (the last 3000 bytes of each):\nstdout:\n%s\nstderr:\n%s",
+				filepath.Base(bin), strings.Join(args, " "), lastBytes(p.out.String(), 3000), lastBytes(p.err.String(), 3000))
+		}
 	})
 	return p
+}
+
+// lastBytes is the end of s, at most n bytes.
+func lastBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
 }
 
 // wait waits for the process to exit and returns its exit code.

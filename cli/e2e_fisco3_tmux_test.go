@@ -3,37 +3,11 @@ package cli
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
-
-// ntStartEnv is ntStart with extra environment variables.
-func ntStartEnv(t *testing.T, dir string, env []string, bin string, args ...string) *ntProc {
-	t.Helper()
-	p := &ntProc{cmd: exec.Command(bin, args...), done: make(chan struct{})}
-	p.cmd.Dir = dir
-	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.err
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		p.waitErr = p.cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			p.cmd.Process.Kill() // by pid; only processes this test started
-			<-p.done
-		}
-	})
-	return p
-}
 
 // TestTUIOn3xInTmux is the issue's "done when", with the real binary:
 // `amoptui node --fisco 3` in one terminal (its certificates in its default
