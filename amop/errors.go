@@ -96,6 +96,9 @@ var (
 	ErrNotConnected = errors.New("amop: not connected to a node")
 	// ErrClosed is any call after Close.
 	ErrClosed = errors.New("amop: client closed")
+	// ErrNotJoined is a leave of a topic the client has not joined (yet:
+	// a join still under way counts as not joined).
+	ErrNotJoined = errors.New("amop: not joined")
 )
 
 // TimeoutError is a send that got no answer before its deadline; it is
@@ -135,6 +138,19 @@ func LateText(after time.Duration) string {
 type TopicError struct {
 	Topic  string
 	Reason string
+	// Short is the reason first, in a few words, for a line that may cut
+	// what follows ("topic too long: 255 bytes, at most 254"); "" when
+	// Reason is all there is.
+	Short string
+}
+
+// Summary is the reason first: Short, or "invalid topic: " and Reason.
+// The topic itself is left out (the caller shows it, cut to fit).
+func (e *TopicError) Summary() string {
+	if e.Short != "" {
+		return e.Short
+	}
+	return "invalid topic: " + e.Reason
 }
 
 // Error implements error.

@@ -215,7 +215,7 @@ func (a *SDK) LeavePrivate(topic string) error {
 		return ErrClosed
 	}
 	if a.privTopic(topic) == nil {
-		return fmt.Errorf("amop: not joined to or publishing private %q", topic)
+		return fmt.Errorf("%w to or publishing private %q", ErrNotJoined, topic)
 	}
 	return a.leavePrivateLocked(topic)
 }

@@ -353,7 +353,7 @@ func (a *SDK) Leave(topic string) error {
 	}
 	i := indexOf(a.topics, topic)
 	if i < 0 {
-		return fmt.Errorf("amop: not joined to %q", topic)
+		return fmt.Errorf("%w to %q", ErrNotJoined, topic)
 	}
 	if err := a.conn.UnsubscribeTopic(topic); err != nil {
 		return fmt.Errorf("amop: leave %q: %w", topic, err)

@@ -26,19 +26,22 @@ const (
 func ValidateTopic(topic string) error {
 	switch {
 	case topic == "":
-		return &TopicError{Topic: topic, Reason: "it is empty"}
+		return &TopicError{Topic: topic, Reason: "it is empty", Short: "empty topic"}
 	case !utf8.ValidString(topic):
-		return &TopicError{Topic: topic, Reason: "it is not valid UTF-8"}
+		return &TopicError{Topic: topic, Reason: "it is not valid UTF-8", Short: "topic is not valid UTF-8"}
 	case len(topic) > MaxTopicBytes:
-		return &TopicError{Topic: topic, Reason: "it is longer than 254 bytes"}
+		return &TopicError{Topic: topic, Reason: "it is longer than 254 bytes",
+			Short: "topic too long: " + strconv.Itoa(len(topic)) + " bytes, at most " + strconv.Itoa(MaxTopicBytes)}
 	case strings.HasPrefix(topic, BlockNotifyPrefix):
-		return &TopicError{Topic: topic, Reason: "the prefix " + BlockNotifyPrefix + " is reserved for block notifications"}
+		return &TopicError{Topic: topic, Reason: "the prefix " + BlockNotifyPrefix + " is reserved for block notifications",
+			Short: "reserved topic prefix " + BlockNotifyPrefix + " (block notifications)"}
 	case strings.HasPrefix(topic, PrivatePrefix):
-		return &TopicError{Topic: topic, Reason: "the prefix " + PrivatePrefix + " is reserved for private-topic helpers"}
+		return &TopicError{Topic: topic, Reason: "the prefix " + PrivatePrefix + " is reserved for private-topic helpers",
+			Short: "reserved topic prefix " + PrivatePrefix + " (private-topic helpers)"}
 	}
 	for _, r := range topic {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return &TopicError{Topic: topic, Reason: "it contains control characters"}
+			return &TopicError{Topic: topic, Reason: "it contains control characters", Short: "control character in topic"}
 		}
 	}
 	return nil
@@ -113,7 +116,8 @@ func ValidatePrivateTopic(topic string, role PrivateRole) error {
 	}
 	if len(topic) > limit {
 		return &TopicError{Topic: topic, Reason: "a private topic's " + role.String() + " allows at most " +
-			strconv.Itoa(limit) + " bytes, this one has " + strconv.Itoa(len(topic)) + ": " + why}
+			strconv.Itoa(limit) + " bytes, this one has " + strconv.Itoa(len(topic)) + ": " + why,
+			Short: "private topic too long: " + strconv.Itoa(len(topic)) + " bytes, a " + role.String() + " takes at most " + strconv.Itoa(limit) + " (" + why + ")"}
 	}
 	return nil
 }

@@ -29,7 +29,26 @@ func ParseRule(pattern, reply string, opts tmpl.Options) (Rule, error) {
 	if err != nil {
 		return Rule{}, err
 	}
+	// {{.Match N}} past the regexp's groups would always be empty: say so
+	// now rather than answer every request with a hole in it.
+	groups := re.NumSubexp()
+	for _, n := range t.MatchIndexes() {
+		if n < 0 || n > groups {
+			return Rule{}, fmt.Errorf("{{.Match %d}} names a group the regexp /%s/ does not have: %s", n, pattern, groupsText(groups))
+		}
+	}
 	return Rule{Pattern: re, Reply: t}, nil
+}
+
+// groupsText says which {{.Match N}} a regexp with n groups has.
+func groupsText(n int) string {
+	switch n {
+	case 0:
+		return "it has no (…) group; {{.Match 0}} is the whole match"
+	case 1:
+		return "it has 1 (…) group, {{.Match 1}}; {{.Match 0}} is the whole match"
+	}
+	return "it has " + strconv.Itoa(n) + " (…) groups, {{.Match 1}} to {{.Match " + strconv.Itoa(n) + "}}; {{.Match 0}} is the whole match"
 }
 
 // String is "/REGEX/ → TEMPLATE".

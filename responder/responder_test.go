@@ -245,3 +245,28 @@ func TestParseRuleErrors(t *testing.T) {
 		t.Error("a template that fails to render answered")
 	}
 }
+
+// TestParseRuleMatchBeyondGroups: {{.Match N}} past the regexp's groups is
+// refused when the rule is made, wherever it stands in the template; the
+// groups it has are accepted.
+func TestParseRuleMatchBeyondGroups(t *testing.T) {
+	for _, c := range []struct {
+		re, reply, want string
+	}{
+		{`^ping (\d+)$`, "pong {{.Match 2}}", "{{.Match 2}} names a group the regexp /^ping (\\d+)$/ does not have: it has 1 (…) group, {{.Match 1}}"},
+		{`^ping$`, "{{.Match 1}}", "it has no (…) group; {{.Match 0}} is the whole match"},
+		{`(a)(b)(c)`, "{{if .Data}}{{printf \"%s\" (.Match 4)}}{{end}}", "{{.Match 4}}"},
+		{`(a)`, "{{range $i, $x := .Matches}}{{$.Match 3}}{{end}}", "{{.Match 3}}"},
+		{`(a)`, "{{with .Data}}x{{else}}{{.Match -1}}{{end}}", "{{.Match -1}}"},
+	} {
+		_, err := ParseRule(c.re, c.reply, tmpl.Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %s: %v, want %q", c.re, c.reply, err, c.want)
+		}
+	}
+	for _, c := range [][2]string{{`(a)(b)`, "{{.Match 0}}{{.Match 1}}{{.Match 2}}"}, {`x`, "{{.Match 0}} {{.Data}}"}, {`(a)`, "{{.Match .Seq}}"}} {
+		if _, err := ParseRule(c[0], c[1], tmpl.Options{}); err != nil {
+			t.Errorf("%s %s: %v", c[0], c[1], err)
+		}
+	}
+}

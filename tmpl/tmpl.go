@@ -31,6 +31,7 @@ import (
 	"strings"
 	"sync"
 	"text/template"
+	"text/template/parse"
 	"time"
 
 	"github.com/google/uuid"
@@ -293,4 +294,77 @@ func (w *limitWriter) Write(p []byte) (int, error) {
 	}
 	w.buf = append(w.buf, p...)
 	return len(p), nil
+}
+
+// MatchIndexes are the numbers N of every {{.Match N}} written with a
+// literal N, in the order they appear, so that a /reply match rule can
+// check them against its regexp's groups when it is made: beyond them,
+// .Match is an empty string, a silent mistake.
+func (t *Template) MatchIndexes() []int {
+	if t.t == nil {
+		return nil
+	}
+	var out []int
+	for _, tt := range t.t.Templates() {
+		if tt.Tree != nil {
+			matchIndexes(tt.Tree.Root, &out)
+		}
+	}
+	return out
+}
+
+// matchIndexes walks a parse tree for .Match calls (as a field of ".", or
+// of "$") with a number argument.
+func matchIndexes(n parse.Node, out *[]int) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n != nil {
+			for _, c := range n.Nodes {
+				matchIndexes(c, out)
+			}
+		}
+	case *parse.ActionNode:
+		matchIndexes(n.Pipe, out)
+	case *parse.IfNode:
+		matchBranch(&n.BranchNode, out)
+	case *parse.RangeNode:
+		matchBranch(&n.BranchNode, out)
+	case *parse.WithNode:
+		matchBranch(&n.BranchNode, out)
+	case *parse.TemplateNode:
+		matchIndexes(n.Pipe, out)
+	case *parse.PipeNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Cmds {
+			matchIndexes(c, out)
+		}
+	case *parse.CommandNode:
+		if len(n.Args) == 2 && isMatch(n.Args[0]) {
+			if num, ok := n.Args[1].(*parse.NumberNode); ok && num.IsInt {
+				*out = append(*out, int(num.Int64))
+			}
+		}
+		for _, a := range n.Args {
+			matchIndexes(a, out)
+		}
+	}
+}
+
+func matchBranch(b *parse.BranchNode, out *[]int) {
+	matchIndexes(b.Pipe, out)
+	matchIndexes(b.List, out)
+	matchIndexes(b.ElseList, out)
+}
+
+// isMatch reports whether n is .Match or $.Match.
+func isMatch(n parse.Node) bool {
+	switch n := n.(type) {
+	case *parse.FieldNode:
+		return len(n.Ident) == 1 && n.Ident[0] == "Match"
+	case *parse.VariableNode:
+		return len(n.Ident) == 2 && n.Ident[0] == "$" && n.Ident[1] == "Match"
+	}
+	return false
 }

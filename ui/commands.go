@@ -23,7 +23,7 @@ var commandHelp = [][2]string{
 	{"/mode [unicast|multicast]", "set the send mode (no argument: toggle)"},
 	{"/reply off|echo|TEXT", "auto-reply to unicast requests (every topic)"},
 	{"/reply exec CMD", "answer with CMD's stdout (payload on stdin; exec-shell: via sh -c)"},
-	{"/reply match REGEX TPL", "this topic: requests matching REGEX get TPL ({{.Match 1}}…)"},
+	{"/reply match REGEX TPL", "this topic: requests matching REGEX get TPL ({{.Match 1}}…); quote words with spaces: '^ping (\\d+)$' 'pong {{.Match 1}}'"},
 	{"/reply match · nomatch", "list · remove this topic's rules"},
 	{"/raw TEXT", "send TEXT exactly as typed (no {{template}})"},
 	{"/find TEXT", "search every pane; n/N (pane) or /find: next hit"},
@@ -43,17 +43,50 @@ var commandHelp = [][2]string{
 func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
 	name, arg, _ := strings.Cut(strings.TrimPrefix(line, "/"), " ")
 	name = strings.ToLower(name)
+	if m.noticeErr {
+		// A new command: the error of the last one is history (it stays in
+		// the pane where it was noted); this one says its own.
+		m.notice, m.noticeErr = "", false
+	}
+	// Names (topics, files) split like shell words (args.go).
+	words := func(usage string, min, max int) ([]string, tea.Cmd) {
+		w, err := splitArgs(arg)
+		if err != nil || len(w) < min || (max > 0 && len(w) > max) {
+			return nil, m.setNotice(argsProblem(usage, err), true)
+		}
+		return w, nil
+	}
 	switch name {
 	case "join", "j":
-		return m, m.cmdJoin(strings.Fields(arg))
+		w, bad := words("usage: /join TOPIC…", 0, 0)
+		if bad != nil {
+			return m, bad
+		}
+		return m, m.cmdJoin(w)
 	case "publish", "pub", "p":
-		return m, m.cmdPublish(strings.Fields(arg))
+		w, bad := words("usage: /publish TOPIC… (send without joining)", 0, 0)
+		if bad != nil {
+			return m, bad
+		}
+		return m, m.cmdPublish(w)
 	case "join-private", "jp":
-		return m, m.cmdJoinPrivate(arg)
+		w, bad := words("usage: /join-private TOPIC KEYFILE", 2, 2)
+		if bad != nil {
+			return m, bad
+		}
+		return m, m.cmdJoinPrivate(w[0], w[1])
 	case "publish-private", "pp":
-		return m, m.cmdPublishPrivate(arg)
+		w, bad := words("usage: /publish-private TOPIC PUBKEYFILE…", 2, 0)
+		if bad != nil {
+			return m, bad
+		}
+		return m, m.cmdPublishPrivate(w[0], w[1:])
 	case "leave", "part", "l":
-		return m, m.cmdLeave(strings.TrimSpace(arg))
+		w, bad := words("usage: /leave [TOPIC]", 0, 1)
+		if bad != nil {
+			return m, bad
+		}
+		return m, m.cmdLeave(strings.Join(w, ""))
 	case "mode", "m":
 		return m, m.cmdMode(strings.TrimSpace(arg))
 	case "reply", "r":
@@ -61,6 +94,11 @@ func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
 	case "raw":
 		if p := m.panes[m.list.Selected()]; p == nil {
 			return m, m.setNotice("join a topic first: /join TOPIC", true)
+		}
+		if arg == "" {
+			// Enter on an empty line sends nothing; /raw alone must not
+			// send an empty message either.
+			return m, m.setNotice("usage: /raw TEXT · sends TEXT exactly as typed, no {{template}}", true)
 		}
 		return m, m.send([]byte(arg))
 	case "find", "search":
@@ -72,7 +110,11 @@ func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
 	case "filter", "f":
 		return m, m.cmdFilter(arg)
 	case "save", "w":
-		return m, m.cmdSave(strings.TrimSpace(arg))
+		w, bad := words("usage: /save FILE", 0, 1)
+		if bad != nil {
+			return m, bad
+		}
+		return m, m.cmdSave(strings.Join(w, ""))
 	case "clear", "c":
 		return m, m.cmdClear()
 	case "undo", "u":
@@ -107,7 +149,7 @@ func (m *Model) cmdJoin(topics []string) tea.Cmd {
 	first := ""
 	for _, t := range topics {
 		if err := amop.ValidateTopic(t); err != nil {
-			cmds = append(cmds, m.setNotice(sanitize.String(err.Error()), true))
+			cmds = append(cmds, m.setNotice(problemText(err), true))
 			continue
 		}
 		if m.private[t] != nil {

@@ -113,12 +113,18 @@ func (k KeyMap) HelpGroups() []HelpGroup {
 	with := func(b key.Binding, desc string) key.Binding {
 		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
 	}
+	// The footer names a binding by its first key, to stay short; the
+	// overlay names every key that works (TestHelpNamesEveryKey).
+	every := func(b key.Binding, keys string) key.Binding {
+		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(keys, b.Help().Desc))
+	}
 	return []HelpGroup{
-		{"Anywhere", []key.Binding{k.Quit, k.HelpInput, k.ToggleMode, k.NextTopic, k.PrevTopic, k.FocusNext, k.FocusPrev, k.Layout}},
+		{"Anywhere", []key.Binding{k.Quit, k.HelpInput, k.ToggleMode, k.NextTopic, k.PrevTopic, k.FocusNext, k.FocusPrev,
+			every(k.Layout, "ctrl+l/f2")}},
 		{"Input", []key.Binding{k.Send, k.Input.HistoryPrev, k.Input.HistoryNext, k.Pane.PageUp, k.Pane.PageDown,
 			with(k.Back, "clear the input"), k.Undo}},
 		{"Pane", []key.Binding{k.Pane.Up, k.Pane.Down, k.Pane.Top, k.Pane.Bottom, k.Pane.PageUp, k.Pane.PageDown,
-			k.Pane.Expand, with(k.Pane.Close, "close, unselect, back to input"), k.Copy, k.FindNext, k.FindPrev, k.Command, with(k.Help, "help")}},
+			every(k.Pane.Expand, "enter/space"), with(k.Pane.Close, "close, unselect, back to input"), k.Copy, k.FindNext, k.FindPrev, k.Command, with(k.Help, "help")}},
 		{"Topic list", []key.Binding{k.List.Up, k.List.Down, with(k.Send, "back to the input"), with(k.Back, "back to the input"),
 			k.Command}},
 		{"Mouse (unless --no-mouse)", []key.Binding{

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -167,6 +168,32 @@ func TestPlurals(t *testing.T) {
 	} {
 		if c[0] != c[1] {
 			t.Errorf("%q, want %q", c[0], c[1])
+		}
+	}
+}
+
+// TestHelpNamesEveryKey: every key a binding of the help overlay reacts to
+// is named in its label (f2 for the layout and space for expand were not).
+func TestHelpNamesEveryKey(t *testing.T) {
+	shown := map[string]string{"up": "↑", "down": "↓", "pgdown": "pgdn", " ": "space"}
+	for _, g := range DefaultKeyMap().HelpGroups() {
+		for _, b := range g.Keys {
+			label := b.Help().Key
+			for _, k := range b.Keys() {
+				name := k
+				if s, ok := shown[k]; ok {
+					name = s
+				}
+				if label != name && !slices.Contains(strings.Split(label, "/"), name) {
+					t.Errorf("%s: %q (%s) does not name the key %q", g.Title, label, b.Help().Desc, name)
+				}
+			}
+		}
+	}
+	m := update(demo(t, 100, 30, demoOptions()), kp("f1"))
+	for _, want := range []string{"ctrl+l/f2", "enter/space"} {
+		if !strings.Contains(m.View(), want) {
+			t.Errorf("help overlay lacks %q", want)
 		}
 	}
 }

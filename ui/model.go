@@ -205,7 +205,7 @@ func New(client amop.Client, opts Options) Model {
 	var bad []string
 	for _, t := range opts.Topics {
 		if err := amop.ValidateTopic(t); err != nil {
-			bad = append(bad, sanitize.String(err.Error()))
+			bad = append(bad, problemText(err))
 			continue
 		}
 		m.addTopic(t)
@@ -226,7 +226,7 @@ func New(client amop.Client, opts Options) Model {
 	}
 	for _, t := range opts.Publish {
 		if err := amop.ValidateTopic(t); err != nil {
-			bad = append(bad, sanitize.String(err.Error()))
+			bad = append(bad, problemText(err))
 		}
 	}
 	m.rolesOnStart(joined)

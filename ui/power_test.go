@@ -76,7 +76,7 @@ func TestReplyExecAndMatch(t *testing.T) {
 	if out, err := p.Answer(amop.Request{Data: []byte("abc")}); err != nil || string(out) != "ABC" {
 		t.Fatalf("exec answered %q, %v", out, err)
 	}
-	m = do(m, `/reply match "^ping (\d+)$" pong {{.Match 1}}`)
+	m = do(m, `/reply match "^ping (\d+)$" 'pong {{.Match 1}}'`)
 	m = do(m, `/reply match ^time now`)
 	if !strings.Contains(m.Notice(), "rule 2 on hello") {
 		t.Fatalf("notice %q", m.Notice())

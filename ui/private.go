@@ -189,16 +189,11 @@ func (m *Model) refreshPrivate(topic string) {
 	m.updateNotes()
 }
 
-// cmdJoinPrivate is /join-private TOPIC KEYFILE (the file name may contain
-// spaces).
-func (m *Model) cmdJoinPrivate(arg string) tea.Cmd {
-	topic, keyFile, _ := strings.Cut(strings.TrimSpace(arg), " ")
-	keyFile = strings.TrimSpace(keyFile)
-	if topic == "" || keyFile == "" {
-		return m.setNotice("usage: /join-private TOPIC KEYFILE", true)
-	}
+// cmdJoinPrivate is /join-private TOPIC KEYFILE (a file name with spaces
+// is quoted, as in a shell).
+func (m *Model) cmdJoinPrivate(topic, keyFile string) tea.Cmd {
 	if err := amop.ValidatePrivateTopic(topic, amop.PrivateSubscriber); err != nil {
-		return m.setNotice(sanitize.String(err.Error()), true)
+		return m.setNotice(problemText(err), true)
 	}
 	pi, ok := m.addPrivate(topic)
 	if !ok {
@@ -213,14 +208,9 @@ func (m *Model) cmdJoinPrivate(arg string) tea.Cmd {
 }
 
 // cmdPublishPrivate is /publish-private TOPIC PUBKEYFILE...
-func (m *Model) cmdPublishPrivate(arg string) tea.Cmd {
-	f := strings.Fields(arg)
-	if len(f) < 2 {
-		return m.setNotice("usage: /publish-private TOPIC PUBKEYFILE…", true)
-	}
-	topic, files := f[0], f[1:]
+func (m *Model) cmdPublishPrivate(topic string, files []string) tea.Cmd {
 	if err := amop.ValidatePrivateTopic(topic, amop.PrivatePublisher); err != nil {
-		return m.setNotice(sanitize.String(err.Error()), true)
+		return m.setNotice(problemText(err), true)
 	}
 	pi, ok := m.addPrivate(topic)
 	if !ok {

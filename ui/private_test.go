@@ -140,7 +140,7 @@ func TestPrivateTopicCommands(t *testing.T) {
 	}
 	// Limits are checked before anything runs.
 	m = do(m, "/publish-private "+strings.Repeat("x", 169)+" "+pubFile)
-	if !strings.Contains(m.Notice(), "at most 168 bytes") {
+	if !strings.HasPrefix(m.Notice(), "private topic too long: 169 bytes, a publisher takes at most 168") {
 		t.Fatalf("notice %q", m.Notice())
 	}
 	for _, bad := range []string{"/join-private secret", "/publish-private secret"} {

@@ -170,9 +170,9 @@ func (m *Model) cmdReply(arg string) tea.Cmd {
 		if rest == "" {
 			return m.listRules(topic)
 		}
-		pattern, reply, ok := cutFirstArg(rest)
-		if !ok {
-			return m.setNotice("usage: /reply match REGEX TEMPLATE (quote a REGEX that has spaces)", true)
+		pattern, reply, problem := matchArgs(rest)
+		if problem != "" {
+			return m.setNotice(problem, true)
 		}
 		r, err := responder.ParseRule(pattern, reply, tmpl.Options{})
 		if err != nil {
@@ -212,29 +212,25 @@ func (m *Model) listRules(topic string) tea.Cmd {
 	return m.setNotice(strconv.Itoa(len(rules))+" rules on "+sanitize.String(topic)+", then "+sanitize.String(m.replies.effective("", m.policy).String()), false)
 }
 
-// cutFirstArg splits "REGEX rest": REGEX is the first word, or a quoted
-// string ('…' or "…", where a backslash escapes the quote).
-func cutFirstArg(s string) (first, rest string, ok bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", "", false
+// matchExample is how a REGEX and a TEMPLATE with spaces are written.
+const matchExample = `/reply match '^ping (\d+)$' 'pong {{.Match 1}}'`
+
+// matchArgs splits the arguments of /reply match like shell words: exactly
+// a REGEX and a TEMPLATE. Anything else is refused with how to quote, never
+// guessed: an unquoted regex with a space would silently become another
+// rule, and an unquoted \d would lose its backslash.
+func matchArgs(s string) (pattern, reply, problem string) {
+	w, err := splitArgs(s)
+	switch {
+	case err != nil:
+		return "", "", "/reply match: " + err.Error() + " · e.g. " + matchExample
+	case len(w) == 1:
+		return "", "", "/reply match needs a REGEX and a TEMPLATE · e.g. " + matchExample
+	case len(w) > 2:
+		return "", "", "/reply match takes 2 arguments, REGEX and TEMPLATE, not " + strconv.Itoa(len(w)) +
+			": quote each one that has spaces · e.g. " + matchExample
+	case lostEscapes(s, w):
+		return "", "", `/reply match: a \ outside quotes escapes the next character, as in a shell (\d would be d): put the REGEX in single quotes · e.g. ` + matchExample
 	}
-	if q := s[0]; q == '\'' || q == '"' {
-		var sb strings.Builder
-		for i := 1; i < len(s); i++ {
-			c := s[i]
-			if c == '\\' && i+1 < len(s) && s[i+1] == q {
-				sb.WriteByte(q)
-				i++
-				continue
-			}
-			if c == q {
-				return sb.String(), strings.TrimSpace(s[i+1:]), true
-			}
-			sb.WriteByte(c)
-		}
-		return "", "", false
-	}
-	first, rest, _ = strings.Cut(s, " ")
-	return first, strings.TrimSpace(rest), true
+	return w[0], w[1], ""
 }

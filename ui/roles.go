@@ -193,7 +193,7 @@ func (m *Model) cmdPublish(topics []string) tea.Cmd {
 	first := ""
 	for _, t := range topics {
 		if err := amop.ValidateTopic(t); err != nil {
-			cmds = append(cmds, m.setNotice(sanitize.String(err.Error()), true))
+			cmds = append(cmds, m.setNotice(problemText(err), true))
 			continue
 		}
 		if m.private[t] != nil {

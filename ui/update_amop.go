@@ -241,6 +241,12 @@ func (m Model) updateLeft(msg leftMsg) (tea.Model, tea.Cmd) {
 		m.record(note(transcript.KindState, msg.topic, "left "+msg.topic))
 		return m, joinCmd(m.client, msg.topic)
 	}
+	if errors.Is(msg.err, amop.ErrNotJoined) {
+		// The leave overtook the join (/join T and at once /leave T: the
+		// two Cmds race). Not joined is what leaving wants; the join, when
+		// it lands, finds no pane and is undone (updateJoined).
+		msg.err = nil
+	}
 	if msg.err != nil {
 		m.record(transcript.Record{Kind: transcript.KindError, Topic: msg.topic, Error: "leave failed: " + amop.ShortError(msg.err)})
 		return m, m.setNotice("leave "+sanitize.String(msg.topic)+" failed: "+sanitize.String(amop.ShortError(msg.err)), true)

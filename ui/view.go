@@ -151,7 +151,7 @@ func (m Model) helpBody(w int) []string {
 	render := func(g HelpGroup, colW int) []string {
 		out := []string{title.S(g.Title)}
 		for _, b := range g.Keys {
-			out = append(out, m.pt.helpKey.S(fmt.Sprintf("  %-10s", b.Help().Key))+" "+m.pt.helpDesc.S(b.Help().Desc))
+			out = append(out, m.pt.helpKey.S(fmt.Sprintf("  %-11s", b.Help().Key))+" "+m.pt.helpDesc.S(b.Help().Desc))
 		}
 		out = append(out, "")
 		if colW > 0 {

@@ -40,7 +40,7 @@ func (c *Client) Leave(topic string) error {
 	}
 	i := slices.Index(c.topics, topic)
 	if i < 0 {
-		return fmt.Errorf("amop: not joined to %q", topic)
+		return fmt.Errorf("%w to %q", amop.ErrNotJoined, topic)
 	}
 	c.topics = slices.Delete(c.topics, i, i+1)
 	c.sendTopicsLocked()
