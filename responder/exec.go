@@ -6,9 +6,9 @@
 //
 // # Time bounds
 //
-// A reply is computed inside go-sdk's handler, and the guard keeps one push
-// in flight per topic: while a responder runs, later requests on the same
-// topic wait (other topics do not). The node itself waits 5 s for a
+// A reply is computed inside go-sdk's handler, and the guard keeps a
+// unicast request alone in flight on its topic: while a responder runs,
+// later messages on the same topic wait (other topics do not). The node itself waits 5 s for a
 // subscriber's reply (FISCO BCOS 2.x and amop/local) before it tries another
 // subscriber or answers the sender with AMOP 104, and the guard gives go-sdk
 // 10 s for a push before it moves the topic's queue on. So a command gets

@@ -18,9 +18,12 @@
 //     when the node is gone or late;
 //   - validates every frame from the node and drops (and counts) malformed
 //     ones and AMOP on reserved topics;
-//   - writes one frame per TLS write toward go-sdk and keeps one push in
-//     flight per topic, which keeps per-topic order (go-sdk handles each
-//     push in a goroutine of its own) and bounds go-sdk's goroutines;
+//   - writes one frame per TLS record toward go-sdk (the records of frames
+//     that arrived together share a system call) and bounds the pushes in
+//     flight per topic — one unicast request, a window of multicasts that
+//     the client's handler hands on in the node's order (lane.go) — which
+//     keeps per-topic order (go-sdk handles each push in a goroutine of its
+//     own) and bounds go-sdk's goroutines;
 //   - detects a dead or frozen node with its own heartbeat.
 package guard
 
