@@ -164,6 +164,17 @@ func TestFilterCommand(t *testing.T) {
 	if !strings.Contains(m.View(), "banana") {
 		t.Fatal("filter not cleared")
 	}
+	// What the line shows around the payload matches too (M8): every line
+	// reads "← multi", and the fixed clock's minute.
+	for _, f := range []string{"multi", "MULTI", "← multi", t0.Format("15:04")} {
+		m = do(m, "/filter "+f)
+		if want := "3 of 3 lines"; !strings.Contains(m.Notice(), want) {
+			t.Errorf("/filter %s: %q, want %q", f, m.Notice(), want)
+		}
+	}
+	if h := strings.Join(m.helpBody(60), "\n"); !strings.Contains(h, "ignoring case") {
+		t.Errorf("/help does not say /filter ignores case:\n%s", h)
+	}
 }
 
 func TestClearCommand(t *testing.T) {

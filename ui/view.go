@@ -192,13 +192,25 @@ func (m Model) helpBody(w int) []string {
 		}
 	}
 	add(title.S("Commands"))
+	// A description wraps under itself rather than being cut at the frame
+	// (the frame is w-2 wide, a line starts with a space).
+	const keyW = 25
+	descW := max(20, w-2-1-keyW-1)
 	for _, c := range commandHelp {
-		add(m.pt.helpKey.S(fmt.Sprintf("%-25s", c[0])) + " " + m.pt.helpDesc.S(c[1]))
+		for i, d := range paint.Wrap(c[1], descW) {
+			k := strings.Repeat(" ", keyW)
+			if i == 0 {
+				k = fmt.Sprintf("%-*s", keyW, c[0])
+			}
+			add(m.pt.helpKey.S(k) + " " + m.pt.helpDesc.S(d))
+		}
 	}
 	if len(m.opts.Banner) > 0 {
 		add("")
 		for _, b := range m.opts.Banner {
-			add(sanitize.String(b))
+			for _, l := range paint.Wrap(sanitize.String(b), w-3) {
+				add(l)
+			}
 		}
 	}
 	return body

@@ -1,25 +1,76 @@
 package topicpane
 
 import (
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/sanitize"
 )
 
-// Needle is a search text prepared for Find and CountMatches.
+// Needle is a search text prepared for Find, CountMatches and SetFilter:
+// lower-cased, so that a search ignores case.
 type Needle []byte
 
-// NewNeedle prepares text for a search that ignores ASCII case.
-func NewNeedle(text string) Needle { return Needle(lowerASCII([]byte(text))) }
+// NewNeedle prepares text for a search that ignores case.
+func NewNeedle(text string) Needle { return Needle(strings.ToLower(text)) }
 
-// matches reports whether e's payload, reply or error shows n.
-func (n Needle) matches(e *entry) bool {
+// shows reports whether the line of e shows n, ignoring case: the payload
+// and the reply in full, the failure in its short and long words, and what
+// the line puts around them — the timestamp as formatted, the direction
+// (← →), the mode label (uni, multi), the size and the outcome ("✓ reply
+// …", "accepted by the node", "✗ no subscriber", the round trip), and the
+// hex a binary payload is shown as. /filter and /find both use it: a user
+// searches for what they see.
+func (m *Model) shows(n Needle, e *entry) bool {
 	if len(n) == 0 {
-		return false
+		return true
 	}
+	// The payload and the reply can be large: matched in place, ASCII
+	// case folded, before anything is built.
 	if containsFold(e.data, n) || containsFold(e.aux, n) {
 		return true
 	}
-	return e.err != nil && (containsFold([]byte(amop.ShortError(e.err)), n) || containsFold([]byte(errText(e.err)), n))
+	if e.err != nil && (containsFold([]byte(amop.ShortError(e.err)), n) || containsFold([]byte(errText(e.err)), n)) {
+		return true
+	}
+	return strings.Contains(strings.ToLower(m.lineMeta(e)), string(n))
 }
+
+// lineMeta is the text of e's line around the payload, without colours.
+func (m *Model) lineMeta(e *entry) string {
+	var sb strings.Builder
+	sb.WriteString(time.Unix(0, e.at).Format(m.tf))
+	if e.kind == KindSystem || e.kind == KindError {
+		sb.WriteString(" · ")
+		sb.WriteString(sanitize.Bytes(e.data))
+		return sb.String()
+	}
+	if e.kind == KindSent {
+		sb.WriteString(" → ")
+	} else {
+		sb.WriteString(" ← ")
+	}
+	sb.WriteString(modeLabel(e.mode))
+	sb.WriteByte(' ')
+	switch {
+	case len(e.data) == 0:
+		sb.WriteString("(empty)")
+	case e.flags&flagBinary != 0:
+		sb.WriteString("hex " + sanitize.Hex(e.data, 256))
+	default:
+		sb.WriteString(sanitize.Bytes(e.data[:min(len(e.data), 4096)]))
+	}
+	sb.WriteByte(' ')
+	s, _ := m.suffix(e, metaWidth, "")
+	sb.WriteString(ansi.Strip(s))
+	return sb.String()
+}
+
+// metaWidth is wide enough for the longest outcome text.
+const metaWidth = 512
 
 // Find returns the nearest line the pane lists (after its filter) that
 // shows n, searching from the line after `from` towards older lines
@@ -46,7 +97,7 @@ func (m *Model) Find(n Needle, from uint64, hasFrom, older bool) (uint64, bool) 
 	}
 	for ; p >= 0 && p < total; p += step {
 		seq := m.rows.seqAt(p)
-		if e := m.ring.at(seq); e != nil && n.matches(e) {
+		if e := m.ring.at(seq); e != nil && m.shows(n, e) {
 			return seq, true
 		}
 	}
@@ -57,7 +108,7 @@ func (m *Model) Find(n Needle, from uint64, hasFrom, older bool) (uint64, bool) 
 func (m *Model) CountMatches(n Needle) int {
 	c := 0
 	for p, total := 0, m.rows.count(); p < total; p++ {
-		if e := m.ring.at(m.rows.seqAt(p)); e != nil && n.matches(e) {
+		if e := m.ring.at(m.rows.seqAt(p)); e != nil && m.shows(n, e) {
 			c++
 		}
 	}

@@ -44,7 +44,7 @@ type Model struct {
 	ring    ring
 	rows    rows
 	filter  string // as typed
-	needle  []byte // lower-cased filter
+	needle  Needle // the filter, prepared
 	dropped uint64 // entries pushed out by the cap since the last /clear
 
 	width, height int
@@ -269,13 +269,14 @@ func (m *Model) Clear() {
 	clear(m.cache)
 }
 
-// SetFilter shows only the lines whose payload, reply or error contains
-// text, ignoring ASCII case; "" shows everything again.
+// SetFilter shows only the lines that show text, ignoring case: in the
+// payload, the reply, the outcome, the timestamp, the direction or the
+// mode label (see shows); "" shows everything again.
 func (m *Model) SetFilter(text string) {
 	m.filter = text
 	m.rows.matches = nil
 	m.rows.on = text != ""
-	m.needle = lowerASCII([]byte(text))
+	m.needle = NewNeedle(text)
 	if m.rows.on {
 		for seq := m.ring.first; seq < m.ring.next; seq++ {
 			if m.match(m.ring.at(seq)) {
@@ -287,17 +288,7 @@ func (m *Model) SetFilter(text string) {
 	clear(m.cache)
 }
 
-func (m *Model) match(e *entry) bool {
-	if len(m.needle) == 0 {
-		return true
-	}
-	if containsFold(e.data, m.needle) || containsFold(e.aux, m.needle) {
-		return true
-	}
-	// Match what the pane shows for a failure (the short form on the line,
-	// the plain-language sentence in the detail), not the error's own text.
-	return e.err != nil && (containsFold([]byte(amop.ShortError(e.err)), m.needle) || containsFold([]byte(errText(e.err)), m.needle))
-}
+func (m *Model) match(e *entry) bool { return m.shows(m.needle, e) }
 
 // Update handles the pane's keys while it has the keyboard.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
@@ -413,17 +404,6 @@ func errText(err error) string {
 		return ce.Explain()
 	}
 	return err.Error()
-}
-
-func lowerASCII(b []byte) []byte {
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		out[i] = c
-	}
-	return out
 }
 
 // containsFold reports whether hay contains the lower-case needle, ignoring

@@ -303,3 +303,69 @@ func TestDetailOfAHugePayloadIsCapped(t *testing.T) {
 		t.Fatalf("no note of what is left out: %q\n%s", last, v)
 	}
 }
+
+func lowerASCII(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// TestFilterMatchesWhatTheLineShows: /filter finds the mode label, the
+// direction, the timestamp as shown, the outcome and a binary payload's hex
+// as well as the payload and the reply, ignoring case (M8).
+func TestFilterMatchesWhatTheLineShows(t *testing.T) {
+	p := newPane(1000, 100, 20)
+	at := time.Date(2026, 12, 1, 23, 38, 0, 330_000_000, time.Local)
+	p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: []byte("m1"), Mode: amop.Multicast, At: at})
+	p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: []byte("u1"), Mode: amop.Unicast, At: at.Add(time.Minute)})
+	p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: []byte{0xde, 0xad, 0xbe, 0xef, 0}, Mode: amop.Multicast, At: at.Add(2 * time.Minute)})
+	ok := p.AddSent(at.Add(3*time.Minute), amop.Unicast, []byte("q1"))
+	p.Resolve(ok, []byte("p1"), nil, 1800*time.Microsecond)
+	acc := p.AddSent(at.Add(4*time.Minute), amop.Multicast, []byte("q2"))
+	p.Resolve(acc, nil, nil, time.Millisecond)
+	bad := p.AddSent(at.Add(5*time.Minute), amop.Unicast, []byte("q3"))
+	p.Resolve(bad, nil, &amop.CodeError{Code: amop.CodeNoSubscriber, Topic: "hello"}, time.Millisecond)
+	p.AddNote(at.Add(6*time.Minute), "joined hello", false)
+	p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: []byte("Привет"), Mode: amop.Unicast, At: at.Add(7 * time.Minute)})
+	for _, c := range []struct {
+		filter string
+		want   string // the payloads shown, in order
+	}{
+		{"MULTI", "m1 de-ad q2"},
+		{"uni", "u1 q1 q3 Привет"},
+		{"23:38", "m1"},
+		{"23:38:00.330", "m1"},
+		{"23:4", "de-ad q1 q2 q3 joined Привет"},
+		{"→", "q1 q2 q3"},
+		{"← uni", "u1 Привет"},
+		{`reply "p1"`, "q1"},
+		{"accepted by the node", "q2"},
+		{"no subscriber", "q3"},
+		{"de ad be", "de-ad"},
+		{"1.8 ms", "q1"},
+		{"· joined", "joined"},
+		{"привет", "Привет"},
+		{"5 B", "de-ad"},
+	} {
+		p.SetFilter(c.filter)
+		var got []string
+		for _, e := range p.Entries() {
+			switch {
+			case e.Kind == KindSystem:
+				got = append(got, "joined")
+			case e.Data[0] == 0xde:
+				got = append(got, "de-ad")
+			default:
+				got = append(got, string(e.Data))
+			}
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("/filter %q shows %q, want %q", c.filter, got, c.want)
+		}
+	}
+}

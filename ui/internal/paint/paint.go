@@ -62,6 +62,17 @@ func Fit(s string, w int) (string, int) {
 	return out, ansi.StringWidth(out)
 }
 
+// Wrap breaks plain (sanitised) text into lines of at most w cells: at
+// spaces where it can, inside a word where it must. It returns at least
+// one line. Notes, hints and errors wrap rather than end in "…": they are
+// the program talking to the user.
+func Wrap(s string, w int) []string {
+	if w <= 0 || ansi.StringWidth(s) <= w {
+		return []string{s}
+	}
+	return strings.Split(ansi.Wrap(s, w, ""), "\n")
+}
+
 // Pad appends spaces to s, whose width is sw, until it is w cells wide.
 func Pad(s string, sw, w int) string {
 	if sw >= w {
