@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"path/filepath"
 	"strings"
@@ -387,5 +388,37 @@ func TestResponderFailureShownInThePane(t *testing.T) {
 	v := m.View()
 	if !strings.Contains(v, "auto-reply failed: responder: exit status 3: ␛[31mbad") {
 		t.Fatalf("no failure note:\n%s", v)
+	}
+}
+
+// TestNetworkCountsTrafficBeforeOpening: a unicast routed before /network
+// was first opened is in its counts, and the view does not claim nothing
+// was routed (M10).
+func TestNetworkCountsTrafficBeforeOpening(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a local network")
+	}
+	n := local.RunT(t, local.Options{})
+	b := realClient(t, n, 1)
+	if err := b.Join("svc"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.WaitSubscribers(ctx, "svc", 1); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Topics: []string{"svc"}, Renderer: asciiRenderer(), Network: n}
+	a := start(t, New(realClient(t, n, 0), opts), 120, 30)
+	waitFor(t, a, "● connected", "joined svc")
+	a.tm.Type("first")
+	a.tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, a, "✓ reply")
+	a.tm.Type("/network")
+	a.tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, a, "uni 1  multi 0  fail 0", "no routing decision since this view first opened")
+	m := finalModel(t, a)
+	if v := m.View(); strings.Contains(v, "nothing routed yet") {
+		t.Fatalf("claims nothing was routed:\n%s", v)
 	}
 }

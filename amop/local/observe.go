@@ -10,12 +10,16 @@ import (
 )
 
 // Observing the network: what `amoptui node` and the TUI's /network show.
-// Routing reports its decisions to an observer that is off until someone
-// asks (Network.Decisions or Network.View turn it on): then each decision
-// costs one short, uncontended lock and a copy into a fixed ring, never an
-// allocation, a channel send or a wait, so watching cannot slow routing. A
-// reader that polls too rarely loses the oldest decisions (it is told how
-// many); the per-topic counters behind the rates are exact.
+// Routing reports every decision to the observer. The per-topic counters
+// (unicasts routed, multicasts, failures) are always on, from the
+// network's start: a few atomic additions after a lock-free map look-up,
+// so a view opened late still shows every message. The decisions
+// themselves are kept only once someone asks (Network.Decisions or
+// Network.View turn that on): then each costs one short, uncontended lock
+// and a copy into a fixed ring, never an allocation, a channel send or a
+// wait, so watching cannot slow routing. A reader that polls too rarely
+// loses the oldest decisions (it is told how many); the counters are
+// exact.
 
 // DecisionKind is what the network did with a message.
 type DecisionKind uint8
@@ -96,9 +100,21 @@ func ms(d time.Duration) string {
 	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 }
 
-// TopicCounts are a topic's totals since observing started.
+// TopicCounts are a topic's totals since the network started: unicasts
+// routed to a subscriber that answered, multicasts pushed, and sends that
+// failed (no subscriber, every subscriber failed, own node dropped it,
+// refused).
 type TopicCounts struct {
 	Unicast, Multicast, Failed uint64
+}
+
+// topicCounter is TopicCounts kept with atomics.
+type topicCounter struct {
+	unicast, multicast, failed atomic.Uint64
+}
+
+func (c *topicCounter) load() TopicCounts {
+	return TopicCounts{Unicast: c.unicast.Load(), Multicast: c.multicast.Load(), Failed: c.failed.Load()}
 }
 
 // ringSize is how many decisions the observer keeps.
@@ -109,15 +125,19 @@ const ringSize = 512
 const maxObservedTopics = 1024
 
 type observer struct {
-	on     atomic.Bool
-	mu     sync.Mutex
-	ring   [ringSize]Decision
-	next   uint64 // index of the next decision; ring[next%ringSize]
-	topics map[string]*TopicCounts
+	on   atomic.Bool
+	mu   sync.Mutex
+	ring [ringSize]Decision
+	next uint64 // index of the next decision; ring[next%ringSize]
+
+	counts  sync.Map     // topic → *topicCounter, always counted
+	ncounts atomic.Int64 // entries in counts
+	other   topicCounter // the topics past maxObservedTopics
 }
 
-// record keeps d when someone is watching.
+// record counts d, and keeps it when someone is watching.
 func (o *observer) record(d Decision) {
+	o.count(d)
 	if !o.on.Load() {
 		return
 	}
@@ -127,37 +147,47 @@ func (o *observer) record(d Decision) {
 	o.mu.Lock()
 	o.ring[o.next%ringSize] = d
 	o.next++
-	tc := o.topics[d.Topic]
-	if tc == nil {
-		if len(o.topics) >= maxObservedTopics {
-			tc = o.topics[""]
-		} else {
-			tc = &TopicCounts{}
-		}
-		o.topics[d.Topic] = tc
-	}
-	switch d.Kind {
-	case Routed:
-		tc.Unicast++
-	case Multicast:
-		tc.Multicast++
-	case NoSubscriber, PushFailed, OwnNodeDropped, Refused:
-		tc.Failed++
-	}
 	o.mu.Unlock()
 }
 
-func (o *observer) start() {
-	if o.on.Load() {
-		return
+// count adds d to its topic's counters (a retry is not an outcome).
+func (o *observer) count(d Decision) {
+	switch d.Kind {
+	case Routed:
+		o.counter(d.Topic).unicast.Add(1)
+	case Multicast:
+		o.counter(d.Topic).multicast.Add(1)
+	case NoSubscriber, PushFailed, OwnNodeDropped, Refused:
+		o.counter(d.Topic).failed.Add(1)
 	}
-	o.mu.Lock()
-	if o.topics == nil {
-		o.topics = map[string]*TopicCounts{"": {}}
-	}
-	o.mu.Unlock()
-	o.on.Store(true)
 }
+
+// counter is topic's counters, made on its first decision; past
+// maxObservedTopics topics share one, so that a client inventing topics
+// cannot grow the map without end.
+func (o *observer) counter(topic string) *topicCounter {
+	if v, ok := o.counts.Load(topic); ok {
+		return v.(*topicCounter)
+	}
+	if o.ncounts.Load() >= maxObservedTopics {
+		return &o.other
+	}
+	v, loaded := o.counts.LoadOrStore(topic, &topicCounter{})
+	if !loaded {
+		o.ncounts.Add(1)
+	}
+	return v.(*topicCounter)
+}
+
+// countsOf is topic's totals (zero when it never had a decision).
+func (o *observer) countsOf(topic string) TopicCounts {
+	if v, ok := o.counts.Load(topic); ok {
+		return v.(*topicCounter).load()
+	}
+	return TopicCounts{}
+}
+
+func (o *observer) start() { o.on.Store(true) }
 
 // Decisions returns the decisions made since index `since` (0 for all that
 // are kept), oldest first, the index to ask from next time, and how many
@@ -202,8 +232,8 @@ type TopicView struct {
 }
 
 // View is a snapshot of the network: nodes, their sessions, the topics and
-// who subscribes to them, with each topic's counts since observing started
-// (the first call turns observing on).
+// who subscribes to them, with each topic's counts since the network
+// started (the first call turns the keeping of decisions on).
 type View struct {
 	Like   string
 	Nodes  []NodeView
@@ -262,21 +292,19 @@ func (n *Network) View() View {
 		}
 		slices.SortFunc(nv.Sessions, func(a, b SessionView) int { return cmpID(a.ID, b.ID) })
 	}
-	n.obs.mu.Lock()
 	for t, refs := range subs {
 		slices.SortFunc(refs, func(a, b SessionRef) int { return cmpID(a.ID, b.ID) })
-		tv := TopicView{Topic: t, Subscribers: refs}
-		if c := n.obs.topics[t]; c != nil {
-			tv.Counts = *c
-		}
-		v.Topics = append(v.Topics, tv)
+		v.Topics = append(v.Topics, TopicView{Topic: t, Subscribers: refs, Counts: n.obs.countsOf(t)})
 	}
-	for t, c := range n.obs.topics {
-		if _, ok := subs[t]; !ok && t != "" && *c != (TopicCounts{}) {
-			v.Topics = append(v.Topics, TopicView{Topic: t, Counts: *c})
+	n.obs.counts.Range(func(k, c any) bool {
+		t := k.(string)
+		if _, ok := subs[t]; !ok && t != "" {
+			if tc := c.(*topicCounter).load(); tc != (TopicCounts{}) {
+				v.Topics = append(v.Topics, TopicView{Topic: t, Counts: tc})
+			}
 		}
-	}
-	n.obs.mu.Unlock()
+		return true
+	})
 	slices.SortFunc(v.Topics, func(a, b TopicView) int { return strings.Compare(a.Topic, b.Topic) })
 	return v
 }

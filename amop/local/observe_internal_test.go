@@ -1,12 +1,14 @@
 package local
 
 import (
+	"strconv"
 	"testing"
 	"time"
 )
 
-// The cost routing pays per decision: nothing but an atomic load while
-// nobody watches, a short lock and a copy while someone does.
+// The cost routing pays per decision: its topic's counters (a lock-free
+// map look-up and an atomic add) always, and while someone watches a short
+// lock and a copy besides.
 func BenchmarkObserverRecord(b *testing.B) {
 	d := Decision{Kind: Routed, Topic: "svc", From: SessionRef{Node: 0, ID: 3}, To: SessionRef{Node: 1, ID: 7}, Latency: time.Millisecond, At: time.Now()}
 	b.Run("off", func(b *testing.B) {
@@ -24,4 +26,22 @@ func BenchmarkObserverRecord(b *testing.B) {
 			o.record(d)
 		}
 	})
+}
+
+// TestCountersAreBounded: a client inventing topics shares one counter
+// past maxObservedTopics; nothing is lost from the totals.
+func TestCountersAreBounded(t *testing.T) {
+	var o observer
+	for i := 0; i < maxObservedTopics+50; i++ {
+		o.record(Decision{Kind: Multicast, Topic: "t" + strconv.Itoa(i)})
+	}
+	if n := o.ncounts.Load(); n != maxObservedTopics {
+		t.Fatalf("%d counters", n)
+	}
+	if c := o.other.load(); c.Multicast != 50 {
+		t.Fatalf("shared counter %+v", c)
+	}
+	if c := o.countsOf("t7"); c.Multicast != 1 {
+		t.Fatalf("t7 %+v", c)
+	}
 }

@@ -147,3 +147,52 @@ func TestObserverFaithfulOwnNodeDrop(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestCountsFromTheStart: the per-topic counts include the traffic routed
+// before anyone watched (M10); only the decisions themselves start being
+// kept when someone asks.
+func TestCountsFromTheStart(t *testing.T) {
+	n := local.RunT(t, local.Options{})
+	sub := observeClient(t, n, 1)
+	pub := observeClient(t, n, 0)
+	if err := sub.Join("early"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.WaitSubscribers(ctx, "early", 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pub.Unicast(ctx, "early", []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Multicast(ctx, "early", []byte("all")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pub.Unicast(ctx, "nobody", []byte("x")); err == nil {
+		t.Fatal("unicast to nobody answered")
+	}
+	counts := func() map[string]local.TopicCounts {
+		out := map[string]local.TopicCounts{}
+		for _, tv := range n.View().Topics {
+			out[tv.Topic] = tv.Counts
+		}
+		return out
+	}
+	got := counts()
+	if got["early"] != (local.TopicCounts{Unicast: 1, Multicast: 1}) || got["nobody"] != (local.TopicCounts{Failed: 1}) {
+		t.Fatalf("counts before watching: %+v", got)
+	}
+	if ds, _, _ := n.Decisions(0); len(ds) != 0 {
+		t.Fatalf("decisions from before watching: %v", ds)
+	}
+	if _, err := pub.Unicast(ctx, "early", []byte("two")); err != nil {
+		t.Fatal(err)
+	}
+	if ds := waitDecisions(t, n, 0, 1); ds[0].Kind != local.Routed || ds[0].Topic != "early" {
+		t.Fatalf("decision after watching: %+v", ds[0])
+	}
+	if c := counts()["early"]; c.Unicast != 2 {
+		t.Fatalf("counts after watching: %+v", c)
+	}
+}

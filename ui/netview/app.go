@@ -36,7 +36,7 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.w, a.h = msg.Width, msg.Height
-		a.m.SetSize(a.w, max(0, a.h-len(a.footer)))
+		a.m.SetSize(a.w, max(0, a.h-len(a.footerLines())))
 		return a, nil
 	case tea.KeyMsg:
 		if key.Matches(msg, a.quit) {
@@ -55,8 +55,21 @@ func (a App) View() string {
 		return ""
 	}
 	lines := a.m.Lines()
-	for _, f := range a.footer {
-		lines = append(lines, paint.FitPad(" "+f, a.w))
+	for _, f := range a.footerLines() {
+		lines = append(lines, paint.FitPad(f, a.w))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// footerLines are the footer wrapped to the width: a hint such as "a
+// second terminal joins with: amoptui --node 127.0.0.1:20201" keeps its
+// port on a narrow terminal.
+func (a App) footerLines() []string {
+	var out []string
+	for _, f := range a.footer {
+		for _, l := range paint.Wrap(f, a.w-1) {
+			out = append(out, " "+l)
+		}
+	}
+	return out
 }

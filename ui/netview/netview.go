@@ -215,7 +215,9 @@ func (m Model) Lines() []string {
 	}
 	sec("Topics")
 	shown := 0
+	var routed uint64
 	for _, t := range m.view.Topics {
+		routed += t.Counts.Unicast + t.Counts.Multicast + t.Counts.Failed
 		if strings.HasPrefix(t.Topic, local.ReservedTopicPrefix) {
 			continue // go-sdk's block notifications: every session has one
 		}
@@ -229,9 +231,16 @@ func (m Model) Lines() []string {
 		}
 		shown++
 		name := paint.FitPad(sanitize.String(t.Topic), 16)
-		add(fmt.Sprintf("   %s %s  %s  %s", m.p.text.S(name),
-			m.p.dim.S(fmt.Sprintf("%6s/s  uni %d  multi %d  fail %d", rateText(m.rates[t.Topic]), t.Counts.Unicast, t.Counts.Multicast, t.Counts.Failed)),
-			m.p.dim.S("→"), m.p.text.S(who)))
+		counts := fmt.Sprintf("%6s/s  uni %d  multi %d  fail %d", rateText(m.rates[t.Topic]), t.Counts.Unicast, t.Counts.Multicast, t.Counts.Failed)
+		// The subscribers wrap under themselves rather than being cut.
+		lead := 3 + 16 + 1 + paint.Width(counts) + 2 + 1 + 2
+		for i, l := range paint.Wrap(who, max(8, inner-lead)) {
+			if i == 0 {
+				add(fmt.Sprintf("   %s %s  %s  %s", m.p.text.S(name), m.p.dim.S(counts), m.p.dim.S("→"), m.p.text.S(l)))
+			} else {
+				add(strings.Repeat(" ", lead) + m.p.text.S(l))
+			}
+		}
 	}
 	if shown == 0 {
 		add("   " + m.p.dim.S("no topic subscribed yet"))
@@ -242,8 +251,16 @@ func (m Model) Lines() []string {
 		add("   " + m.p.warn.S(paint.Count(m.lost)+" older decisions not shown (too many to keep)"))
 		room--
 	}
-	if len(m.recent) == 0 {
+	switch {
+	case len(m.recent) > 0:
+	case routed == 0:
 		add("   " + m.p.dim.S("nothing routed yet: send something"))
+	default:
+		// The counts above are since the network started; decisions are
+		// kept from when a view first watched.
+		for _, l := range paint.Wrap("no routing decision since this view first opened (decisions are kept from then on; the counts above are since the network started)", max(8, inner-3)) {
+			add("   " + m.p.dim.S(l))
+		}
 	}
 	for i := len(m.recent) - 1; i >= 0 && room > 0; i-- {
 		d := m.recent[i]
@@ -254,8 +271,18 @@ func (m Model) Lines() []string {
 		case local.OwnNodeDropped, local.Retried:
 			p = m.p.warn
 		}
-		add("   " + m.p.dim.S(d.At.Format("15:04:05.000")) + " " + p.S(sanitize.String(d.String())))
-		room--
+		ls := decisionLines(d, inner-16)
+		if len(ls) > room && len(ls) > 1 {
+			break // a decision is shown whole or not at all
+		}
+		for j, l := range ls {
+			lead := "   " + m.p.dim.S(d.At.Format("15:04:05.000")) + " "
+			if j > 0 {
+				lead = strings.Repeat(" ", 16)
+			}
+			add(lead + p.S(l))
+			room--
+		}
 	}
 	lines := make([]string, 0, h-2)
 	for _, l := range body {
@@ -276,6 +303,21 @@ func (m Model) Lines() []string {
 
 // View renders the view as one string.
 func (m Model) View() string { return strings.Join(m.Lines(), "\n") }
+
+// decisionLines is d in words in lines of at most w cells: the topic is
+// shortened first (down to 8 cells), so that what happened — the
+// destination and latency, the verdict — stays; what still does not fit
+// wraps onto more lines.
+func decisionLines(d local.Decision, w int) []string {
+	topic := sanitize.String(d.Topic)
+	d.Topic = topic
+	text := sanitize.String(d.String())
+	if over := paint.Width(text) - w; over > 0 && paint.Width(topic) > 8 {
+		d.Topic, _ = paint.Fit(topic, max(8, paint.Width(topic)-over))
+		text = sanitize.String(d.String())
+	}
+	return paint.Wrap(text, max(8, w))
+}
 
 func rateText(r float64) string {
 	if r >= 100 {

@@ -148,3 +148,56 @@ func TestViewOfARealNetwork(t *testing.T) {
 		t.Fatal("q does not quit")
 	}
 }
+
+// TestLongTopicKeepsTheOutcome: at 80 columns a long topic is shortened,
+// never the destination, the latency or the verdict (M5).
+func TestLongTopicKeepsTheOutcome(t *testing.T) {
+	m := New(nil, ascii(), "")
+	m.SetSize(80, 24)
+	long := "a-rather-long-topic-name-for-display"
+	sref := func(node int, id uint64) local.SessionRef { return local.SessionRef{Node: node, ID: id} }
+	v := local.View{Topics: []local.TopicView{{Topic: long, Subscribers: []local.SessionRef{sref(1, 7)}, Counts: local.TopicCounts{Unicast: 1, Failed: 1}}}}
+	ds := []local.Decision{
+		{At: t0, Kind: local.Routed, Topic: long, From: sref(0, 3), To: sref(1, 7), Latency: 400 * time.Microsecond},
+		{At: t0, Kind: local.OwnNodeDropped, Topic: long, From: sref(0, 3)},
+	}
+	m.apply(v, ds, 2, 0, t0)
+	out := m.View()
+	for _, want := range []string{"→ s7@node1, 400 µs", "from s3@node0: own node (2.9 semantics)", "'a-rather-"} {
+		found := false
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, want) && strings.Contains(l, "21:21:50.123") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no decision line with %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestNothingRoutedOnlyWhenNothingWas: a view opened after traffic says
+// its decisions start now, not "nothing routed yet" (M10).
+func TestNothingRoutedOnlyWhenNothingWas(t *testing.T) {
+	m := New(nil, ascii(), "")
+	m.SetSize(80, 24)
+	m.apply(local.View{Topics: []local.TopicView{{Topic: "svc"}}}, nil, 0, 0, t0)
+	if v := m.View(); !strings.Contains(v, "nothing routed yet") {
+		t.Fatalf("idle network:\n%s", v)
+	}
+	m.apply(local.View{Topics: []local.TopicView{{Topic: "svc", Counts: local.TopicCounts{Unicast: 1}}}}, nil, 0, 0, t0)
+	v := m.View()
+	if strings.Contains(v, "nothing routed yet") || !strings.Contains(v, "no routing decision since this view first opened") || !strings.Contains(v, "uni 1") {
+		t.Fatalf("after traffic:\n%s", v)
+	}
+}
+
+// TestAppFooterWraps: the footer hint keeps its port at 60 columns.
+func TestAppFooterWraps(t *testing.T) {
+	var model tea.Model = NewApp(nil, ascii(), "", []string{"a second terminal joins with: ./amoptui --node 127.0.0.1:20201"})
+	model, _ = model.Update(tea.WindowSizeMsg{Width: 60, Height: 15})
+	ls := strings.Split(model.View(), "\n")
+	if len(ls) != 15 || !strings.Contains(strings.Join(ls, "\n"), "127.0.0.1:20201") {
+		t.Fatalf("%d lines:\n%s", len(ls), strings.Join(ls, "\n"))
+	}
+}

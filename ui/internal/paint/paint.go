@@ -12,6 +12,7 @@
 package paint
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -70,8 +71,18 @@ func Wrap(s string, w int) []string {
 	if w <= 0 || ansi.StringWidth(s) <= w {
 		return []string{s}
 	}
-	return strings.Split(ansi.Wrap(s, w, ""), "\n")
+	// A number stays on the line of the word before it ("AMOP 104",
+	// "attempt 9"): the space between them does not break.
+	s = wordNumber.ReplaceAllString(s, "$1\u00a0$2")
+	out := strings.Split(ansi.Wrap(s, w, ""), "\n")
+	for i, l := range out {
+		out[i] = strings.ReplaceAll(l, "\u00a0", " ")
+	}
+	return out
 }
+
+// wordNumber is a letter, a space and a digit.
+var wordNumber = regexp.MustCompile(`(\pL) (\d)`)
 
 // Pad appends spaces to s, whose width is sw, until it is w cells wide.
 func Pad(s string, sw, w int) string {
