@@ -2,8 +2,9 @@
 // (attack/internal/attacker, standard library only, sharing no code with
 // amoptui) against the real `amoptui node` binary, while a bystander pair —
 // a publisher and a subscriber through the real adapter — keeps talking. The
-// node must keep the bystander served (unicast p99 under 100 ms, every
-// acknowledged multicast delivered, nothing failed) and its memory bounded.
+// node must keep the bystander served (unicast p99 under 100 ms with -tags
+// chaos, 1 s in go test; every acknowledged multicast delivered, nothing
+// failed) and its memory bounded.
 // And a hostile node (the same attacker program) must not bloat `amoptui
 // sub`.
 //
@@ -25,9 +26,18 @@ import (
 
 // Bounds every attack is held to.
 const (
-	rssBound  = 256 << 20              // the node's resident memory, at its peak
-	killAt    = 1536 << 20             // an unprotected node is stopped here, not allowed to take the machine
-	p99Bound  = 100 * time.Millisecond // the bystander's unicast round trip
+	rssBound = 256 << 20  // the node's resident memory, at its peak
+	killAt   = 1536 << 20 // an unprotected node is stopped here, not allowed to take the machine
+	// The bystander's unicast round trip, p99: strictly with -tags chaos
+	// (TestAttacksLong, on a quiet machine), and in go test, which runs
+	// under -race on loaded CI machines, with room for the load: on this
+	// 2-core machine at load 8-13 the bystander's p99 reached 160-270 ms
+	// on F3-F5 (it and go-sdk are race-instrumented, and the attacker
+	// takes a core), while the build before the limits
+	// (AMOPTUI_ATTACK_BIN) stalled it for seconds: p99 7.0 s on F2 and
+	// 8.0 s on F4. 1 s stays well apart from both.
+	p99Strict = 100 * time.Millisecond
+	p99Short  = time.Second
 	shortTime = 6 * time.Second
 )
 
@@ -64,11 +74,13 @@ func TestAttacks(t *testing.T) {
 		t.Skip("builds and runs amoptui node and the attacker")
 	}
 	for _, a := range attacks {
-		t.Run(strings.Fields(a.name)[0], func(t *testing.T) { runAttack(t, a, shortTime) })
+		t.Run(strings.Fields(a.name)[0], func(t *testing.T) { runAttack(t, a, shortTime, p99Short) })
 	}
 }
 
-func runAttack(t *testing.T, a attack, d time.Duration) {
+// runAttack runs a for d against a fresh node, the bystander's unicast p99
+// held to p99Bound.
+func runAttack(t *testing.T, a attack, d, p99Bound time.Duration) {
 	bin, attacker := binaries(t)
 	certs := t.TempDir()
 	n := startNode(t, bin, certs)
