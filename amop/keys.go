@@ -7,10 +7,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 
-	"github.com/FISCO-BCOS/go-sdk/conf"
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // PrivateKey is the secp256k1 key a private-topic subscriber proves it
@@ -109,30 +109,31 @@ func (k *PublicKey) PEM() ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
 
-// checkPEM reads path's first PEM block and checks its type, so that the
-// usual mistakes get a plain message before go-sdk's loader (whose errors
-// are garbled) runs.
-func checkPEM(path, want, what string) error {
-	raw, err := os.ReadFile(path)
+// readPEM reads path's first PEM block (through userfile: a key file is a
+// regular file of at most 1 MiB) and checks its type, so that the usual
+// mistakes get a plain message. The file is read once: what is checked is
+// what is parsed.
+func readPEM(path, want, what string) (*pem.Block, error) {
+	raw, err := userfile.Read(path, userfile.PEM)
 	if err != nil {
-		return fmt.Errorf("amop: %s: %w", what, err)
+		return nil, fmt.Errorf("amop: %s: %w", what, err)
 	}
 	b, _ := pem.Decode(raw)
 	switch {
 	case b == nil:
-		return fmt.Errorf("amop: %s %s: no PEM block in the file", what, path)
+		return nil, fmt.Errorf("amop: %s %s: no PEM block in the file", what, path)
 	case b.Type == "EC PRIVATE KEY" && want == "PRIVATE KEY":
-		return fmt.Errorf("amop: %s %s: an \"EC PRIVATE KEY\" (SEC 1) PEM; go-sdk reads only PKCS#8 \"PRIVATE KEY\" "+
+		return nil, fmt.Errorf("amop: %s %s: an \"EC PRIVATE KEY\" (SEC 1) PEM; go-sdk reads only PKCS#8 \"PRIVATE KEY\" "+
 			"(convert it with: openssl pkcs8 -topk8 -nocrypt -in OLD -out NEW, or make one with amoptui keygen)", what, path)
 	case b.Type != want:
-		return fmt.Errorf("amop: %s %s: a %q PEM block, want %q", what, path, b.Type, want)
+		return nil, fmt.Errorf("amop: %s %s: a %q PEM block, want %q", what, path, b.Type, want)
 	}
 	// go-sdk's loaders say "unknown namedCurveOID" of any other curve (a
 	// P-256 key from an SDK certificate directory, say): name it and the fix.
 	if curve := keyCurve(b.Bytes, want == "PRIVATE KEY"); curve != "secp256k1" {
-		return fmt.Errorf("amop: %s %s is %s: private topics need secp256k1 keys: amoptui keygen FILE makes a pair", what, path, curve)
+		return nil, fmt.Errorf("amop: %s %s is %s: private topics need secp256k1 keys: amoptui keygen FILE makes a pair", what, path, curve)
 	}
-	return nil
+	return b, nil
 }
 
 // curveNames are the curves a key file may name, for the error.
@@ -198,43 +199,55 @@ func keyCurve(der []byte, private bool) string {
 	return "a key on curve " + curve.String()
 }
 
-// LoadPrivateKey reads a secp256k1 private key PEM with go-sdk's own
-// loader (conf.LoadECPrivateKeyFromPEM), so that what loads here loads in
-// go-sdk's programs too.
+// LoadPrivateKey reads a secp256k1 private key PEM: PKCS#8, as go-sdk's
+// conf.LoadECPrivateKeyFromPEM reads it (and accepts what that accepts: a
+// test checks the two agree). go-sdk's loader itself is not used because it
+// reads the file by name, without a limit.
 func LoadPrivateKey(path string) (*PrivateKey, error) {
 	const what = "private key"
-	if err := checkPEM(path, "PRIVATE KEY", what); err != nil {
+	b, err := readPEM(path, "PRIVATE KEY", what)
+	if err != nil {
 		return nil, err
 	}
-	raw, curve, err := conf.LoadECPrivateKeyFromPEM(path)
-	if err != nil {
-		return nil, fmt.Errorf("amop: %s %s: %w", what, path, err)
+	var p8 pkcs8Key
+	var inner struct {
+		Version    int
+		PrivateKey []byte
+		Curve      asn1.ObjectIdentifier `asn1:"optional,explicit,tag:0"`
+		PublicKey  asn1.BitString        `asn1:"optional,explicit,tag:1"`
 	}
-	if curve != "secp256k1" {
-		return nil, fmt.Errorf("amop: %s %s: curve %s, want secp256k1", what, path, curve)
+	if _, err := asn1.Unmarshal(b.Bytes, &p8); err != nil {
+		return nil, fmt.Errorf("amop: %s %s: not a PKCS#8 key: %v", what, path, err)
 	}
-	k, err := crypto.ToECDSA(raw)
+	if _, err := asn1.Unmarshal(p8.PrivateKey, &inner); err != nil {
+		return nil, fmt.Errorf("amop: %s %s: not an elliptic-curve private key: %v", what, path, err)
+	}
+	k, err := crypto.ToECDSA(inner.PrivateKey)
 	if err != nil {
 		return nil, fmt.Errorf("amop: %s %s: %w", what, path, err)
 	}
 	return &PrivateKey{key: k, Source: path}, nil
 }
 
-// LoadPublicKey reads a secp256k1 public key PEM with go-sdk's own loader
-// (conf.LoadECPublicKeyFromPEM).
+// LoadPublicKey reads a secp256k1 public key PEM: an X.509
+// SubjectPublicKeyInfo with an uncompressed point, as go-sdk's
+// conf.LoadECPublicKeyFromPEM reads it.
 func LoadPublicKey(path string) (*PublicKey, error) {
 	const what = "public key"
-	if err := checkPEM(path, "PUBLIC KEY", what); err != nil {
+	b, err := readPEM(path, "PUBLIC KEY", what)
+	if err != nil {
 		return nil, err
 	}
-	raw, curve, err := conf.LoadECPublicKeyFromPEM(path)
+	var spki subjectPublicKeyInfo
+	rest, err := asn1.Unmarshal(b.Bytes, &spki)
 	if err != nil {
-		return nil, fmt.Errorf("amop: %s %s: %w", what, path, err)
+		return nil, fmt.Errorf("amop: %s %s: %v", what, path, err)
 	}
-	if curve != "secp256k1" {
-		return nil, fmt.Errorf("amop: %s %s: curve %s, want secp256k1", what, path, curve)
+	if len(rest) != 0 {
+		return nil, fmt.Errorf("amop: %s %s: trailing data after the key", what, path)
 	}
-	if raw == nil {
+	raw := spki.PublicKey.RightAlign()
+	if len(raw) != 65 || raw[0] != 4 {
 		return nil, fmt.Errorf("amop: %s %s: not an uncompressed 65-byte point", what, path)
 	}
 	k, err := crypto.UnmarshalPubkey(raw)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop/guard"
 	"github.com/amoptui/amoptui/amop/wire"
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // Config configures the go-sdk adapter.
@@ -249,7 +249,7 @@ func credentialSource(cfg Config) (guard.Source, error) {
 		if path == "" {
 			return fmt.Errorf("amop: no %s configured", what)
 		}
-		b, err := os.ReadFile(path)
+		b, err := userfile.Read(path, userfile.PEM)
 		if err != nil {
 			return fmt.Errorf("amop: %s: %w", what, err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/sanitize"
+	"github.com/amoptui/amoptui/userfile"
 )
 
 func init() {
@@ -266,28 +267,31 @@ func pubMessages(std stdio, args []string, o pubOptions, topic string, mode amop
 // adapter's payload limit.
 const maxMessage = 8 << 20
 
+// messageLimit is --file's limit: one message.
+var messageLimit = userfile.Limit{Max: maxMessage, What: "one message"}
+
 // readMessageFile reads --file: the whole file, or all of stdin for "-".
+// A named file must be a regular file (userfile); a pipe comes in as "-".
 func readMessageFile(stdin io.Reader, name string) ([]byte, error) {
-	var r io.Reader
-	if name == "-" {
-		if stdin == nil {
-			return nil, usagef("--file -: stdin is a terminal; pipe the message in")
+	if name != "-" {
+		b, err := userfile.Read(name, messageLimit)
+		if errors.Is(err, userfile.ErrNotRegular) {
+			return nil, usagef("--file: %v; send from a pipe with --file - (stdin)", err)
 		}
-		r = stdin
-	} else {
-		f, err := os.Open(name)
 		if err != nil {
 			return nil, usagef("--file: %v", err)
 		}
-		defer f.Close()
-		r = f
+		return b, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r, maxMessage+1))
+	if stdin == nil {
+		return nil, usagef("--file -: stdin is a terminal; pipe the message in")
+	}
+	b, err := io.ReadAll(io.LimitReader(stdin, maxMessage+1))
 	if err != nil {
-		return nil, usagef("--file %s: %v", name, err)
+		return nil, usagef("--file -: %v", err)
 	}
 	if len(b) > maxMessage {
-		return nil, usagef("--file %s: more than %d MiB, the most one message may carry", name, maxMessage>>20)
+		return nil, usagef("--file -: more than %s, the most one message may hold", userfile.FormatSize(maxMessage))
 	}
 	return b, nil
 }

@@ -11,7 +11,6 @@ package config
 import (
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/amop/local"
 	"github.com/amoptui/amoptui/amop/local3"
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // Defaults that other packages and the example file refer to.
@@ -226,7 +226,7 @@ func Default() Config {
 // unknown keys and values of the wrong type, each with file and line (a
 // *Problems); call Validate once flags have been applied.
 func Load(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := userfile.Read(path, userfile.Config)
 	if err != nil {
 		return Default(), fmt.Errorf("config: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -431,6 +432,38 @@ func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.toml"))
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "nope.toml") {
 		t.Fatalf("Load = %v", err)
+	}
+}
+
+// TestLoadRefusesWhatIsNotAConfigFile: /dev/zero, a FIFO or a directory
+// as --config is refused with one sentence, without reading or blocking;
+// an oversize file too.
+func TestLoadRefusesWhatIsNotAConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "c.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.toml")
+	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", 4<<20)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"/dev/zero": "config: /dev/zero is a character device, not a regular file",
+		fifo:        "config: " + fifo + " is a named pipe (FIFO), not a regular file",
+		dir:         "config: " + dir + " is a directory, not a regular file",
+		big:         "config: " + big + " is larger than 4 MiB, the most a config file may hold",
+	} {
+		done := make(chan error, 1)
+		go func() { _, err := Load(path); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || err.Error() != want {
+				t.Errorf("Load(%s) = %v, want %q", path, err, want)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("Load(%s) blocked", path)
+		}
 	}
 }
 

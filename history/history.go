@@ -19,6 +19,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // Default bounds.
@@ -28,6 +30,15 @@ const (
 	DefaultMaxBytes = 1 << 20
 	MaxLine         = 4096
 )
+
+// fileLimit is the most Load reads of the file: what Save writes holds at
+// most MaxBytes of lines and topic names, in JSON, whose escapes can make
+// one byte six ("\u0000"), plus the structure: 8 MiB for the default
+// 1 MiB. A larger file was not written by this package and is refused
+// rather than read (then replaced by the next Save).
+func (s *Store) fileLimit() userfile.Limit {
+	return userfile.Limit{Max: int64(6*s.opts.MaxBytes + 2<<20), What: "the input history file"}
+}
 
 // DefaultPath is where the history lives for this user.
 func DefaultPath() (string, error) {
@@ -98,7 +109,7 @@ func (s *Store) Load() ([]Topic, error) {
 }
 
 func (s *Store) read() (file, error) {
-	b, err := os.ReadFile(s.path)
+	b, err := userfile.Read(s.path, s.fileLimit())
 	if errors.Is(err, fs.ErrNotExist) {
 		return file{Version: 1}, nil
 	}

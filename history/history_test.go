@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -126,6 +127,45 @@ func TestUnreadableFileIsReplaced(t *testing.T) {
 	}
 	if ts, err := s.Load(); err != nil || len(ts) != 1 {
 		t.Fatalf("after replacing: %v, %v", ts, err)
+	}
+}
+
+// TestHistoryThatIsNotAFileIsRefused: a history.json that links to
+// /dev/zero (or is a FIFO) is refused at once with a sentence, and the next
+// Save puts a real file in its place.
+func TestHistoryThatIsNotAFileIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	zero := filepath.Join(dir, "history.json")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		zero: "history: " + zero + " (→ /dev/zero) is a character device, not a regular file",
+		fifo: "history: " + fifo + " is a named pipe (FIFO), not a regular file",
+	} {
+		s := Open(path, Options{})
+		if _, err := s.Load(); err == nil || err.Error() != want {
+			t.Fatalf("Load: %v, want %q", err, want)
+		}
+		s.Add("t", "x")
+		if err := s.Save(); err == nil {
+			t.Fatal("Save did not say the old file was unreadable")
+		}
+		if ts, err := s.Load(); err != nil || len(ts) != 1 {
+			t.Fatalf("after replacing: %v, %v", ts, err)
+		}
+	}
+	// A file larger than a history file can be.
+	big := filepath.Join(dir, "big.json")
+	if err := os.WriteFile(big, make([]byte, 9<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(big, Options{}).Load(); err == nil || !strings.Contains(err.Error(), "is larger than 8 MiB, the most the input history file may hold") {
+		t.Fatalf("big: %v", err)
 	}
 }
 

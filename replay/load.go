@@ -11,12 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/transcript"
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // Message is one message to send again.
@@ -59,6 +59,11 @@ func ParseSelect(s string) (Select, error) {
 // limit, base64-encoded, with room for the rest of the record).
 const MaxLine = 12 << 20
 
+// FileLimit is the largest recording LoadFile reads: replay holds every
+// message of it in memory before the first is sent. A transcript of a long
+// session with large payloads can pass it; cut it with split -l first.
+var FileLimit = userfile.Limit{Max: 1 << 30, What: "a recording to replay"}
+
 // line is any of the recorded shapes: a transcript record (kind), a
 // sub --json line (no kind, no ok) or a pub --json line (no kind, ok).
 type line struct {
@@ -80,12 +85,16 @@ type Skipped struct {
 
 // LoadFile is Load of a file; errors name it.
 func LoadFile(path string, sel Select) ([]Message, Skipped, error) {
-	f, err := os.Open(path)
+	f, err := userfile.Open(path, FileLimit)
 	if err != nil {
 		return nil, Skipped{}, err
 	}
 	defer f.Close()
 	msgs, sk, err := Load(f, sel)
+	var ue *userfile.Error
+	if errors.As(err, &ue) {
+		return nil, sk, err // names the file already
+	}
 	if err != nil {
 		return nil, sk, fmt.Errorf("%s: %w", path, err)
 	}

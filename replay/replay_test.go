@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -105,6 +106,23 @@ func TestLoadErrors(t *testing.T) {
 	}
 	if _, err := replay.ParseSelect("both"); err == nil {
 		t.Error("ParseSelect accepted both")
+	}
+}
+
+// TestLoadFileRefusesWhatIsNotAFile: a device or a FIFO as --replay is
+// refused with a sentence naming it, before anything is read.
+func TestLoadFileRefusesWhatIsNotAFile(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "rec.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"/dev/zero": "/dev/zero is a character device, not a regular file",
+		fifo:        fifo + " is a named pipe (FIFO), not a regular file",
+	} {
+		if _, _, err := replay.LoadFile(path, replay.SelectAuto); err == nil || err.Error() != want {
+			t.Errorf("LoadFile(%s) = %v, want %q", path, err, want)
+		}
 	}
 }
 

@@ -35,6 +35,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // Limits of a rendering. Templates come from the user, never from the
@@ -229,20 +231,9 @@ func (t *Template) file(path string) (string, error) {
 	if b, ok := t.files[path]; ok {
 		return string(b), nil
 	}
-	f, err := os.Open(path)
+	b, err := userfile.Read(path, userfile.Limit{Max: t.opts.MaxFile, What: "a template's {{file}}"})
 	if err != nil {
 		return "", fmt.Errorf("file: %w", unwrapPath(err))
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
-		return "", fmt.Errorf("file %s: not a regular file", path)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, t.opts.MaxFile+1))
-	if err != nil {
-		return "", fmt.Errorf("file %s: %w", path, unwrapPath(err))
-	}
-	if int64(len(b)) > t.opts.MaxFile {
-		return "", fmt.Errorf("file %s: larger than %d bytes", path, t.opts.MaxFile)
 	}
 	if t.files == nil {
 		t.files = make(map[string][]byte)

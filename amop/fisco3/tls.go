@@ -15,6 +15,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/amop/guard"
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // NodeCertError is a node certificate that does not chain to ca.crt, or is
@@ -97,7 +98,7 @@ func source(inline []byte, path, inlineName, what string) ([]byte, string, error
 	if path == "" {
 		return nil, "", fmt.Errorf("amop: no %s configured", what)
 	}
-	b, err := os.ReadFile(path)
+	b, err := userfile.Read(path, userfile.PEM)
 	if errors.Is(err, fs.ErrNotExist) {
 		if sm := filepath.Join(filepath.Dir(path), "sm_"+filepath.Base(path)); fileExists(sm) {
 			return nil, "", fmt.Errorf("amop: %s does not exist but %s does: %w", path, sm, ErrSMChain)

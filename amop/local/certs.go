@@ -21,6 +21,8 @@ import (
 	"github.com/FISCO-BCOS/crypto/elliptic"
 	"github.com/FISCO-BCOS/crypto/tls"
 	"github.com/FISCO-BCOS/crypto/x509"
+
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // File names of a certificate directory. ca.crt, sdk.crt and sdk.key are the
@@ -276,7 +278,7 @@ func issueFiles(dir string, ca *authority, name string, opts CertOptions, overwr
 // loadCA reads ca.crt and, when present (or required), ca.key.
 func loadCA(dir string, needKey bool) (*authority, error) {
 	path := filepath.Join(dir, CAFile)
-	certPEM, err := os.ReadFile(path)
+	certPEM, err := userfile.Read(path, userfile.PEM)
 	if err != nil {
 		return nil, fmt.Errorf("local: %w", err)
 	}
@@ -292,7 +294,7 @@ func loadCA(dir string, needKey bool) (*authority, error) {
 		return nil, fmt.Errorf("local: %s: not a CA certificate", path)
 	}
 	keyPath := filepath.Join(dir, CAKeyFile)
-	keyPEM, err := os.ReadFile(keyPath)
+	keyPEM, err := userfile.Read(keyPath, userfile.PEM)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && !needKey:
 		return ca, nil
@@ -315,7 +317,7 @@ func loadCA(dir string, needKey bool) (*authority, error) {
 // file at fault.
 func loadLeaf(dir, certName, keyName string, ca *authority) (tls.Certificate, error) {
 	certPath, keyPath := filepath.Join(dir, certName), filepath.Join(dir, keyName)
-	certPEM, err := os.ReadFile(certPath)
+	certPEM, err := userfile.Read(certPath, userfile.PEM)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("local: %w", err)
 	}
@@ -323,7 +325,7 @@ func loadLeaf(dir, certName, keyName string, ca *authority) (tls.Certificate, er
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("local: %s: %w", certPath, err)
 	}
-	keyPEM, err := os.ReadFile(keyPath)
+	keyPEM, err := userfile.Read(keyPath, userfile.PEM)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("local: %w", err)
 	}

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/amoptui/amoptui/amop/local"
+
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // File names of a certificate directory: ca.crt, sdk.crt and sdk.key are what
@@ -237,7 +239,7 @@ func prepareCertDir(dir string, nodes int) (*certSet, error) {
 
 func loadCA(dir string) (*authority, error) {
 	path := filepath.Join(dir, CAFile)
-	b, err := os.ReadFile(path)
+	b, err := userfile.Read(path, userfile.PEM)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +252,7 @@ func loadCA(dir string) (*authority, error) {
 		return nil, fmt.Errorf("local3: %s: %v", path, err)
 	}
 	kpath := filepath.Join(dir, CAKeyFile)
-	kb, err := os.ReadFile(kpath)
+	kb, err := userfile.Read(kpath, userfile.PEM)
 	if err != nil {
 		return nil, fmt.Errorf("local3: %s exists but %s cannot be read (a directory this network did not generate?): %w", path, kpath, err)
 	}
@@ -269,8 +271,16 @@ func loadCA(dir string) (*authority, error) {
 
 func loadLeaf(dir, certName, keyName string, ca *authority) (tls.Certificate, error) {
 	cpath, kpath := filepath.Join(dir, certName), filepath.Join(dir, keyName)
-	c, err := tls.LoadX509KeyPair(cpath, kpath)
+	var c tls.Certificate
+	cb, err := userfile.Read(cpath, userfile.PEM)
 	if err != nil {
+		return c, fmt.Errorf("local3: %w", err)
+	}
+	kb, err := userfile.Read(kpath, userfile.PEM)
+	if err != nil {
+		return c, fmt.Errorf("local3: %w", err)
+	}
+	if c, err = tls.X509KeyPair(cb, kb); err != nil {
 		return c, fmt.Errorf("local3: %s / %s: %v", cpath, kpath, err)
 	}
 	leaf := c.Leaf
