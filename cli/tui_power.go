@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -56,7 +57,7 @@ func (plan *tuiPlan) power(std stdio) []tea.ProgramOption {
 		store := history.Open(plan.history, history.Options{PerTopic: plan.ui.History})
 		loaded, err := store.Load()
 		if err != nil {
-			plan.ui.Banner = append(plan.ui.Banner, "input history: "+sanitize.String(err.Error())+" (it will be replaced)")
+			plan.ui.Banner = append(plan.ui.Banner, "input history: "+sanitize.String(strings.TrimPrefix(err.Error(), "history: "))+" (it will be replaced)")
 		}
 		plan.ui.HistoryStore, plan.ui.HistoryLoaded = store, loaded
 	}

@@ -155,9 +155,13 @@ func (s *Store) index(list []Topic, topic string) int {
 	return -1
 }
 
+// ErrReplaced is what Save's error matches when it wrote the history over a
+// file it could not read (the error says why): the lines are saved.
+var ErrReplaced = errors.New("history: replaced a file that could not be read")
+
 // Save merges the lines added since the last Save into the file and writes
-// it. An unreadable file is replaced (its error is returned after the
-// write, so the caller can say so).
+// it. An unreadable file is replaced: the error then matches ErrReplaced
+// and says why the old file could not be read.
 func (s *Store) Save() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -186,7 +190,10 @@ func (s *Store) Save() error {
 		return err
 	}
 	s.pending = nil
-	return readErr
+	if readErr != nil {
+		return fmt.Errorf("%w: %w", ErrReplaced, readErr)
+	}
+	return nil
 }
 
 // bound applies the limits: lines per topic, topics, bytes (the most

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"errors"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/amoptui/amoptui/history"
@@ -63,8 +65,12 @@ func saveHistoryCmd(s *history.Store, topic, line string) tea.Cmd {
 // updateHistorySaved tells about the first failure to save the history
 // only: the history is a convenience, and a read-only home must not turn
 // every send into an error notice.
+//
+// A file that could not be read and was replaced was announced when the
+// history was loaded; the lines are saved, and the command's own notice
+// stays.
 func (m Model) updateHistorySaved(msg historySavedMsg) (tea.Model, tea.Cmd) {
-	if msg.err == nil || m.histWarned {
+	if msg.err == nil || m.histWarned || errors.Is(msg.err, history.ErrReplaced) {
 		return m, nil
 	}
 	m.histWarned = true

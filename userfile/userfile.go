@@ -113,21 +113,6 @@ func Open(path string, l Limit) (io.ReadCloser, error) {
 	return &bounded{f: f, left: l.Max, path: path, l: l}, nil
 }
 
-// Check reports whether path names a regular file that Read would start
-// reading, without reading it: a caller that must hand the path to code of
-// its own that reads it (go-sdk's loaders) checks first.
-func Check(path string, l Limit) error {
-	f, size, err := open(path)
-	if err != nil {
-		return err
-	}
-	f.Close()
-	if size > l.Max {
-		return tooLarge(path, l)
-	}
-	return nil
-}
-
 // open checks that path is a regular file, opens it without blocking and
 // checks the descriptor again; it returns the size the descriptor reports.
 func open(path string) (*os.File, int64, error) {
