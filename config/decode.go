@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
+
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // Parse decodes a TOML document over the defaults. name is the document's
@@ -533,10 +534,7 @@ func resolvePath(dir, p string) string {
 	case p == "":
 		return ""
 	case p == "~" || strings.HasPrefix(p, "~/"):
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, p[1:])
-		}
-		return p
+		return userfile.ExpandHome(p)
 	case filepath.IsAbs(p):
 		return p
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -351,6 +352,44 @@ func TestWriteAll(t *testing.T) {
 	}
 	if err := WriteAll(filepath.Join(dir, "missing", "x.jsonl"), sample()); err == nil {
 		t.Fatal("WriteAll into a missing directory succeeded")
+	}
+}
+
+// TestWriteNewNeverReplaces: WriteNew leaves an existing file (or a
+// link, even a dangling one) alone and says so; into a free name it
+// writes every record and leaves no temporary file.
+func TestWriteNewNeverReplaces(t *testing.T) {
+	dir := t.TempDir()
+	precious := filepath.Join(dir, "precious.txt")
+	if err := os.WriteFile(precious, []byte("IMPORTANT DATA\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dangling := filepath.Join(dir, "dangling")
+	if err := os.Symlink(filepath.Join(dir, "nowhere"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{precious, dangling} {
+		err := WriteNew(p, sample())
+		if !errors.Is(err, ErrExists) || !errors.Is(err, fs.ErrExist) || err.Error() != "transcript: "+p+": the file exists" {
+			t.Fatalf("%s: %v", p, err)
+		}
+	}
+	if b, _ := os.ReadFile(precious); string(b) != "IMPORTANT DATA\n" {
+		t.Fatalf("precious.txt now holds %q", b)
+	}
+	fresh := filepath.Join(dir, "fresh.jsonl")
+	if err := WriteNew(fresh, sample()); err != nil {
+		t.Fatal(err)
+	}
+	if recs := mustRead(t, fresh); len(recs) != len(sample()) {
+		t.Fatalf("got %d records", len(recs))
+	}
+	if st, err := os.Stat(fresh); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v, %v", st.Mode(), err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 3 {
+		t.Fatalf("temporary files left: %v", entries)
 	}
 }
 

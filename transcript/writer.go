@@ -141,10 +141,33 @@ func (w *Writer) Close() error {
 }
 
 // WriteAll writes recs to path as a complete transcript, replacing any
-// file there, for /save. It writes a temporary file in the same directory
+// file there, for /save!. It writes a temporary file in the same directory
 // and renames it into place, so path holds either its old content or every
 // record, never a half-written save. The file gets mode 0600.
-func WriteAll(path string, recs []Record) (err error) {
+func WriteAll(path string, recs []Record) error { return writeAll(path, recs, true) }
+
+// ErrExists is what WriteNew's error matches when path is taken; it
+// matches fs.ErrExist too.
+var ErrExists error = existsError{}
+
+type existsError struct{}
+
+func (existsError) Error() string        { return "the file exists" }
+func (existsError) Is(target error) bool { return target == fs.ErrExist }
+
+// WriteNew is WriteAll for a path that must not exist yet, for /save: an
+// existing file (or link) there is left alone and the error matches
+// ErrExists. The temporary file is linked into place, which fails if the
+// name was taken meanwhile; on a file system without hard links the check
+// and the rename are two steps.
+func WriteNew(path string, recs []Record) error {
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("transcript: %s: %w", path, ErrExists)
+	}
+	return writeAll(path, recs, false)
+}
+
+func writeAll(path string, recs []Record, replace bool) (err error) {
 	dir := filepath.Dir(path)
 	fail := func(err error) error {
 		// The temporary file's name means nothing to the user: the error
@@ -187,6 +210,21 @@ func WriteAll(path string, recs []Record) (err error) {
 	}
 	if err := tmp.Close(); err != nil {
 		return fail(err)
+	}
+	if !replace {
+		err := os.Link(tmp.Name(), path)
+		if errors.Is(err, fs.ErrExist) {
+			os.Remove(tmp.Name())
+			return fmt.Errorf("transcript: %s: %w", path, ErrExists)
+		}
+		if err == nil {
+			os.Remove(tmp.Name())
+			return nil
+		}
+		if _, err := os.Lstat(path); err == nil {
+			os.Remove(tmp.Name())
+			return fmt.Errorf("transcript: %s: %w", path, ErrExists)
+		}
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fail(err)

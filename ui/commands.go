@@ -10,6 +10,7 @@ import (
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/transcript"
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // commandHelp lists the /commands for the help overlay, in the order a new
@@ -30,7 +31,7 @@ var commandHelp = [][2]string{
 	{"/stats", "round-trip histogram, rates, failures by kind"},
 	{"/network", "the embedded network's nodes, subscribers and routing decisions"},
 	{"/filter [TEXT]", "show only lines showing TEXT, ignoring case: payload, reply, outcome, time, ←/→, uni/multi (none: all)"},
-	{"/save FILE", "write the pane as JSON lines"},
+	{"/save FILE", "write the pane as JSON lines to a new file (/save! FILE replaces a file)"},
 	{"/clear", "empty the active pane"},
 	{"/undo", "bring back the input esc cleared (also ctrl+z)"},
 	{"/help", "this help"},
@@ -109,12 +110,12 @@ func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
 		return m, m.cmdNetwork()
 	case "filter", "f":
 		return m, m.cmdFilter(arg)
-	case "save", "w":
-		w, bad := words("usage: /save FILE", 0, 1)
+	case "save", "w", "save!", "w!":
+		w, bad := words("usage: /save FILE (/save! FILE replaces a file)", 0, 1)
 		if bad != nil {
 			return m, bad
 		}
-		return m, m.cmdSave(strings.Join(w, ""))
+		return m, m.cmdSave(strings.Join(w, ""), strings.HasSuffix(name, "!"))
 	case "clear", "c":
 		return m, m.cmdClear()
 	case "undo", "u":
@@ -239,14 +240,17 @@ func (m *Model) cmdFilter(arg string) tea.Cmd {
 	return m.setNotice(fmt.Sprintf("filter %q: %d of %d lines", sanitize.String(arg), p.Shown(), p.Len()), false)
 }
 
-func (m *Model) cmdSave(path string) tea.Cmd {
+// cmdSave is /save FILE, which never writes over a file, and /save! FILE,
+// which replaces one. A leading "~/" is the home directory: no shell
+// expands what is typed here.
+func (m *Model) cmdSave(path string, replace bool) tea.Cmd {
 	topic := m.list.Selected()
 	p := m.panes[topic]
 	switch {
 	case path == "":
-		return m.setNotice("usage: /save FILE", true)
+		return m.setNotice("usage: /save FILE (/save! FILE replaces a file)", true)
 	case p == nil:
 		return m.setNotice("join a topic first: /join TOPIC", true)
 	}
-	return saveCmd(path, topic, p.Entries())
+	return saveCmd(userfile.ExpandHome(path), topic, p.Entries(), replace)
 }

@@ -196,8 +196,9 @@ func TestSaveCommand(t *testing.T) {
 	m = do(m, "ping")
 	path := filepath.Join(t.TempDir(), "pane.jsonl")
 	m = do(m, "/save "+path)
-	if !strings.Contains(m.Notice(), "saved 3 lines") {
-		t.Fatalf("notice %q", m.Notice())
+	// The count is the file's: four records, from three pane lines.
+	if want := "saved 4 records (3 pane lines) of hello to " + path; m.Notice() != want {
+		t.Fatalf("notice %q\nwant   %q", m.Notice(), want)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -223,6 +224,53 @@ func TestSaveCommand(t *testing.T) {
 	if want := "/save failed: " + filepath.Join(missing, "x") + ": the directory " + missing + " does not exist"; m.Notice() != want {
 		t.Fatalf("notice %q\nwant   %q", m.Notice(), want)
 	}
+}
+
+// TestSaveNeverOverwritesSilently (M4): /save refuses an existing file and
+// says how to replace it; /save! replaces it; "~/" is the home directory.
+func TestSaveNeverOverwritesSilently(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	m := newModel(t, newFake(), testOptions("hello"), 100, 24)
+	m = update(m, events(msgEvent("hello", "apple", amop.Multicast, 0)))
+	precious := filepath.Join(home, "precious.txt")
+	if err := os.WriteFile(precious, []byte("IMPORTANT DATA\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m = do(m, "/save ~/precious.txt")
+	if want := precious + " exists: /save! " + precious + " replaces it"; m.Notice() != want || !m.noticeErr {
+		t.Fatalf("notice %q\nwant   %q", m.Notice(), want)
+	}
+	if b, _ := os.ReadFile(precious); string(b) != "IMPORTANT DATA\n" {
+		t.Fatalf("precious.txt now holds %q", b)
+	}
+	m = do(m, "/save! ~/precious.txt")
+	if want := "replaced " + precious + " with 1 record (1 pane line) of hello"; m.Notice() != want || m.noticeErr {
+		t.Fatalf("notice %q\nwant   %q", m.Notice(), want)
+	}
+	if recs := readRecords(t, precious); len(recs) != 1 || string(recs[0].Data) != "apple" {
+		t.Fatalf("replaced with %+v", recs)
+	}
+	m = do(m, "/save ~/saved.jsonl")
+	if want := "saved 1 record (1 pane line) of hello to " + filepath.Join(home, "saved.jsonl"); m.Notice() != want {
+		t.Fatalf("notice %q\nwant   %q", m.Notice(), want)
+	}
+	if recs := readRecords(t, filepath.Join(home, "saved.jsonl")); len(recs) != 1 {
+		t.Fatalf("saved %+v", recs)
+	}
+}
+
+func readRecords(t *testing.T, path string) []transcript.Record {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := transcript.Read(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }
 
 func TestUnknownCommand(t *testing.T) {

@@ -58,10 +58,12 @@ type replySetMsg struct{ policy amop.ReplyPolicy }
 
 // savedMsg is the outcome of /save.
 type savedMsg struct {
-	path  string
-	topic string
-	n     int
-	err   error
+	path    string
+	topic   string
+	lines   int // pane lines saved
+	records int // records written: a sent line and its result are two
+	replace bool
+	err     error
 }
 
 // noticeExpiredMsg clears the footer notice with the same id.

@@ -113,12 +113,17 @@ func note(kind transcript.Kind, topic, text string) transcript.Record {
 }
 
 // saveCmd runs /save off the UI goroutine: it turns the pane's lines into
-// transcript records and writes them with transcript.WriteAll.
-func saveCmd(path, topic string, entries []topicpane.Entry) tea.Cmd {
+// transcript records and writes them to a new file (transcript.WriteNew),
+// or over an existing one for /save! (transcript.WriteAll).
+func saveCmd(path, topic string, entries []topicpane.Entry, replace bool) tea.Cmd {
 	return func() tea.Msg {
 		recs := entryRecords(topic, entries)
-		err := transcript.WriteAll(path, recs)
-		return savedMsg{path: path, topic: topic, n: len(entries), err: err}
+		write := transcript.WriteNew
+		if replace {
+			write = transcript.WriteAll
+		}
+		err := write(path, recs)
+		return savedMsg{path: path, topic: topic, lines: len(entries), records: len(recs), replace: replace, err: err}
 	}
 }
 

@@ -256,11 +256,26 @@ func (m Model) updateLeft(msg leftMsg) (tea.Model, tea.Cmd) {
 }
 
 // updateSaved reports the outcome of /save.
+//
+// The count is of the records written, the file's lines; the pane lines
+// they came from follow (a sent line and its result are two records).
 func (m Model) updateSaved(msg savedMsg) (tea.Model, tea.Cmd) {
+	path := sanitize.String(msg.path)
+	if errors.Is(msg.err, transcript.ErrExists) {
+		return m, m.setNotice(path+" exists: /save! "+path+" replaces it", true)
+	}
 	if msg.err != nil {
 		return m, m.setNotice("/save failed: "+sanitize.String(strings.TrimPrefix(msg.err.Error(), "transcript: ")), true)
 	}
-	return m, m.setNotice("saved "+plural(msg.n, "line", "lines")+" of "+sanitize.String(msg.topic)+" to "+sanitize.String(msg.path), false)
+	verb := "saved "
+	if msg.replace {
+		verb = "replaced " + path + " with "
+	}
+	text := verb + plural(msg.records, "record", "records") + " (" + plural(msg.lines, "pane line", "pane lines") + ") of " + sanitize.String(msg.topic)
+	if !msg.replace {
+		text += " to " + path
+	}
+	return m, m.setNotice(text, false)
 }
 
 // noteDrops tells the active pane about lost messages, with their reason —

@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // Limit is the most Read takes of one kind of file, and the words errors
@@ -209,4 +210,19 @@ func FormatSize(n int64) string {
 		return strconv.FormatInt(n>>10, 10) + " KiB"
 	}
 	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// ExpandHome replaces a leading "~" or "~/" with the user's home
+// directory, as a shell would: names typed in the TUI and written in the
+// config file never pass through one. Other paths, and all paths when
+// there is no home directory, come back as they are.
+func ExpandHome(path string) string {
+	if path != "~" && !strings.HasPrefix(path, "~/") {
+		return path
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return path
+	}
+	return filepath.Join(home, path[1:])
 }
