@@ -11,7 +11,7 @@ const (
 	CodeNoSubscriber   = 100 // REMOTE_PEER_UNAVAILABLE: no node has a subscriber
 	CodeSubscriberGone = 101 // REMOTE_CLIENT_PEER_UNAVAILABLE
 	CodeTimeout        = 102 // TIMEOUT
-	CodeRejected       = 103 // rejected, e.g. over the bandwidth limit
+	CodeRejected       = 103 // refused: a node's limit, or the receiving client's max_incoming
 	CodeSendFailed     = 104 // every subscriber tried failed or timed out
 )
 
@@ -42,13 +42,17 @@ func (e *CodeError) Explain() string {
 		}
 		return fmt.Sprintf("nobody is subscribed to %q on any reachable node, as far as this node knows: nobody joined it, "+
 			"a subscriber joined less than %s ago and its node has not told this one yet, "+
-			"or every node tried failed (a node that picks its own node waits 30 s there first)", e.Topic, SyncWindowText)
+			"or every node tried failed (a 2.8–2.11 node that picks itself drops the message and waits up to %s before the next)", e.Topic, SyncWindowText, NodeCandidateWaitText)
 	case CodeSubscriberGone:
 		return fmt.Sprintf("the subscriber of %q became unreachable", e.Topic)
 	case CodeTimeout:
 		return fmt.Sprintf("the node timed out waiting for a subscriber of %q", e.Topic)
 	case CodeRejected:
-		return "the node refused the message (over its bandwidth limit)"
+		// A node's bandwidth limiter answers 103 with an empty body, and so
+		// does the guard of a receiving client for a request over its
+		// max_incoming; the node relays that answer unchanged (real-nodes.md
+		// row 14), so the sender cannot tell the two apart.
+		return RejectedText
 	case CodeSendFailed:
 		return fmt.Sprintf("no subscriber of %q answered in time on the node picked: each was slower than 5 s, "+
 			"or the node's list was stale (a subscriber left or disconnected less than %s ago)", e.Topic, SyncWindowText)
@@ -58,6 +62,11 @@ func (e *CodeError) Explain() string {
 	}
 	return fmt.Sprintf("the node answered with error code %d", e.Code)
 }
+
+// RejectedText is what AMOP 103 means, in plain words: both causes, since
+// the answer does not say which.
+const RejectedText = "refused: over a node's bandwidth limit (or another of its limits), " +
+	"or larger than the receiving client accepts (its max_incoming); the answer does not say which"
 
 // Short is a few words for a narrow status column, e.g. "no subscriber".
 func (e *CodeError) Short() string {
@@ -72,7 +81,7 @@ func (e *CodeError) Short() string {
 	case CodeTimeout:
 		return "node timeout"
 	case CodeRejected:
-		return "rejected by node"
+		return "refused"
 	case CodeSendFailed:
 		return "no subscriber answered"
 	}
@@ -117,7 +126,7 @@ type TimeoutError struct {
 // Error implements error.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("amop: no answer within %s; the node may still answer (it waits up to %s for each node it tries)",
-		e.After.Round(100*time.Millisecond), NodeCandidateWait)
+		e.After.Round(100*time.Millisecond), NodeCandidateWaitText)
 }
 
 // Is makes a TimeoutError match ErrTimeout.
@@ -128,6 +137,9 @@ func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
 // 12). A send timeout shorter than it gives up on answers that may still
 // come (they arrive as LateReplyEvents).
 const NodeCandidateWait = 30 * time.Second
+
+// NodeCandidateWaitText is NodeCandidateWait for a sentence.
+const NodeCandidateWaitText = "30 s"
 
 // LateText says how late an answer came, e.g. "31.2 s later".
 func LateText(after time.Duration) string {

@@ -3,6 +3,7 @@ package amop_test
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,6 +62,11 @@ func TestIncomingPayloadsAreCapped(t *testing.T) {
 	var ce *amop.CodeError
 	if !errors.As(err, &ce) || ce.Code != 103 || time.Since(start) > 3*time.Second {
 		t.Fatalf("oversize unicast: %v after %v, want AMOP 103 at once", err, time.Since(start))
+	}
+	// The sender cannot tell this 103 from a node's: the text names both.
+	if !strings.Contains(err.Error(), "larger than the receiving client accepts (its max_incoming)") ||
+		!strings.Contains(err.Error(), "bandwidth limit") {
+		t.Fatalf("oversize unicast's text: %q", err)
 	}
 	// An answer over the publisher's limit fails the send.
 	if _, err := pub.Unicast(ctx, "big-answers", []byte("q")); !errors.Is(err, amop.ErrReplyTooLarge) {

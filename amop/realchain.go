@@ -97,7 +97,8 @@ func (n NodeInfo) DropsOwnNode() bool {
 func OwnNodeRisk(topic string, n NodeInfo) []string {
 	return []string{
 		fmt.Sprintf("this client listens to %q, so a FISCO BCOS %s node may pick its own node for a unicast to it", topic, n.Version),
-		"the node then drops the message: the send times out, and a reply comes about 30 s later from another node, or never",
+		fmt.Sprintf("the node then drops the message, and the send waits up to %s before the node tries another node or answers AMOP %d", NodeCandidateWaitText, CodeNoSubscriber),
+		"sooner when another such send's timer cuts it short; a send made while another one waits there is never answered",
 	}
 }
 

@@ -51,6 +51,16 @@ func TestCodeErrors(t *testing.T) {
 	if ShortError(err) != "no subscriber (AMOP 100)" || ShortError(ErrTimeout) != "timeout" || ShortError(nil) != "" {
 		t.Fatal("ShortError")
 	}
+	// 103 names both causes: a node's limit and the receiving client's
+	// max_incoming answer alike (issue M6).
+	rej := &CodeError{Code: CodeRejected, Topic: "small"}
+	if got, want := rej.Error(), "refused: over a node's bandwidth limit (or another of its limits), "+
+		"or larger than the receiving client accepts (its max_incoming); the answer does not say which (AMOP 103)"; got != want {
+		t.Fatalf("103:\n got %q\nwant %q", got, want)
+	}
+	if got := ShortError(rej); got != "refused (AMOP 103)" {
+		t.Fatalf("103 short: %q", got)
+	}
 }
 
 func TestModeAndReplyPolicy(t *testing.T) {

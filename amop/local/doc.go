@@ -87,9 +87,13 @@
 //	                        for bit: node (NodeTimeout 30 s each, then  (ChaCha8), PushTimeout each, 104
 //	                        100), then session (PushTimeout 5 s each,   when none is left: spreads a
 //	                        then 104 with the original body)            demo's load
-//	13   own node           dropped; a request waits 30 s under P2P     delivered to the node's other
-//	                        seq 0, one made meanwhile is never          sessions: a one-node demo works
-//	                        answered; multicast skips the own node      (never to the sender itself)
+//	13   own node           dropped; a request waits up to 30 s under   delivered to the node's other
+//	                        its P2P seq (0 unless a peer was tried      sessions: a one-node demo works
+//	                        first), then the next node or 100; one      (never to the sender itself)
+//	                        made while the seq is held is never
+//	                        answered, and its timer cuts short the
+//	                        wait of whichever request holds the seq
+//	                        when it fires; multicast skips the own node
 //	14   reply              relayed verbatim on the publisher's seq     the same
 //	15   multicast ack      0x31, result 0, own seq and body, even to   the same, without the payload
 //	                        nobody                                      (memory, issue 11)
@@ -111,8 +115,9 @@
 //	                        its topics and fail their calls over at     nothing waits on a node
 //	                        once; a node gone when its turn comes
 //	                        leaves the send unanswered
-//	23   error codes        100, 104 (101 and 103 never)                also 103 (reserved topics, the
-//	                                                                    per-session unicast limit)
+//	23   error codes        100, 104 (101 and 103 never from the        also 103 (reserved topics, the
+//	                        node; a subscriber's own 103 is relayed,    per-session unicast limit)
+//	                        row 14)
 //
 // Faithful nodes also end (the whole node process, until StartNode) on an
 // AMOP frame whose topic-length byte is 0, as the C++ node does: its

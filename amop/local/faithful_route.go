@@ -147,10 +147,14 @@ type localEntry struct{ u *fUnicast }
 // with std::unordered_map::insert, which keeps an entry already there; the
 // message goes to Service::onMessage with an empty P2PSession pointer, and
 // onMessage returns at once: nobody receives it. After NodeTimeout the
-// request's timer fails whatever entry holds that seq then (possibly
-// another request's), which moves that request to its next node. So the
-// first request waits 30 s, and one made while another holds the seq is
-// never answered.
+// request's timer looks up its message's seq as it is then — the timer
+// holds the message, and a later send to a peer gives a message of seq 0
+// a fresh one — and fails whatever entry holds that seq (possibly another
+// request's), which moves that request to its next node. So the first
+// request waits 30 s; one made while another holds the seq is never
+// answered, and its timer cuts short the wait of whichever request holds
+// the seq when it fires (an earlier 100, or the next node sooner); a
+// request that has moved on since fails nobody.
 func (fn *fnode) localAMOP(u *fUnicast) {
 	n := fn.net
 	n.f.stats.ownNodeDropped.Add(1)
@@ -159,9 +163,8 @@ func (fn *fnode) localAMOP(u *fUnicast) {
 	if !fn.up {
 		return
 	}
-	key := u.p2pSeq
-	if _, taken := fn.local[key]; !taken {
-		fn.local[key] = &localEntry{u: u}
+	if _, taken := fn.local[u.p2pSeq]; !taken {
+		fn.local[u.p2pSeq] = &localEntry{u: u}
 	}
 	gen := fn.gen
 	var t *ftimer
@@ -172,6 +175,7 @@ func (fn *fnode) localAMOP(u *fUnicast) {
 			return
 		}
 		delete(fn.timers, t)
+		key := u.p2pSeq // message->seq() when the timer fires (sendToPeer sets it under fn.mu)
 		e := fn.local[key]
 		delete(fn.local, key)
 		fn.mu.Unlock()
