@@ -110,6 +110,18 @@ var (
 	ErrNotJoined = errors.New("amop: not joined")
 )
 
+// ConfigError is a problem with what the user configured that only the
+// user can fix: a certificate or key that cannot be read or used (missing,
+// corrupt, expired, not signed by the CA), no endpoints. The command line
+// exits 2 (usage or configuration error) for it, not 1.
+type ConfigError struct{ Err error }
+
+// Error implements error.
+func (e *ConfigError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
 // TimeoutError is a send that got no answer before its deadline; it is
 // ErrTimeout for errors.Is. The node may still answer: a real node tries
 // each candidate node for up to 30 s (NodeCandidateWait), longer than the

@@ -38,6 +38,11 @@ type Config struct {
 	// SkipNodeVerify turns off the node certificate check (go-sdk never
 	// verifies it; we do by default).
 	SkipNodeVerify bool
+	// VerifyHint is how the user turns that check off, named by the error
+	// about a node certificate that fails it: "set verify_node = false"
+	// when empty (the configuration file), "--no-verify-node" for sub and
+	// pub.
+	VerifyHint string
 	// SendTimeout is the deadline of a send whose context has none (10 s).
 	// A real node waits up to 30 s for each node it tries
 	// (NodeCandidateWait), so an answer may come after it: it arrives as a
@@ -150,7 +155,7 @@ func New(cfg Config) (*SDK, error) {
 		cfg.EventBuffer = 4096
 	}
 	if len(cfg.Endpoints) == 0 {
-		return nil, errors.New("amop: no node endpoints configured")
+		return nil, &ConfigError{errors.New("amop: no node endpoints configured")}
 	}
 	creds, err := loadCredentials(cfg)
 	if err != nil {
@@ -179,7 +184,7 @@ func New(cfg Config) (*SDK, error) {
 	}
 	t := cfg.Guard
 	g, err := guard.Start(guard.Config{
-		Endpoints: cfg.Endpoints, Credentials: creds, SkipNodeVerify: cfg.SkipNodeVerify,
+		Endpoints: cfg.Endpoints, Credentials: creds, SkipNodeVerify: cfg.SkipNodeVerify, VerifyHint: cfg.VerifyHint,
 		Check:             checkNode(cfg.ChainID, cfg.SM),
 		OnState:           a.onState,
 		OnCounters:        func(guard.Stats) { a.countersDirty.Store(true) },
@@ -271,11 +276,11 @@ func credentialSource(cfg Config) (guard.Source, error) {
 func loadCredentials(cfg Config) (*guard.Credentials, error) {
 	src, err := credentialSource(cfg)
 	if err != nil {
-		return nil, err
+		return nil, &ConfigError{err}
 	}
 	c, err := guard.LoadCredentials(src, time.Now())
 	if err != nil {
-		return nil, fmt.Errorf("amop: %w", err)
+		return nil, &ConfigError{fmt.Errorf("amop: %w", err)}
 	}
 	return c, nil
 }

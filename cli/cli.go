@@ -16,6 +16,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/sanitize"
 )
 
@@ -34,6 +35,10 @@ type stdio struct {
 	in       io.Reader
 	out, err io.Writer
 	sig      *caught
+	// tag follows the command's name on every stderr line once it is
+	// known: sub's and pub's endpoint, so that two of them in one terminal
+	// can be told apart ("amoptui sub 127.0.0.1:20201: …").
+	tag string
 }
 
 // caught remembers the first signal that interrupted a command.
@@ -68,8 +73,9 @@ func signalStatus(s os.Signal) int {
 	return exitSignal + int(syscall.SIGINT)
 }
 
-// note writes one line to stderr: "amoptui NAME: TEXT". Every line a
-// command writes to stderr goes through here, and TEXT is sanitised: error
+// note writes TEXT to stderr, one "amoptui NAME TAG: LINE" per line of it
+// (a configuration with several problems has one per line). Every line a
+// command writes to stderr goes through here, and each is sanitised: error
 // texts carry what nodes said (a version string, an error message), and a
 // node must not reach the terminal through them.
 func (s stdio) note(name, text string) {
@@ -77,7 +83,14 @@ func (s stdio) note(name, text string) {
 	if name != "" {
 		prefix += " " + name
 	}
-	fmt.Fprintf(s.err, "%s: %s\n", prefix, sanitize.String(text))
+	if s.tag != "" {
+		prefix += " " + sanitize.String(s.tag)
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		fmt.Fprintf(&b, "%s: %s\n", prefix, sanitize.String(line))
+	}
+	_, _ = io.WriteString(s.err, b.String())
 }
 
 // notef is note with a format.
@@ -133,10 +146,34 @@ func exitCode(std stdio, name string, err error) int {
 	}
 	std.note(name, err.Error())
 	var ue *usageError
-	if errors.As(err, &ue) {
+	var ce *amop.ConfigError
+	if errors.As(err, &ue) || errors.As(err, &ce) {
 		return exitUsage
 	}
 	return exitFailure
+}
+
+// flagsBeforeArgs refuses a flag of fs given after the arguments
+// (`pub E topic msg --multicast`): the flag package stops at the first
+// argument, so the flag would be taken as an argument and silently do
+// nothing. args is the command line fs parsed; first names the first
+// argument and synopsis the arguments, for the sentence. A "--" before the
+// arguments lets them start with "-".
+func flagsBeforeArgs(fs *flag.FlagSet, args []string, first, synopsis string) error {
+	rest := fs.Args()
+	if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+		return nil
+	}
+	for _, a := range rest {
+		if !strings.HasPrefix(a, "-") || a == "-" || a == "--" {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if fs.Lookup(name) != nil {
+			return usagef("flag %s comes after %s; flags go before it: %s [FLAGS] %s", a, first, fs.Name(), synopsis)
+		}
+	}
+	return nil
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting,
@@ -306,5 +343,10 @@ func printUsage(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %s %s\n      %s\n", shown, c.usage, c.summary)
 	}
+	fmt.Fprintf(w, "\nThe TUI's flags (%s [FLAGS]):\n", self)
+	var f tuiFlags
+	fs := tuiFlagSet(w, &f)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
 	fmt.Fprintf(w, "\nRun '%s COMMAND -h' for the flags of a command; '%s --version' for the version.\n", self, self)
 }

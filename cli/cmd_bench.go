@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/config"
 	"github.com/amoptui/amoptui/loadgen"
 	"github.com/amoptui/amoptui/sanitize"
 )
@@ -47,9 +48,15 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 	if err := parseFlags(fs, args); err != nil {
 		return exitCode(std, "bench", err)
 	}
+	if err := flagsBeforeArgs(fs, args, "ENDPOINT", "[ENDPOINT...]"); err != nil {
+		return exitCode(std, "bench", err)
+	}
 	m, err := amop.ParseMode(*mode)
 	if err != nil {
 		return exitCode(std, "bench", usagef("--mode: %v", err))
+	}
+	if err := benchFlags(o, m); err != nil {
+		return exitCode(std, "bench", err)
 	}
 	o.Mode, o.ChainID, o.GroupID = m, cf.chainID, cf.group
 	line, err := cf.line()
@@ -75,17 +82,26 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 			o.Line = found
 		}
 	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return exitCode(std, "bench", usagef("--cpuprofile: %v", err))
+		}
+		defer stop()
+	}
+	if *memProfile != "" {
+		// Created now, so that a path that will not take it is told
+		// before the run, not after it.
+		f, err := os.Create(*memProfile)
+		if err != nil {
+			return exitCode(std, "bench", usagef("--memprofile: %v", err))
+		}
+		_ = f.Close()
+	}
 	if !*asJSON {
 		std.notef("bench", "%s, %d B, %s, %s, %s path, %s after warm-up…", m, o.Size,
 			plural(max(1, o.Publishers), "publisher", "publishers"), plural(max(1, o.Subscribers), "subscriber", "subscribers"), pathName(o.Bare, o.Line), o.Duration)
 		std.note("bench", nodePlacement(o.Endpoints))
-	}
-	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
-		if err != nil {
-			return exitCode(std, "bench", err)
-		}
-		defer stop()
 	}
 	res, err := loadgen.Run(ctx, o)
 	if *memProfile != "" {
@@ -107,6 +123,30 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// benchFlags refuses values that loadgen would replace by its defaults or
+// refuse only after a network has been started: each with a sentence and
+// the range it takes, before anything runs.
+func benchFlags(o loadgen.Options, m amop.Mode) error {
+	switch {
+	case o.Size < 1 || o.Size > loadgen.MaxSize:
+		return usagef("--size %d: want 1 byte to %d bytes (4 MiB)", o.Size, loadgen.MaxSize)
+	case m == amop.Multicast && o.Size < loadgen.HeaderLen:
+		return usagef("--size %d: a multicast bench needs at least %d bytes to check order and loss", o.Size, loadgen.HeaderLen)
+	case o.Duration <= 0:
+		return usagef("--duration %v: want a positive duration (the measured time)", o.Duration)
+	case o.Warmup < 0:
+		return usagef("--warmup %v: want 0 (a fifth of --duration, at most 2s) or a positive duration", o.Warmup)
+	case o.Subscribers < 1 || o.Subscribers > loadgen.MaxConns:
+		return usagef("--subscribers %d: want 1 to %d", o.Subscribers, loadgen.MaxConns)
+	case o.Publishers < 1 || o.Publishers > loadgen.MaxConns:
+		return usagef("--publishers %d: want 1 to %d", o.Publishers, loadgen.MaxConns)
+	}
+	if msg := config.SendTimeoutProblem(o.Timeout); msg != "" {
+		return usagef("--timeout %s", msg)
+	}
+	return nil
 }
 
 // startCPUProfile profiles the process into path until stop is called.

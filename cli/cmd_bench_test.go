@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -25,7 +26,12 @@ func TestBenchProfiles(t *testing.T) {
 			t.Errorf("%s is not a gzipped profile (%d bytes)", filepath.Base(p), len(data))
 		}
 	}
-	if code, _, _ := runCmd(t, "", "bench", "--duration", "100ms", "--cpuprofile", filepath.Join(dir, "no", "such", "dir")); code != exitFailure {
-		t.Errorf("an unwritable profile: exit %d, want %d", code, exitFailure)
+	// A path that cannot take a profile is a usage error, told before
+	// the run.
+	for _, flag := range []string{"--cpuprofile", "--memprofile"} {
+		code, out, errOut := runCmd(t, "", "bench", "--duration", "100ms", flag, filepath.Join(dir, "no", "such", "dir"))
+		if code != exitUsage || out != "" || !strings.HasPrefix(errOut, "amoptui bench: "+flag+": open ") {
+			t.Errorf("an unwritable %s: exit %d, stderr %q; want %d before the run", flag, code, errOut, exitUsage)
+		}
 	}
 }

@@ -16,7 +16,7 @@ func init() {
 	register(&command{
 		name:    "keygen",
 		usage:   "[--pub FILE] KEYFILE",
-		summary: "write a new secp256k1 key pair for private topics: KEYFILE (private, mode 0600) and its public key (KEYFILE.pub)",
+		summary: "write a new secp256k1 key pair for private topics: KEYFILE (private, mode 0600) and its public key (KEYFILE with .key or .pem replaced by .pub, else KEYFILE.pub; or --pub FILE)",
 		run:     runKeygen,
 	})
 }
@@ -26,11 +26,16 @@ func runKeygen(_ context.Context, args []string, std stdio) int {
 	pub := fset.String("pub", "", "public key file (default: KEYFILE with its .key or .pem extension replaced by .pub)")
 	fset.Usage = func() {
 		fmt.Fprintln(fset.Output(), "usage: amoptui keygen "+commands["keygen"].usage)
-		fmt.Fprintln(fset.Output(), "The files are PEM in the formats go-sdk's conf.LoadECPrivateKeyFromPEM and")
-		fmt.Fprintln(fset.Output(), "LoadECPublicKeyFromPEM read (PKCS#8 and X.509 SubjectPublicKeyInfo); existing files are never overwritten.")
+		fmt.Fprintln(fset.Output(), "Writes KEYFILE (the private key, mode 0600) and the public key: alice.key or alice.pem gives")
+		fmt.Fprintln(fset.Output(), "alice.pub, any other name gets .pub appended, --pub FILE names it. The files are PEM in the")
+		fmt.Fprintln(fset.Output(), "formats go-sdk's conf.LoadECPrivateKeyFromPEM and LoadECPublicKeyFromPEM read (PKCS#8 and")
+		fmt.Fprintln(fset.Output(), "X.509 SubjectPublicKeyInfo); existing files are never overwritten (exit 2).")
 		fset.PrintDefaults()
 	}
 	if err := parseFlags(fset, args); err != nil {
+		return exitCode(std, "keygen", err)
+	}
+	if err := flagsBeforeArgs(fset, args, "KEYFILE", "KEYFILE"); err != nil {
 		return exitCode(std, "keygen", err)
 	}
 	return exitCode(std, "keygen", keygen(std, fset.Args(), *pub))
@@ -58,12 +63,16 @@ func keygen(std stdio, args []string, pubFile string) error {
 		return usagef("the public key file %s is the private key file; name another with --pub", pubFile)
 	}
 	// Both are checked before either is written, so that a refusal leaves
-	// nothing behind.
+	// nothing behind. A file that exists, or a place where none can be
+	// made, is a usage error: another name is the fix.
 	for _, f := range []string{keyFile, pubFile} {
 		if _, err := os.Lstat(f); err == nil {
-			return fmt.Errorf("%s exists; not overwriting it (choose another name or remove it)", f)
+			return usagef("%s exists; not overwriting it (choose another name or remove it)", f)
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			return err
+			return usagef("%v", err)
+		}
+		if st, err := os.Stat(filepath.Dir(f)); err != nil || !st.IsDir() {
+			return usagef("%s: the directory %s does not exist", f, filepath.Dir(f))
 		}
 	}
 	k, err := amop.GenerateKey()
@@ -97,7 +106,10 @@ func createFile(path string, data []byte, mode os.FileMode) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s exists; not overwriting it", path)
+			return usagef("%s exists; not overwriting it", path)
+		}
+		if errors.Is(err, fs.ErrPermission) {
+			return usagef("%v", err)
 		}
 		return err
 	}

@@ -59,7 +59,7 @@ func TestKeygenRefusesToOverwrite(t *testing.T) {
 	}
 	before, _ := os.ReadFile(key)
 	code, _, errOut := runCmd(t, "", "keygen", key)
-	if code != exitFailure || !strings.Contains(errOut, "exists; not overwriting") {
+	if code != exitUsage || !strings.Contains(errOut, "exists; not overwriting") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	after, _ := os.ReadFile(key)
@@ -71,7 +71,7 @@ func TestKeygenRefusesToOverwrite(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "o.pub"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, _ := runCmd(t, "", "keygen", other); code != exitFailure {
+	if code, _, _ := runCmd(t, "", "keygen", other); code != exitUsage {
 		t.Fatalf("exit %d with an existing public file", code)
 	}
 	if _, err := os.Stat(other); err == nil {
@@ -86,6 +86,8 @@ func TestKeygenUsageErrors(t *testing.T) {
 		{"keygen", "a", "b"},
 		{"keygen", "--pub", filepath.Join(dir, "same"), filepath.Join(dir, "same")},
 		{"keygen", "--bogus", "x"},
+		{"keygen", filepath.Join(dir, "no-such-dir", "k.key")},
+		{"keygen", filepath.Join(dir, "k.key"), "--pub", filepath.Join(dir, "p.pub")}, // a flag after KEYFILE
 	} {
 		if code, _, errOut := runCmd(t, "", args...); code != exitUsage {
 			t.Errorf("%v: exit %d: %s", args, code, errOut)

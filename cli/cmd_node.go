@@ -125,7 +125,7 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		// in its own process, as a real node does (issue 14).
 		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
+			return usagef("--cpuprofile: %v", err)
 		}
 		defer stop()
 	}
@@ -198,9 +198,12 @@ func likeFlagsAgree(fs *flag.FlagSet, like string) error {
 	return err
 }
 
-// parseNodeListen splits --listen and checks each HOST:PORT.
+// parseNodeListen splits --listen and checks each HOST:PORT, and that none
+// is listed twice (port 0, a free port each time, excepted): the second
+// node could never listen there.
 func parseNodeListen(s string) ([]string, error) {
 	var out []string
+	seen := map[string]bool{}
 	for _, a := range strings.Split(s, ",") {
 		a = strings.TrimSpace(a)
 		host, port, err := net.SplitHostPort(a)
@@ -213,6 +216,10 @@ func parseNodeListen(s string) ([]string, error) {
 		if host == "" {
 			return nil, usagef("--listen %q: give the host (127.0.0.1 to stay on this machine)", a)
 		}
+		if p, _ := strconv.Atoi(port); p != 0 && seen[a] {
+			return nil, usagef("--listen lists %s twice: each node needs an address of its own", a)
+		}
+		seen[a] = true
 		out = append(out, a)
 	}
 	return out, nil

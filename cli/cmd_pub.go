@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/config"
 	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/userfile"
 )
@@ -64,8 +64,8 @@ func runPub(ctx context.Context, args []string, std stdio) int {
 	fs.BoolVar(&o.multicast, "multicast", false, "send to every subscriber instead of one")
 	fs.IntVar(&o.count, "count", 1, "how many times to send MESSAGE (or the --file, or each stdin line)")
 	fs.StringVar(&o.file, "file", "", "send the whole of `FILE` as one message, bytes as they are (- reads all of stdin)")
-	fs.DurationVar(&o.interval, "interval", 200*time.Millisecond, "pause between sends")
-	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "deadline of each send (a real node waits up to 30 s per node it tries; a later reply is still shown)")
+	fs.DurationVar(&o.interval, "interval", 200*time.Millisecond, "pause between sends: from the end of one to the start of the next (MESSAGE's template is rendered as each is sent)")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, fmt.Sprintf("deadline of each send, at most %s (a real node waits up to %s per node it tries; a later reply is still shown while pub runs)", config.MaxSendTimeout, amop.NodeCandidateWaitText))
 	fs.DurationVar(&o.subWait, "wait", 6*time.Second, "on a real chain, how long after connecting an AMOP 100 is retried (nodes learn of a new subscriber within 5 s); 0: off")
 	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object per send")
 	fs.DurationVar(&o.wait, "connect-timeout", 30*time.Second, "how long to wait for the first node session")
@@ -79,11 +79,40 @@ func runPub(ctx context.Context, args []string, std stdio) int {
 	if err := parseFlags(fs, args); err != nil {
 		return exitCode(std, "pub", err)
 	}
+	synopsis := "ENDPOINT TOPIC [MESSAGE]"
+	if o.replay.file != "" {
+		synopsis = "ENDPOINT"
+	}
+	if err := flagsBeforeArgs(fs, args, "ENDPOINT", synopsis); err != nil {
+		return exitCode(std, "pub", err)
+	}
+	if fs.NArg() > 0 && checkEndpoint(fs.Arg(0)) == nil {
+		std.tag = fs.Arg(0)
+	}
 	return exitCode(std, "pub", publish(ctx, std, &cf, fs.Args(), o))
 }
 
-// errSomeFailed makes pub exit 1 after it has reported each failure.
-var errSomeFailed = errors.New("some sends failed")
+// failedSends is the one form of pub's verdict on failures, for sends and
+// replays alike: "1 of 26 sends failed", "1 of 1 send failed".
+func failedSends(failed, total int) error {
+	return fmt.Errorf("%d of %s failed", failed, plural(total, "send", "sends"))
+}
+
+// timedOutNote tells, after a run, what became of the sends that timed out
+// and whose answer did not come while pub ran: the node may still answer
+// them, or never (real-nodes.md rows 12, 13 and 22).
+func timedOutNote(n int, realChain bool) string {
+	it, them := "it", "them"
+	if n != 1 {
+		it = them
+	}
+	if !realChain {
+		return fmt.Sprintf("%s timed out without an answer while pub ran; the node may still answer %s", plural(n, "send", "sends"), it)
+	}
+	return fmt.Sprintf("%s timed out without an answer while pub ran; a FISCO BCOS 2.x node waits up to %s for each node it tries, "+
+		"so an answer may still come, or never: a 2.8–2.11 node that dropped a send for its own node while another waited there "+
+		"never answers it, whatever the timeout", plural(n, "send", "sends"), amop.NodeCandidateWaitText)
+}
 
 func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pubOptions) error {
 	if o.replay.file != "" {
@@ -95,8 +124,11 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 	if o.count < 1 {
 		return usagef("--count must be at least 1")
 	}
-	if o.timeout <= 0 || o.interval < 0 || o.subWait < 0 {
-		return usagef("--timeout must be positive, --interval and --wait not negative")
+	if msg := config.SendTimeoutProblem(o.timeout); msg != "" {
+		return usagef("--timeout %s", msg)
+	}
+	if o.interval < 0 || o.subWait < 0 || o.delay < 0 || o.wait <= 0 {
+		return usagef("--interval, --wait and --delay must not be negative, --connect-timeout must be positive")
 	}
 	endpoint, topic := args[0], args[1]
 	if err := checkEndpoint(endpoint); err != nil {
@@ -120,7 +152,7 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 	}
 	defer closeLog()
 	cfg.SendTimeout = o.timeout
-	a, _, err := cf.connect(ctx, cfg, o.wait, std, "pub")
+	a, rep, err := cf.connect(ctx, cfg, o.wait, std, "pub")
 	if err != nil {
 		return err
 	}
@@ -128,17 +160,22 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 	if !sleepCtx(ctx, o.delay) {
 		return ctx.Err()
 	}
-	failed := 0
+	failed, sent := 0, 0
 	wait := newSubscriberWait(a, o.subWait, std)
 	lctx, stopLate := context.WithCancel(ctx)
 	defer stopLate()
-	late, timedOut := watchLate(lctx, a), map[uint64]int{}
+	// The connection's states (lost, back) are told on stderr as they
+	// happen, between the sends' lines.
+	late, timedOut := watchLate(lctx, a, rep), map[uint64]int{}
+	var ended time.Time // when the previous send ended
 	for i := 0; ; i++ {
-		msg, ok := next(i)
+		item, ok := next(i)
 		if !ok || ctx.Err() != nil {
 			break
 		}
-		if i > 0 && !sleepCtx(ctx, o.interval) {
+		// --interval lies between the end of a send and the start of
+		// the next, whatever reading the next line took.
+		if i > 0 && !sleepCtx(ctx, o.interval-time.Since(ended)) {
 			break
 		}
 		if !o.asJSON {
@@ -146,6 +183,15 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 		}
 		if mode == amop.Multicast && !wait.beforeMulticast(ctx) {
 			break
+		}
+		// Rendered now, right before it goes: {{.Now}} is the send's time.
+		msg, err := item()
+		if err != nil {
+			std.notef("pub", "message %d: %v", i+1, err)
+			failed++
+			sent++
+			ended = time.Now()
+			continue
 		}
 		start := time.Now()
 		var reply []byte
@@ -161,7 +207,12 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 				return a.Unicast(sctx, topic, msg)
 			})
 		}
-		rtt := time.Since(start)
+		ended = time.Now()
+		rtt := ended.Sub(start)
+		if ctx.Err() != nil && err != nil {
+			break // interrupted: not a failure of the send
+		}
+		sent++
 		if err != nil {
 			failed++
 		}
@@ -195,25 +246,30 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 	if !o.asJSON {
 		late.print(std.out, timedOut)
 		if len(timedOut) > 0 {
-			std.notef("pub", "%s timed out; a real node may still deliver them (it waits up to %s for each node it tries): "+
-				"a --timeout above that waits for their replies", plural(len(timedOut), "send", "sends"), amop.NodeCandidateWait)
+			std.note("pub", timedOutNote(len(timedOut), realChain(a)))
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%w: %d", errSomeFailed, failed)
+		return failedSends(failed, sent)
 	}
 	return nil
 }
+
+// pubItem makes one message when it is about to be sent: a template is
+// rendered then, so that {{.Now}} is the time of the send.
+type pubItem func() ([]byte, error)
 
 // pubMessages returns the messages pub sends, in order: MESSAGE (a
 // template) --count times; or the whole --file (or stdin) as one message
 // --count times; or, with no MESSAGE and stdin not a terminal, each
 // non-empty line of stdin --count times; or the go-sdk example's numbered
-// greeting. Every problem that can be found before connecting is a usage
-// error.
-func pubMessages(std stdio, args []string, o pubOptions, topic string, mode amop.Mode) (func(i int) ([]byte, bool), error) {
-	repeat := func(msg []byte) func(int) ([]byte, bool) {
-		return func(i int) ([]byte, bool) { return msg, i < o.count }
+// greeting. next(i) reports false when there is no message i; what it
+// returns makes the message. Every problem that can be found before
+// connecting is a usage error.
+func pubMessages(std stdio, args []string, o pubOptions, topic string, mode amop.Mode) (next func(i int) (pubItem, bool), err error) {
+	fixed := func(msg []byte) pubItem { return func() ([]byte, error) { return msg, nil } }
+	repeat := func(msg []byte) func(int) (pubItem, bool) {
+		return func(i int) (pubItem, bool) { return fixed(msg), i < o.count }
 	}
 	switch {
 	case o.file != "" && len(args) == 3:
@@ -229,18 +285,20 @@ func pubMessages(std stdio, args []string, o pubOptions, topic string, mode amop
 		if err != nil {
 			return nil, err
 		}
-		return func(i int) ([]byte, bool) {
+		return func(i int) (pubItem, bool) {
 			if i >= o.count {
 				return nil, false
 			}
-			s, ok := render(i + 1)
-			return []byte(s), ok
+			return func() ([]byte, error) {
+				s, err := render(i + 1)
+				return []byte(s), err
+			}, true
 		}, nil
 	case !isTerminal(std.in):
 		sc := bufio.NewScanner(std.in)
 		sc.Buffer(make([]byte, 64<<10), maxMessage)
 		var line []byte
-		return func(i int) ([]byte, bool) {
+		return func(i int) (pubItem, bool) {
 			if i%o.count == 0 {
 				// The next non-empty line: an empty one is no message.
 				for {
@@ -254,13 +312,15 @@ func pubMessages(std stdio, args []string, o pubOptions, topic string, mode amop
 						break
 					}
 				}
-				line = append(line[:0], sc.Bytes()...)
+				line = append([]byte(nil), sc.Bytes()...)
 			}
-			return line, true
+			return fixed(line), true
 		}, nil
 	}
 	greeting := fmt.Sprintf("hello, FISCO BCOS, I am %s publisher!", mode)
-	return func(i int) ([]byte, bool) { return []byte(greeting + " " + strconv.Itoa(i)), i < o.count }, nil
+	return func(i int) (pubItem, bool) {
+		return fixed([]byte(greeting + " " + strconv.Itoa(i))), i < o.count
+	}, nil
 }
 
 // maxMessage is the largest message pub reads from a file or a line: the

@@ -106,6 +106,13 @@ func runSub(ctx context.Context, args []string, std stdio) int {
 	if err := parseFlags(fs, args); err != nil {
 		return exitCode(std, "sub", err)
 	}
+	if err := flagsBeforeArgs(fs, args, "ENDPOINT", "ENDPOINT TOPIC [TOPIC...]"); err != nil {
+		return exitCode(std, "sub", err)
+	}
+	if fs.NArg() > 0 && checkEndpoint(fs.Arg(0)) == nil {
+		std.tag = fs.Arg(0)
+	}
+	ef.visit(fs)
 	policy, err := ef.policy(*reply, std)
 	if err != nil {
 		return exitCode(std, "sub", err)
@@ -130,6 +137,9 @@ func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, pol
 	}
 	if count < 0 {
 		return usagef("--count must not be negative")
+	}
+	if wait <= 0 {
+		return usagef("--connect-timeout must be positive")
 	}
 	endpoint, topics := args[0], args[1:]
 	if err := checkEndpoint(endpoint); err != nil {

@@ -61,9 +61,9 @@ type tuiFlags struct {
 	set        map[string]bool // flags given on the command line
 }
 
-func runTUI(_ context.Context, args []string, std stdio) int {
-	fs := newFlagSet("", std)
-	var f tuiFlags
+// tuiFlagSet is the TUI's flag set, writing its errors and -h to w.
+func tuiFlagSet(w io.Writer, f *tuiFlags) *flag.FlagSet {
+	fs := newFlagSet("", stdio{err: w})
 	f.connFlags.register(fs)
 	fs.StringVar(&f.config, "config", "", "TOML configuration file (see config.example.toml)")
 	fs.Var(&f.nodes, "node", "node channel endpoint HOST:PORT (repeatable; tried in order)")
@@ -83,6 +83,12 @@ func runTUI(_ context.Context, args []string, std stdio) int {
 		fmt.Fprintln(fs.Output(), "usage: amoptui "+commands["tui"].usage)
 		fs.PrintDefaults()
 	}
+	return fs
+}
+
+func runTUI(_ context.Context, args []string, std stdio) int {
+	var f tuiFlags
+	fs := tuiFlagSet(std.err, &f)
 	if err := parseFlags(fs, args); err != nil {
 		return exitCode(std, "", err)
 	}
@@ -123,16 +129,35 @@ func tui(std stdio, f *tuiFlags) error {
 	if err != nil {
 		return err
 	}
+	s := &session{}
+	defer s.close()
+	// The files the user named are opened before anything else, so that
+	// a problem with one is told first, as a configuration error.
+	logOut := io.Discard
+	if plan.debugLog != "" {
+		lf, err := openDebugLog(plan.debugLog)
+		if err != nil {
+			return &usageError{msg: plan.cfg.Problem("debug_log", "%v", err).Error()}
+		}
+		s.closers = append(s.closers, func() { _ = lf.Close() })
+		logOut = lf
+	}
+	if plan.transcript != "" {
+		tw, err := transcript.Open(plan.transcript)
+		if err != nil {
+			return &usageError{msg: plan.cfg.Problem("transcript", "%v", err).Error()}
+		}
+		s.closers = append(s.closers, func() { _ = tw.Close() })
+		plan.ui.Transcript = tw
+	}
 	term, err := openTerminal(std)
 	if err != nil {
 		return err
 	}
-	s := &session{}
-	defer s.close()
 	if f.cpuProfile != "" {
 		stop, err := startCPUProfile(f.cpuProfile)
 		if err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
+			return usagef("--cpuprofile: %v", err)
 		}
 		s.closers = append(s.closers, stop)
 	}
@@ -140,15 +165,6 @@ func tui(std stdio, f *tuiFlags) error {
 	// Nothing may write to the terminal while the program owns it: the
 	// standard logger, slog's default and go-sdk's logrus go to the debug
 	// log or nowhere.
-	logOut := io.Discard
-	if plan.debugLog != "" {
-		lf, err := os.OpenFile(plan.debugLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if err != nil {
-			return fmt.Errorf("debug log: %w", err)
-		}
-		s.closers = append(s.closers, func() { _ = lf.Close() })
-		logOut = lf
-	}
 	log.SetOutput(logOut)
 	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	slog.SetDefault(logger)
@@ -170,14 +186,6 @@ func tui(std stdio, f *tuiFlags) error {
 		if e.network != nil {
 			plan.ui.Network, plan.ui.NetworkTitle = e.network, networkTitle(e.network)
 		}
-	}
-	if plan.transcript != "" {
-		tw, err := transcript.Open(plan.transcript)
-		if err != nil {
-			return err
-		}
-		s.closers = append(s.closers, func() { _ = tw.Close() })
-		plan.ui.Transcript = tw
 	}
 	client, choice, err := dial.Open(plan.adapter, plan.dial)
 	if err != nil {
@@ -222,6 +230,9 @@ type tuiPlan struct {
 	embeddedLine amop.Line
 	mouse        bool   // clicks and the wheel ([ui] mouse, --no-mouse)
 	history      string // the lasting input history's file, "" = off
+	// cfg is the merged configuration, to locate a problem found when a
+	// file is used (config.Config.Problem).
+	cfg config.Config
 }
 
 // planTUI merges defaults, the config file and the flags (in that order of
@@ -309,7 +320,7 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 		cfg.MaxIncoming = int64(f.maxIncoming)
 		cfg.MarkFlag("max_incoming", "--max-incoming")
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.Check(); err != nil {
 		return tuiPlan{}, &usageError{msg: err.Error()}
 	}
 	mode := amop.Unicast
@@ -323,7 +334,8 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 
 	a := amop.Config{
 		Endpoints: cfg.Nodes, ChainID: cfg.ChainID, GroupID: cfg.GroupID, SM: cfg.SMCrypto,
-		SkipNodeVerify: !cfg.TLS.VerifyNode, SendTimeout: cfg.SendTimeout, MaxIncoming: int(cfg.MaxIncoming),
+		SkipNodeVerify: !cfg.TLS.VerifyNode, VerifyHint: "pass --no-verify-node or set verify_node = false",
+		SendTimeout: cfg.SendTimeout, MaxIncoming: int(cfg.MaxIncoming),
 		AutoReply: amop.ParseReplyPolicy(cfg.Reply.Default),
 		CAPEM:     []byte(cfg.TLS.CAPEM), CertPEM: []byte(cfg.TLS.CertPEM), KeyPEM: []byte(cfg.TLS.KeyPEM),
 	}
@@ -357,6 +369,7 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 		dial:         dial.Options{Line: cfg.Line(), PlainWS: !cfg.TLS.Enabled},
 		embeddedLine: cfg.EmbeddedLine(),
 		mouse:        cfg.UI.Mouse,
+		cfg:          cfg,
 		ui: ui.Options{
 			Topics: cfg.JoinTopics(), Publish: cfg.Topics.Publish, Mode: mode, AutoReply: &policy,
 			Scrollback: cfg.UI.Scrollback, History: cfg.UI.InputHistory, TimeFormat: cfg.UI.TimestampFormat,

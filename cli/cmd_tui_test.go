@@ -126,7 +126,7 @@ func TestPlanPrivateTopics(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, errOut := runCmd(t, "", "--config", cfg)
-	if code != exitUsage || !strings.Contains(errOut, `"vault"`) || !strings.Contains(errOut, "missing.key") {
+	if code != exitUsage || !strings.Contains(errOut, "c.toml:2:1: private.subscribe.vault: ") || !strings.Contains(errOut, "missing.key does not exist") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf16"
@@ -122,20 +122,50 @@ func (c *connFlags) adapterConfig(endpoints []string) (amop.Config, func(), erro
 	cfg := amop.Config{
 		Endpoints: endpoints,
 		CAFile:    filepath.Join(dir, "ca.crt"), CertFile: filepath.Join(dir, "sdk.crt"), KeyFile: filepath.Join(dir, "sdk.key"),
-		ChainID: c.chainID, GroupID: c.group, SM: c.sm, SkipNodeVerify: c.noVerify,
+		ChainID: c.chainID, GroupID: c.group, SM: c.sm, SkipNodeVerify: c.noVerify, VerifyHint: "pass --no-verify-node",
 		MaxIncoming: int(c.maxIncoming),
 	}
 	closer := func() {}
 	if c.debugLog != "" {
-		f, err := os.OpenFile(c.debugLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		f, err := openDebugLog(c.debugLog)
 		if err != nil {
-			return amop.Config{}, nil, fmt.Errorf("debug log: %w", err)
+			return amop.Config{}, nil, usagef("--debug-log %v", err)
 		}
 		cfg.SDKLog = f
 		cfg.Logger = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		closer = func() { _ = f.Close() }
 	}
 	return cfg, closer, nil
+}
+
+// openDebugLog opens path to append the debug log to, and writes its first
+// line: only a regular file that takes a write will do. A directory or a
+// device is refused before it is opened, and a file that opens for
+// writing but refuses every write (/proc/version) by that first line, so
+// that a log that goes nowhere is told at start, not never. The error
+// starts with path.
+func openDebugLog(path string) (*os.File, error) {
+	if msg := config.LogFileProblem(path); msg != "" {
+		return nil, errors.New(msg)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		_ = f.Close()
+		return nil, fmt.Errorf("%s is not a regular file (a log is appended to a file)", path)
+	}
+	h := slog.NewTextHandler(f, nil)
+	if err := h.Handle(context.Background(), slog.NewRecord(time.Now(), slog.LevelInfo, "debug log opened", 0)); err != nil {
+		_ = f.Close()
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("%s: a write fails: %v", path, err)
+	}
+	return f, nil
 }
 
 // checkEndpoint validates a HOST:PORT argument.
@@ -172,7 +202,7 @@ func (c *connFlags) connect(ctx context.Context, cfg amop.Config, wait time.Dura
 	if cfg.Logger != nil {
 		cfg.Logger.Info("FISCO BCOS line", "line", ch.Line.String(), "why", ch.Why)
 	}
-	rep := &progress{std: std, name: name}
+	rep := newProgress(std, name)
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	fail := func(err error) (dial.Client, *progress, error) {
@@ -205,7 +235,7 @@ func (c *connFlags) connect(ctx context.Context, cfg amop.Config, wait time.Dura
 			return fail(ctx.Err())
 		case <-timer.C:
 			st := a.Status()
-			msg := fmt.Sprintf("not connected to %s within %v", strings.Join(cfg.Endpoints, ", "), wait)
+			msg := fmt.Sprintf("not connected within %v", wait)
 			if st.Attempt > 0 {
 				msg += " (" + plural(st.Attempt, "attempt", "attempts") + ")"
 			}
@@ -224,13 +254,33 @@ func (c *connFlags) connect(ctx context.Context, cfg amop.Config, wait time.Dura
 }
 
 // progress tells a headless command's connection states, drops and guard
-// counters on stderr. The guard reports the start and the end of every
-// retry, and a state can arrive twice; each line is printed once.
+// counters on stderr, each line after the command's name and endpoint
+// (stdio.tag). The guard reports the start and the end of every retry, and
+// a state can arrive twice: each line is printed once. An outage is told
+// when it begins, again when its cause changes, and otherwise at a slowing
+// cadence (outageMarks), never once per attempt.
 type progress struct {
-	std       stdio
-	name      string
+	std  stdio
+	name string
+	now  func() time.Time // time.Now; a test's clock
+
+	mu        sync.Mutex // the event reader of pub and the caller may both report
 	last      string
-	connected bool // the last state told was connected
+	connected bool      // the last state told was connected
+	outage    time.Time // when the current outage was first told; zero: none
+	cause     string    // its cause as last told
+	mark      time.Duration
+}
+
+// First and largest gap between the lines of one outage whose cause does
+// not change: 10 s, 20 s, 40 s … then every 5 minutes.
+const (
+	outageFirstMark = 10 * time.Second
+	outageMaxGap    = 5 * time.Minute
+)
+
+func newProgress(std stdio, name string) *progress {
+	return &progress{std: std, name: name, now: time.Now}
 }
 
 // event tells ev if it is a state, drop or counter event, and reports
@@ -257,7 +307,25 @@ func (p *progress) event(ev amop.Event) bool {
 }
 
 func (p *progress) state(s amop.Status) {
-	line := stateLine(s, p.connected)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	line := ""
+	switch {
+	case s.State == amop.StateConnected || s.State == amop.StateDown:
+		line = stateLine(s, p.connected)
+		p.outage, p.cause = time.Time{}, ""
+	case s.Retry <= 0:
+		line = stateLine(s, p.connected) // "connecting…", or nothing while an attempt runs
+	case p.outage.IsZero():
+		line = stateLine(s, p.connected)
+		p.outage, p.cause, p.mark = p.now(), s.LastErr, outageFirstMark
+	case s.LastErr != p.cause:
+		p.cause = s.LastErr
+		line = stateLine(s, false)
+	case p.now().Sub(p.outage) >= p.mark:
+		line = stillLine(s, p.now().Sub(p.outage))
+		p.mark += min(p.mark, outageMaxGap)
+	}
 	if line == "" || line == p.last {
 		return
 	}
@@ -266,14 +334,39 @@ func (p *progress) state(s amop.Status) {
 	p.std.note(p.name, line)
 }
 
+// stillLine is a later line of one outage whose cause has not changed:
+// "still reconnecting after 40 s (attempt 9): connection refused; next try
+// in 3.2 s".
+func stillLine(s amop.Status, since time.Duration) string {
+	why := s.LastErr
+	if why == "" {
+		why = "failed"
+	}
+	return fmt.Sprintf("still %s after %s (attempt %d): %s; next try in %.1f s",
+		s.State, roundSeconds(since), s.Attempt, why, s.Retry.Seconds())
+}
+
+// roundSeconds is d for a sentence: "40 s", "2 min 30 s".
+func roundSeconds(d time.Duration) string {
+	sec := int(d.Round(time.Second) / time.Second)
+	if sec < 60 {
+		return strconv.Itoa(sec) + " s"
+	}
+	if sec%60 == 0 {
+		return strconv.Itoa(sec/60) + " min"
+	}
+	return fmt.Sprintf("%d min %d s", sec/60, sec%60)
+}
+
 // stateLine is a one-line description of a connection state for stderr,
-// "" for one not worth a line (a retry starting: its outcome follows).
-// wasConnected says the previous state told was connected, so that a lost
-// session is told as such.
+// "" for one not worth a line (a retry starting: its outcome follows). The
+// endpoint is not in it: every line of a command carries it already
+// (stdio.tag). wasConnected says the previous state told was connected,
+// so that a lost session is told as such.
 func stateLine(s amop.Status, wasConnected bool) string {
 	switch s.State {
 	case amop.StateConnected:
-		line := "connected to " + s.Endpoint
+		line := "connected"
 		if s.Resubscribed > 0 {
 			line += ", re-subscribed " + plural(s.Resubscribed, "topic", "topics")
 		}
@@ -286,7 +379,7 @@ func stateLine(s amop.Status, wasConnected bool) string {
 	}
 	if s.Retry <= 0 {
 		if s.State == amop.StateConnecting && s.Attempt == 0 {
-			return "connecting to " + s.Endpoint + "…"
+			return "connecting…"
 		}
 		return ""
 	}
@@ -297,11 +390,11 @@ func stateLine(s amop.Status, wasConnected bool) string {
 	retry := fmt.Sprintf("%.1f s", s.Retry.Seconds())
 	switch {
 	case wasConnected:
-		return fmt.Sprintf("connection to %s lost: %s, reconnecting in %s", s.Endpoint, why, retry)
+		return fmt.Sprintf("connection lost: %s, reconnecting in %s", why, retry)
 	case s.Attempt > 1:
-		return fmt.Sprintf("%s to %s: %s, retrying in %s (attempt %d)", s.State, s.Endpoint, why, retry, s.Attempt)
+		return fmt.Sprintf("%s: %s, retrying in %s (attempt %d)", s.State, why, retry, s.Attempt)
 	}
-	return fmt.Sprintf("%s to %s: %s, retrying in %s", s.State, s.Endpoint, why, retry)
+	return fmt.Sprintf("%s: %s, retrying in %s", s.State, why, retry)
 }
 
 // plural is "1 topic", "2 topics".

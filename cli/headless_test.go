@@ -163,14 +163,16 @@ func TestConnectProgressAndTimeout(t *testing.T) {
 		t.Fatalf("exit %d after %v, stdout %q", code, took, out)
 	}
 	lines := strings.Split(strings.TrimSpace(errOut), "\n")
-	if lines[0] != "amoptui pub: connecting to "+addr+"…" {
+	// Every line names the endpoint; the attempts after the first
+	// failure are not told one by one.
+	if lines[0] != "amoptui pub "+addr+": connecting…" {
 		t.Errorf("first line %q", lines[0])
 	}
-	if want := "amoptui pub: connecting to " + addr + ": connection refused, retrying in "; len(lines) < 3 || !strings.HasPrefix(lines[1], want) || !strings.HasSuffix(lines[1], " s") {
-		t.Errorf("second line %q, want %q…", lines[1], want)
+	if want := "amoptui pub " + addr + ": connecting: connection refused, retrying in "; len(lines) != 3 || !strings.HasPrefix(lines[1], want) || !strings.HasSuffix(lines[1], " s") {
+		t.Errorf("second line %q, want %q… and 3 lines in all:\n%s", lines[1], want, errOut)
 	}
 	last := lines[len(lines)-1]
-	if !strings.HasPrefix(last, "amoptui pub: not connected to "+addr+" within 2s (") || !strings.HasSuffix(last, " attempts): connection refused; is the node running? (--connect-timeout sets the wait)") {
+	if !strings.HasPrefix(last, "amoptui pub "+addr+": not connected within 2s (") || !strings.HasSuffix(last, " attempts): connection refused; is the node running? (--connect-timeout sets the wait)") {
 		t.Errorf("last line %q", last)
 	}
 	for i := 1; i < len(lines); i++ {
@@ -191,20 +193,20 @@ func TestStateLineWording(t *testing.T) {
 		was  bool
 		want string
 	}{
-		{amop.Status{State: amop.StateConnecting, Endpoint: ep}, false, "connecting to 127.0.0.1:20200…"},
+		{amop.Status{State: amop.StateConnecting, Endpoint: ep}, false, "connecting…"},
 		{amop.Status{State: amop.StateConnecting, Endpoint: ep, Attempt: 1, LastErr: "connection refused"}, false, ""},
 		{amop.Status{State: amop.StateConnecting, Endpoint: ep, Attempt: 1, LastErr: "connection refused", Retry: 400 * time.Millisecond}, false,
-			"connecting to 127.0.0.1:20200: connection refused, retrying in 0.4 s"},
+			"connecting: connection refused, retrying in 0.4 s"},
 		{amop.Status{State: amop.StateConnecting, Endpoint: ep, Attempt: 3, LastErr: "connection refused", Retry: 1600 * time.Millisecond}, false,
-			"connecting to 127.0.0.1:20200: connection refused, retrying in 1.6 s (attempt 3)"},
+			"connecting: connection refused, retrying in 1.6 s (attempt 3)"},
 		{amop.Status{State: amop.StateReconnecting, Endpoint: ep, Attempt: 0, LastErr: "EOF", Retry: 200 * time.Millisecond}, true,
-			"connection to 127.0.0.1:20200 lost: EOF, reconnecting in 0.2 s"},
+			"connection lost: EOF, reconnecting in 0.2 s"},
 		{amop.Status{State: amop.StateReconnecting, Endpoint: ep, Attempt: 2, LastErr: "connection refused", Retry: 800 * time.Millisecond}, false,
-			"reconnecting to 127.0.0.1:20200: connection refused, retrying in 0.8 s (attempt 2)"},
+			"reconnecting: connection refused, retrying in 0.8 s (attempt 2)"},
 		{amop.Status{State: amop.StateReconnecting, Endpoint: ep, Attempt: 2}, false, ""},
-		{amop.Status{State: amop.StateConnected, Endpoint: ep}, false, "connected to 127.0.0.1:20200"},
-		{amop.Status{State: amop.StateConnected, Endpoint: ep, Resubscribed: 1}, false, "connected to 127.0.0.1:20200, re-subscribed 1 topic"},
-		{amop.Status{State: amop.StateConnected, Endpoint: ep, Resubscribed: 2}, false, "connected to 127.0.0.1:20200, re-subscribed 2 topics"},
+		{amop.Status{State: amop.StateConnected, Endpoint: ep}, false, "connected"},
+		{amop.Status{State: amop.StateConnected, Endpoint: ep, Resubscribed: 1}, false, "connected, re-subscribed 1 topic"},
+		{amop.Status{State: amop.StateConnected, Endpoint: ep, Resubscribed: 2}, false, "connected, re-subscribed 2 topics"},
 		{amop.Status{State: amop.StateDown, LastErr: "chain id mismatch"}, false, "connection down: chain id mismatch"},
 		{amop.Status{State: amop.StateDown}, false, "connection down"},
 	}
@@ -212,6 +214,53 @@ func TestStateLineWording(t *testing.T) {
 		if got := stateLine(c.s, c.was); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.s, got, c.want)
 		}
+	}
+}
+
+// TestOutageLinesSlowDown pins what sub and pub tell of an outage: its
+// start, a change of cause, and otherwise a line at 10 s, 20 s, 40 s … of
+// it (not one per attempt), each after the command's name and endpoint;
+// the way back ends it, and the next outage starts afresh.
+func TestOutageLinesSlowDown(t *testing.T) {
+	var errb ntBuffer
+	p := newProgress(stdio{err: &errb, tag: "127.0.0.1:20201"}, "sub")
+	t0 := time.Unix(1_700_000_000, 0)
+	at := t0
+	p.now = func() time.Time { return at }
+	ep := "127.0.0.1:20201"
+	refused := "dial tcp 127.0.0.1:20201: connect: connection refused"
+	step := func(sec float64, s amop.Status) {
+		at = t0.Add(time.Duration(sec * float64(time.Second)))
+		s.Endpoint = ep
+		p.state(s)
+	}
+	step(0, amop.Status{State: amop.StateConnected})
+	step(1, amop.Status{State: amop.StateReconnecting, LastErr: "EOF", Retry: 200 * time.Millisecond})
+	step(1.2, amop.Status{State: amop.StateReconnecting, Attempt: 1}) // an attempt starts: its outcome follows
+	step(1.3, amop.Status{State: amop.StateReconnecting, Attempt: 1, LastErr: refused, Retry: 400 * time.Millisecond})
+	for sec := 2; sec <= 41; sec++ {
+		step(float64(sec), amop.Status{State: amop.StateReconnecting, Attempt: sec, LastErr: refused, Retry: 3200 * time.Millisecond})
+	}
+	step(42, amop.Status{State: amop.StateConnected, Resubscribed: 1})
+	step(50, amop.Status{State: amop.StateReconnecting, LastErr: "EOF", Retry: 200 * time.Millisecond})
+	step(51, amop.Status{State: amop.StateReconnecting, Attempt: 1, LastErr: "EOF", Retry: 400 * time.Millisecond})
+	step(52, amop.Status{State: amop.StateConnected, Resubscribed: 1})
+	want := []string{
+		"amoptui sub 127.0.0.1:20201: connected",
+		"amoptui sub 127.0.0.1:20201: connection lost: EOF, reconnecting in 0.2 s",
+		"amoptui sub 127.0.0.1:20201: reconnecting: " + refused + ", retrying in 0.4 s",
+		"amoptui sub 127.0.0.1:20201: still reconnecting after 10 s (attempt 11): " + refused + "; next try in 3.2 s",
+		"amoptui sub 127.0.0.1:20201: still reconnecting after 20 s (attempt 21): " + refused + "; next try in 3.2 s",
+		"amoptui sub 127.0.0.1:20201: still reconnecting after 40 s (attempt 41): " + refused + "; next try in 3.2 s",
+		"amoptui sub 127.0.0.1:20201: connected, re-subscribed 1 topic",
+		"amoptui sub 127.0.0.1:20201: connection lost: EOF, reconnecting in 0.2 s",
+		"amoptui sub 127.0.0.1:20201: connected, re-subscribed 1 topic",
+	}
+	if got := strings.TrimSpace(errb.String()); got != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", got, strings.Join(want, "\n"))
+	}
+	if got := roundSeconds(150 * time.Second); got != "2 min 30 s" {
+		t.Fatalf("roundSeconds: %q", got)
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/config"
 	"github.com/amoptui/amoptui/replay"
 	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/tmpl"
@@ -15,11 +17,11 @@ import (
 // messageTemplate parses pub's MESSAGE as a payload template (unless raw
 // or it has no "{{") and renders it once, so that an error is a usage
 // error before anything is sent. The returned function renders message
-// number seq (from 1); it reports false, after printing nothing, only if a
-// later rendering fails, which the first one would have shown.
-func messageTemplate(msg string, raw bool, topic string, mode amop.Mode) (func(seq int) (string, bool), error) {
+// number seq (from 1) at the time it is called; a later rendering can
+// still fail (a {{file}} removed meanwhile), and says why.
+func messageTemplate(msg string, raw bool, topic string, mode amop.Mode) (func(seq int) (string, error), error) {
 	if raw || !tmpl.IsTemplate(msg) {
-		return func(int) (string, bool) { return msg, true }, nil
+		return func(int) (string, error) { return msg, nil }, nil
 	}
 	t, err := tmpl.Parse(msg, tmpl.Options{})
 	if err != nil {
@@ -29,9 +31,9 @@ func messageTemplate(msg string, raw bool, topic string, mode amop.Mode) (func(s
 	if _, err := t.Render(data(1)); err != nil {
 		return nil, usagef("MESSAGE: %v", err)
 	}
-	return func(seq int) (string, bool) {
+	return func(seq int) (string, error) {
 		b, err := t.Render(data(seq))
-		return string(b), err == nil
+		return string(b), err
 	}, nil
 }
 
@@ -47,7 +49,7 @@ type replayFlags struct {
 
 func (r *replayFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.file, "replay", "", "re-send the messages of `FILE` (a --transcript, a /save file, a sub --json or pub --json log) to their topics and modes, with the recorded spacing")
-	fs.Float64Var(&r.speed, "speed", 1, "--replay: divide the recorded gaps by this (2 = twice as fast)")
+	fs.Float64Var(&r.speed, "speed", 1, fmt.Sprintf("--replay: divide the recorded gaps by this, from %g to %g (2 = twice as fast)", replay.MinSpeed, replay.MaxSpeed))
 	fs.BoolVar(&r.fast, "as-fast-as-possible", false, "--replay: ignore the recorded gaps; each message waits for the previous answer")
 	fs.StringVar(&r.kind, "replay-kind", "auto", "--replay: which records: sent, received, or auto (sent when there are any)")
 	fs.StringVar(&r.to, "to", "", "--replay: send every message to this topic instead of its own")
@@ -71,14 +73,14 @@ func replayPub(ctx context.Context, std stdio, cf *connFlags, args []string, o p
 	if len(args) != 1 {
 		return usagef("--replay takes only ENDPOINT (the topics come from the file; --to redirects them)")
 	}
-	if r.speed <= 0 {
-		return usagef("--speed must be positive")
+	if err := replay.CheckSpeed(r.speed); err != nil {
+		return usagef("--%v", err)
 	}
 	if r.inFlight < 1 {
 		return usagef("--in-flight must be at least 1")
 	}
-	if o.timeout <= 0 {
-		return usagef("--timeout must be positive")
+	if msg := config.SendTimeoutProblem(o.timeout); msg != "" {
+		return usagef("--timeout %s", msg)
 	}
 	if r.to != "" {
 		if err := amop.ValidateTopic(r.to); err != nil {
@@ -104,8 +106,12 @@ func replayPub(ctx context.Context, std stdio, cf *connFlags, args []string, o p
 	if r.fast {
 		std.notef("pub", "replaying %s as fast as the node answers", plural(len(msgs), "message", "messages"))
 	} else {
+		over := replay.Scaled(span, r.speed)
+		if over == math.MaxInt64 {
+			return usagef("--speed %g stretches the recording's %v past what can be scheduled (292 years)", r.speed, span.Round(time.Second))
+		}
 		std.notef("pub", "replaying %s over %v (recorded %v, speed %g)",
-			plural(len(msgs), "message", "messages"), (time.Duration(float64(span) / r.speed)).Round(time.Millisecond), span.Round(time.Millisecond), r.speed)
+			plural(len(msgs), "message", "messages"), over.Round(time.Millisecond), span.Round(time.Millisecond), r.speed)
 	}
 
 	cfg, closeLog, err := cf.adapterConfig([]string{endpoint})
@@ -136,7 +142,7 @@ func replayPub(ctx context.Context, std stdio, cf *connFlags, args []string, o p
 		return err
 	}
 	if failed > 0 {
-		return fmt.Errorf("%w: %d of %d", errSomeFailed, failed, len(msgs))
+		return failedSends(failed, len(msgs))
 	}
 	return nil
 }
@@ -163,14 +169,17 @@ func printReplay(std stdio, asJSON bool, res replay.Result) error {
 	if d := res.Sent - res.Due; d > 50*time.Millisecond {
 		late = fmt.Sprintf(" (%v late)", d.Round(time.Millisecond))
 	}
-	fmt.Fprintf(std.out, "replay %d/%d +%.3fs%s %s %s: %s\n", res.Index, res.Total, res.Sent.Seconds(), late, m.Mode, sanitize.String(m.Topic), sanitize.Bytes(m.Data))
+	// One line per message, the result at its end.
+	outcome := ""
 	switch {
 	case res.Err != nil:
-		fmt.Fprintf(std.out, "  ✗ %s\n", sanitize.String(res.Err.Error()))
+		outcome = "✗ " + sanitize.String(res.Err.Error())
 	case m.Mode == amop.Unicast:
-		fmt.Fprintf(std.out, "  ✓ reply \"%s\" in %s\n", sanitize.Bytes(res.Reply), res.RTT.Round(time.Microsecond))
+		outcome = fmt.Sprintf("✓ reply \"%s\" in %s", sanitize.Bytes(res.Reply), res.RTT.Round(time.Microsecond))
 	default:
-		fmt.Fprintf(std.out, "  ✓ accepted in %s\n", res.RTT.Round(time.Microsecond))
+		outcome = fmt.Sprintf("✓ %s in %s", amop.MulticastAccepted, res.RTT.Round(time.Microsecond))
 	}
-	return nil
+	_, err := fmt.Fprintf(std.out, "replay %d/%d +%.3fs%s %s %s: %s %s\n", res.Index, res.Total, res.Sent.Seconds(), late, m.Mode,
+		sanitize.String(m.Topic), sanitize.Bytes(m.Data), outcome)
+	return err
 }

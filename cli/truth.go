@@ -95,12 +95,14 @@ func (s *subscriberWait) unicast(ctx context.Context, send func() ([]byte, error
 }
 
 // lateReplies collects the late answers to pub's sends (which timed out),
-// reading the adapter's events on a goroutine of its own until ctx ends.
+// reading the adapter's events on a goroutine of its own until ctx ends;
+// the connection's states, drops and counters go to rep at once, so that
+// pub says when it loses and regains its node during a run.
 type lateReplies struct {
 	ch chan *amop.LateReplyEvent
 }
 
-func watchLate(ctx context.Context, a amop.Client) *lateReplies {
+func watchLate(ctx context.Context, a amop.Client, rep *progress) *lateReplies {
 	l := &lateReplies{ch: make(chan *amop.LateReplyEvent, 256)}
 	go func() {
 		for {
@@ -110,6 +112,9 @@ func watchLate(ctx context.Context, a amop.Client) *lateReplies {
 			case ev, ok := <-a.Events():
 				if !ok {
 					return
+				}
+				if rep != nil && rep.event(ev) {
+					continue
 				}
 				if le, ok := ev.(*amop.LateReplyEvent); ok {
 					select {

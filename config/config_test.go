@@ -257,7 +257,7 @@ theme = "blue"
 			`c.toml:8:3: nodes[3]: "127.0.0.1:20200" is already nodes[0]`,
 			`c.toml:9:3: nodes[4]: ":20200" is not HOST:PORT: the host is missing`,
 			`c.toml:10:3: nodes[5]: "h:http" is not HOST:PORT: the port must be a number`,
-			`c.toml:12:1: send_timeout: must be positive, got -1s`,
+			`c.toml:12:1: send_timeout: must be above 0 and at most 10m0s, got -1s`,
 			`c.toml:14:15: topics.join[1]: "" is not a valid topic: it is empty`,
 			`c.toml:14:19: topics.join[2]: "_block_notify_1" is not a valid topic: the prefix _block_notify_ is reserved`,
 			`c.toml:14:38: topics.join[3]: "ok" is already topics.join[0]`,
@@ -307,6 +307,8 @@ cert = "sdk.crt"
 certs_dir = "sdk"
 cert = "other.crt"
 `, nil},
+		"send timeout of hours": {`send_timeout = "1000000h"`,
+			[]string{`c.toml:1:1: send_timeout: must be above 0 and at most 10m0s, got 1000000h0m0s`}},
 		"same transcript and debug log": {`
 transcript = "x.log"
 debug_log = "x.log"

@@ -25,6 +25,11 @@ const (
 	MaxInputHistory = 10_000
 	// maxTimestampLayout bounds ui.timestamp_format: it is a column.
 	maxTimestampLayout = 64
+	// MaxSendTimeout bounds send_timeout (and pub's --timeout): a real
+	// node gives up on a unicast after 30 s per node it tries, so minutes
+	// are already generous, and a typo of hours would leave sends, and
+	// their memory, pending for ever.
+	MaxSendTimeout = 10 * time.Minute
 )
 
 // Validate checks every value and returns all problems at once (a
@@ -54,8 +59,8 @@ func (c Config) Validate() error {
 			seen[n] = i
 		}
 	}
-	if c.SendTimeout <= 0 {
-		bad(path{"send_timeout"}, "must be positive, got %s", c.SendTimeout)
+	if msg := SendTimeoutProblem(c.SendTimeout); msg != "" {
+		bad(path{"send_timeout"}, "%s", msg)
 	}
 	if c.MaxIncoming < MinMaxIncoming || c.MaxIncoming > MaxMaxIncoming {
 		bad(path{"max_incoming"}, "must be between %s and %s, got %s", FormatSize(MinMaxIncoming), FormatSize(MaxMaxIncoming), FormatSize(c.MaxIncoming))
@@ -260,6 +265,15 @@ func timestampProblem(layout string) string {
 	zeroMS := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC).Format(layout)
 	if !strings.Contains(withMS, "789") || !strings.Contains(zeroMS, "000") {
 		return fmt.Sprintf(`%q does not always show milliseconds (use e.g. "15:04:05.000")`, layout)
+	}
+	return ""
+}
+
+// SendTimeoutProblem says why d cannot be a send's timeout, "" if it can:
+// it must be positive and at most MaxSendTimeout.
+func SendTimeoutProblem(d time.Duration) string {
+	if d <= 0 || d > MaxSendTimeout {
+		return fmt.Sprintf("must be above 0 and at most %s, got %s", MaxSendTimeout, d)
 	}
 	return ""
 }

@@ -86,6 +86,12 @@ const (
 	NodeEndpoints = "endpoints"
 )
 
+// Bounds of Options.
+const (
+	MaxSize  = 4 << 20 // payload bytes
+	MaxConns = 256     // publishers, and subscribers
+)
+
 func (o *Options) defaults() error {
 	if o.Size == 0 {
 		o.Size = 128
@@ -105,14 +111,14 @@ func (o *Options) defaults() error {
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
-	if o.Size < 1 || o.Size > 4<<20 {
+	if o.Size < 1 || o.Size > MaxSize {
 		return fmt.Errorf("size %d: want 1 byte to 4 MiB", o.Size)
 	}
 	if o.Mode == amop.Multicast && o.Size < HeaderLen {
 		return fmt.Errorf("multicast needs a size of at least %d bytes to check order and loss", HeaderLen)
 	}
-	if o.Publishers > 256 || o.Subscribers > 256 {
-		return errors.New("at most 256 publishers and 256 subscribers")
+	if o.Publishers > MaxConns || o.Subscribers > MaxConns {
+		return fmt.Errorf("at most %d publishers and %d subscribers", MaxConns, MaxConns)
 	}
 	if o.Line == amop.LineAuto && len(o.Endpoints) == 0 {
 		o.Line = amop.Line2

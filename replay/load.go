@@ -170,7 +170,7 @@ func Load(r io.Reader, sel Select) ([]Message, Skipped, error) {
 		}
 		msg := "no " + what + " to replay"
 		if sk.Lines > 0 {
-			msg += fmt.Sprintf(" (%d lines skipped; %s)", sk.Lines, sk.First)
+			msg += fmt.Sprintf(" (%s skipped; %s)", lines(sk.Lines), sk.First)
 		}
 		return nil, sk, errors.New(msg)
 	}
@@ -206,4 +206,12 @@ func (l line) message(n int) (Message, error) {
 		return Message{}, fmt.Errorf("unknown encoding %q", l.Encoding)
 	}
 	return Message{At: at, Topic: l.Topic, Mode: mode, Data: data, Private: l.Private, Line: n}, nil
+}
+
+// lines is "1 line", "2 lines".
+func lines(n int) string {
+	if n == 1 {
+		return "1 line"
+	}
+	return fmt.Sprintf("%d lines", n)
 }

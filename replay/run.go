@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
@@ -19,6 +20,37 @@ type Sender interface {
 
 // DefaultInFlight bounds the sends Run has under way at once.
 const DefaultInFlight = 64
+
+// Bounds of Options.Speed: from a thousand times slower than recorded to a
+// thousand times faster. Past them a schedule means nothing (a gap of a
+// millisecond becomes 17 minutes, or an hour a few milliseconds).
+const (
+	MinSpeed = 0.001
+	MaxSpeed = 1000.0
+)
+
+// CheckSpeed says why x cannot be a replay speed, nil if it can: a finite
+// number from MinSpeed to MaxSpeed (NaN and the infinities are not).
+func CheckSpeed(x float64) error {
+	if math.IsNaN(x) || x < MinSpeed || x > MaxSpeed {
+		return fmt.Errorf("speed %v: want a number from %g to %g (2 replays twice as fast, 0.5 half as fast)", x, MinSpeed, MaxSpeed)
+	}
+	return nil
+}
+
+// Scaled is the recorded gap d at speed: d divided by speed, never below
+// 0 and, where the quotient is past what a time.Duration holds, the
+// longest one (math.MaxInt64) instead of an overflow.
+func Scaled(d time.Duration, speed float64) time.Duration {
+	f := float64(max(0, d)) / speed
+	switch {
+	case f >= float64(math.MaxInt64) || math.IsNaN(f):
+		return math.MaxInt64
+	case f <= 0:
+		return 0
+	}
+	return time.Duration(f)
+}
 
 // Options configure Run.
 type Options struct {
@@ -58,8 +90,8 @@ func Run(ctx context.Context, s Sender, msgs []Message, o Options, report func(R
 	if o.Speed == 0 {
 		o.Speed = 1
 	}
-	if o.Speed < 0 {
-		return 0, errors.New("replay: speed must be positive")
+	if err := CheckSpeed(o.Speed); err != nil {
+		return 0, fmt.Errorf("replay: %w", err)
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
@@ -102,7 +134,7 @@ func Run(ctx context.Context, s Sender, msgs []Message, o Options, report func(R
 	for i, m := range msgs {
 		var due time.Duration
 		if !o.Fast {
-			due = time.Duration(float64(max(0, m.At.Sub(first))) / o.Speed)
+			due = Scaled(m.At.Sub(first), o.Speed)
 		}
 		// Wait for the due time, collecting answers meanwhile.
 		for {

@@ -44,12 +44,31 @@ const (
 	NodeWait = 5 * time.Second
 	// DefaultMaxOutput is the largest reply a command may print.
 	DefaultMaxOutput = 1 << 20
+	// OutputLimit bounds ExecOptions.MaxOutput: the largest payload a
+	// client sends (the adapter's limit), so the largest reply there is.
+	OutputLimit = 8 << 20
+	// pipeGrace is how long the reply's pipe may stay open after the
+	// command exited: a child it left in the background may hold it.
+	pipeGrace = 250 * time.Millisecond
 	// MaxConcurrent is how many commands run at once across all topics
 	// (one per topic at most, by the guard's ordering).
 	MaxConcurrent = 8
 	// stderrKeep is how much of a failing command's stderr is quoted.
 	stderrKeep = 512
 )
+
+// The environment variables a command gets for each request, besides
+// amoptui's own environment. EnvNames lists them, in this order.
+const (
+	EnvTopic   = "AMOP_TOPIC"   // the topic
+	EnvSeq     = "AMOP_SEQ"     // the frame's seq (32 hex digits)
+	EnvN       = "AMOP_N"       // the request number: 1, 2, … per responder
+	EnvSize    = "AMOP_SIZE"    // the payload's size in bytes
+	EnvPrivate = "AMOP_PRIVATE" // true for a private topic's request
+)
+
+// EnvNames are the variables a command gets, for help texts.
+var EnvNames = []string{EnvTopic, EnvSeq, EnvN, EnvSize, EnvPrivate}
 
 // ExecOptions configure Exec.
 type ExecOptions struct {
@@ -94,10 +113,13 @@ func NewExec(opts ExecOptions) (*Exec, string, error) {
 		opts.Timeout = DefaultTimeout
 	}
 	if opts.Timeout < 0 || opts.Timeout > MaxTimeout {
-		return nil, "", fmt.Errorf("responder: timeout %v: want up to %v (the node waits %v for a reply)", opts.Timeout, MaxTimeout, NodeWait)
+		return nil, "", fmt.Errorf("responder: timeout %v: want a duration above 0 and at most %v (the node waits %v for a reply)", opts.Timeout, MaxTimeout, NodeWait)
 	}
-	if opts.MaxOutput <= 0 {
+	if opts.MaxOutput == 0 {
 		opts.MaxOutput = DefaultMaxOutput
+	}
+	if opts.MaxOutput < 0 || opts.MaxOutput > OutputLimit {
+		return nil, "", fmt.Errorf("responder: max output %d: want 1 to %d bytes", opts.MaxOutput, OutputLimit)
 	}
 	e := &Exec{opts: opts, sem: make(chan struct{}, MaxConcurrent)}
 	if opts.Shell {
@@ -152,22 +174,28 @@ func (e *Exec) Run(ctx context.Context, req amop.Request) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, e.argv[0], e.argv[1:]...)
 	cmd.Dir = e.opts.Dir
 	cmd.Env = append(os.Environ(),
-		"AMOP_TOPIC="+envSafe(req.Topic),
-		"AMOP_SEQ="+req.Seq,
-		"AMOP_N="+strconv.FormatUint(n, 10),
-		"AMOP_SIZE="+strconv.Itoa(len(req.Data)),
-		"AMOP_PRIVATE="+strconv.FormatBool(req.Private),
+		EnvTopic+"="+envSafe(req.Topic),
+		EnvSeq+"="+req.Seq,
+		EnvN+"="+strconv.FormatUint(n, 10),
+		EnvSize+"="+strconv.Itoa(len(req.Data)),
+		EnvPrivate+"="+strconv.FormatBool(req.Private),
 	)
 	cmd.Stdin = bytes.NewReader(req.Data)
 	out := &capWriter{max: e.opts.MaxOutput, over: cancel}
 	errOut := &capWriter{max: stderrKeep}
 	cmd.Stdout, cmd.Stderr = out, errOut
 	killGroup(cmd)
-	// A command that leaves a child holding its stdout open would make
-	// Wait block past the deadline; WaitDelay closes the pipes instead.
-	cmd.WaitDelay = 500 * time.Millisecond
+	// The reply is what the command printed until it exited: a child it
+	// left in the background (`sleep 100 & echo bg`) may hold the pipe
+	// open for ever, so the pipe gets pipeGrace after the exit, is then
+	// closed, and the child dies with the command's group (reap).
+	cmd.WaitDelay = pipeGrace
 	err := cmd.Run()
 	reap(cmd)
+	if errors.Is(err, exec.ErrWaitDelay) && ctx.Err() == nil && !out.exceeded {
+		// Exited with success; only the leftover child held the pipe.
+		err = nil
+	}
 	switch {
 	case out.exceeded:
 		return nil, fmt.Errorf("responder: %s printed more than %d bytes", e.argv[0], e.opts.MaxOutput)

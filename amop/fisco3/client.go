@@ -198,7 +198,7 @@ func New(cfg Config) (*Client, error) {
 	if !cfg.PlainWS {
 		creds, err := LoadCredentials(cfg.Config)
 		if err != nil {
-			return nil, err
+			return nil, &amop.ConfigError{Err: err}
 		}
 		c.tls = creds.clientTLS(!cfg.SkipNodeVerify)
 	}

@@ -283,6 +283,7 @@ func (c *Client) dialError(ep string, resp *http.Response, transport bool, err e
 	var nce *NodeCertError
 	switch {
 	case errors.As(err, &nce):
+		nce.Hint = c.cfg.VerifyHint
 		return &permanentError{nce}
 	case isSMError(err):
 		return &permanentError{smError(ep, err)}

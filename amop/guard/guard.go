@@ -114,6 +114,9 @@ type Config struct {
 	Credentials *Credentials
 	// SkipNodeVerify disables the node certificate check (verify_node = false).
 	SkipNodeVerify bool
+	// VerifyHint is how the user turns the check off, for NodeCertError
+	// (NodeCertError.Hint; "set verify_node = false" when empty).
+	VerifyHint string
 	// Check vets a node after its getClientVersion; an error refuses the node.
 	Check func(wire.ClientVersion) error
 	// OnState is called on every state change, from the guard's goroutine;

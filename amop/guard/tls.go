@@ -182,14 +182,22 @@ type NodeCertError struct {
 	// ("expired on …", "is not valid until …"): x509 reports both cases as
 	// one error, and "not signed by" would send people after the wrong file.
 	Validity string
+	// Hint is how the user turns the check off where they run the
+	// client ("--no-verify-node" for sub and pub); "set verify_node =
+	// false" (the configuration file's key) when empty.
+	Hint string
 }
 
 // Error implements error.
 func (e *NodeCertError) Error() string {
-	if e.Validity != "" {
-		return fmt.Sprintf("node %s presented a certificate that %s (set verify_node = false to skip this check)", e.Endpoint, e.Validity)
+	hint := e.Hint
+	if hint == "" {
+		hint = "set verify_node = false"
 	}
-	return fmt.Sprintf("node %s presented a certificate not signed by %s (set verify_node = false to skip this check): %v", e.Endpoint, e.CAName, e.Err)
+	if e.Validity != "" {
+		return fmt.Sprintf("node %s presented a certificate that %s (%s to skip this check)", e.Endpoint, e.Validity, hint)
+	}
+	return fmt.Sprintf("node %s presented a certificate not signed by %s (%s to skip this check): %v", e.Endpoint, e.CAName, hint, e.Err)
 }
 
 func (c *Credentials) verifyNode(endpoint string, raw [][]byte) error {

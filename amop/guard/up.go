@@ -275,6 +275,7 @@ func (g *Guard) connect(ep string) (*upSession, wire.ClientVersion, error) {
 		_ = raw.Close()
 		var nce *NodeCertError
 		if errors.As(err, &nce) {
+			nce.Hint = g.cfg.VerifyHint
 			return nil, ver, &permanentError{nce}
 		}
 		if isTLSRefusal(err) {
