@@ -179,3 +179,32 @@ func TestHelpTexts(t *testing.T) {
 		t.Errorf("keygen -h:\n%s", errOut)
 	}
 }
+
+// TestForeignCAHintNamesTheFlag: a node whose certificate our CA did not
+// sign is refused with the way to skip the check in the terms of the
+// command in use: --no-verify-node for sub and pub, the flag or the
+// configuration key for the TUI.
+func TestForeignCAHintNamesTheFlag(t *testing.T) {
+	n := local.RunT(t, local.Options{Nodes: 1})
+	foreign := t.TempDir()
+	if err := local.NewCertDir(foreign, local.CertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"pub", "--certs", foreign, "--connect-timeout", "10s", n.Addr(0), "t", "m"},
+		{"sub", "--certs", foreign, "--connect-timeout", "10s", n.Addr(0), "t"},
+	} {
+		code, _, errOut := runCmd(t, "", args...)
+		if code != exitFailure || !strings.Contains(errOut, "presented a certificate not signed by "+filepath.Join(foreign, "ca.crt")+" (pass --no-verify-node to skip this check)") ||
+			strings.Contains(errOut, "verify_node") {
+			t.Errorf("%s: exit %d, stderr %q", args[0], code, errOut)
+		}
+	}
+	p, err := planFor(t, "--node", n.Addr(0), "--certs", foreign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.adapter.VerifyHint != "pass --no-verify-node or set verify_node = false" {
+		t.Fatalf("the TUI's hint: %q", p.adapter.VerifyHint)
+	}
+}

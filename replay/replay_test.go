@@ -2,6 +2,7 @@ package replay_test
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -266,5 +267,48 @@ func TestReplayCancel(t *testing.T) {
 	_, err := replay.Run(ctx, pub, msgs, replay.Options{}, func(replay.Result) { n++ })
 	if err == nil || n != 1 {
 		t.Fatalf("cancelled replay: %v after %d results", err, n)
+	}
+}
+
+// TestSpeedBoundsAndScheduleOverflow is M9: a speed must be a finite number
+// from MinSpeed to MaxSpeed (NaN passed every "< 0" test and hung the
+// replay), and a scaled gap never overflows a time.Duration.
+func TestSpeedBoundsAndScheduleOverflow(t *testing.T) {
+	for _, x := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), 1e-300, 1e300, 0, -1, replay.MinSpeed / 2, replay.MaxSpeed * 2} {
+		if err := replay.CheckSpeed(x); err == nil {
+			t.Errorf("CheckSpeed(%v) accepted", x)
+		}
+		if x == 0 {
+			continue // Options.Speed 0 means 1
+		}
+		msgs := []replay.Message{{At: time.Unix(0, 0), Topic: "t", Data: []byte("a")}}
+		if _, err := replay.Run(context.Background(), nil, msgs, replay.Options{Speed: x}, func(replay.Result) {}); err == nil {
+			t.Errorf("Run with speed %v started", x)
+		}
+	}
+	for _, x := range []float64{replay.MinSpeed, 1, replay.MaxSpeed} {
+		if err := replay.CheckSpeed(x); err != nil {
+			t.Errorf("CheckSpeed(%v): %v", x, err)
+		}
+	}
+	longest := time.Duration(math.MaxInt64)
+	for _, c := range []struct {
+		d     time.Duration
+		speed float64
+		want  time.Duration
+	}{
+		{time.Second, 2, 500 * time.Millisecond},
+		{longest, replay.MinSpeed, longest},
+		{longest / 2, 0.5, longest},
+		{100 * 365 * 24 * time.Hour, replay.MinSpeed, longest},
+		{time.Hour, 1e-300, longest},
+		{time.Hour, 1e300, 0},
+		{time.Hour, math.Inf(1), 0},
+		{time.Hour, math.NaN(), longest},
+		{-time.Second, 1, 0},
+	} {
+		if got := replay.Scaled(c.d, c.speed); got != c.want {
+			t.Errorf("Scaled(%v, %v) = %v, want %v", c.d, c.speed, got, c.want)
+		}
 	}
 }

@@ -270,3 +270,66 @@ func TestParseRuleMatchBeyondGroups(t *testing.T) {
 		}
 	}
 }
+
+// TestExecBackgroundChild: a command that leaves a child in the background
+// holding its stdout (`sleep 100 & echo bg`) is answered with what it
+// printed until it exited, after a short grace for the pipe; the child dies
+// with the command's group; a failing one says how it failed, never
+// exec's "WaitDelay expired before I/O complete".
+func TestExecBackgroundChild(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "outlived")
+	e := newExec(t, ExecOptions{Command: "(sleep 1; touch " + marker + ") & echo bg", Shell: true})
+	start := time.Now()
+	out, err := e.Respond(amop.Request{})
+	if took := time.Since(start); err != nil || string(out) != "bg\n" || took > 2*time.Second {
+		t.Fatalf("reply %q, err %v after %v; want \"bg\\n\" at once", out, err, took)
+	}
+	e = newExec(t, ExecOptions{Command: "sleep 100 & echo bg", Shell: true})
+	if out, err := e.Respond(amop.Request{}); err != nil || string(out) != "bg\n" {
+		t.Fatalf("sleep 100 & echo bg: %q, %v", out, err)
+	}
+	e = newExec(t, ExecOptions{Command: "sleep 100 & echo bg; exit 3", Shell: true})
+	if _, err := e.Respond(amop.Request{}); err == nil || !strings.Contains(err.Error(), "exit status 3") || strings.Contains(err.Error(), "WaitDelay") {
+		t.Fatalf("a failing command with a background child: %v", err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the background child outlived the command")
+	}
+}
+
+// TestExecEnvironmentIsEnvNames: the AMOP_ variables a command gets are
+// exactly EnvNames, the list the help texts print.
+func TestExecEnvironmentIsEnvNames(t *testing.T) {
+	e := newExec(t, ExecOptions{Command: "env"})
+	out, err := e.Respond(amop.Request{Topic: "t", Data: []byte("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if name, _, ok := strings.Cut(l, "="); ok && strings.HasPrefix(name, "AMOP_") {
+			got = append(got, name)
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(EnvNames, ",") {
+		t.Fatalf("AMOP_ variables %v, EnvNames %v", got, EnvNames)
+	}
+}
+
+// TestNewExecBoundsSayTheRange: the timeout and output bounds are refused
+// with the range that is accepted.
+func TestNewExecBoundsSayTheRange(t *testing.T) {
+	for _, c := range []struct {
+		o    ExecOptions
+		want string
+	}{
+		{ExecOptions{Command: "cat", Timeout: -time.Second}, "responder: timeout -1s: want a duration above 0 and at most 9s (the node waits 5s for a reply)"},
+		{ExecOptions{Command: "cat", MaxOutput: -1}, "responder: max output -1: want 1 to 8388608 bytes"},
+		{ExecOptions{Command: "cat", MaxOutput: OutputLimit + 1}, "responder: max output 8388609: want 1 to 8388608 bytes"},
+	} {
+		if _, _, err := NewExec(c.o); err == nil || err.Error() != c.want {
+			t.Errorf("NewExec(%+v): %v, want %q", c.o, err, c.want)
+		}
+	}
+}
