@@ -90,15 +90,15 @@ func TestNamedFilesThatAreNotFilesInOneSentence(t *testing.T) {
 		{[]string{"--config", "/dev/zero"}, "amoptui: config: /dev/zero is a character device, not a regular file"},
 		{[]string{"--config", fifo}, "amoptui: config: " + fifo + " is a named pipe (FIFO), not a regular file"},
 		{[]string{"--config", privConf, "--node", n.Addr(0), "--certs", n.CertDir()},
-			`amoptui: [private.subscribe] "x": amop: private key: ` + fifo + " is a named pipe (FIFO), not a regular file"},
+			"amoptui: " + privConf + ":2:1: private.subscribe.x: " + fifo + " is a named pipe (FIFO), not a regular file"},
 		{[]string{"pub", "--certs", zc, n.Addr(0), "svc", "hi"},
-			"amoptui pub: amop: CA certificate (ca.crt): " + filepath.Join(zc, "ca.crt") + " (→ /dev/zero) is a character device, not a regular file"},
+			"amoptui pub " + n.Addr(0) + ": amop: CA certificate (ca.crt): " + filepath.Join(zc, "ca.crt") + " (→ /dev/zero) is a character device, not a regular file"},
 		{[]string{"sub", "--certs", zc, n.Addr(0), "svc"},
-			"amoptui sub: amop: CA certificate (ca.crt): " + filepath.Join(zc, "ca.crt") + " (→ /dev/zero) is a character device, not a regular file"},
+			"amoptui sub " + n.Addr(0) + ": amop: CA certificate (ca.crt): " + filepath.Join(zc, "ca.crt") + " (→ /dev/zero) is a character device, not a regular file"},
 		{[]string{"pub", "--certs", n.CertDir(), "--file", "/dev/zero", n.Addr(0), "svc"},
-			"amoptui pub: --file: /dev/zero is a character device, not a regular file; send from a pipe with --file - (stdin)"},
+			"amoptui pub " + n.Addr(0) + ": --file: /dev/zero is a character device, not a regular file; send from a pipe with --file - (stdin)"},
 		{[]string{"pub", "--certs", n.CertDir(), "--replay", fifo, n.Addr(0)},
-			"amoptui pub: --replay " + fifo + " is a named pipe (FIFO), not a regular file"},
+			"amoptui pub " + n.Addr(0) + ": --replay " + fifo + " is a named pipe (FIFO), not a regular file"},
 	}
 	for _, c := range cases {
 		code, errOut, peak := runBin(t, bin, env, c.args...)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // Check is Validate and CheckFiles together: every problem of the
@@ -116,16 +118,12 @@ func dirProblem(d string) string {
 // if it can: it must be a regular file (a FIFO would block its reader, a
 // device never end) that opens.
 func inputProblem(f string) string {
-	st, err := os.Stat(f)
+	err := userfile.Check(f)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Sprintf("%s does not exist", f)
 	case err != nil:
-		return err.Error()
-	case st.IsDir():
-		return fmt.Sprintf("%s is a directory, not a file", f)
-	case !st.Mode().IsRegular():
-		return fmt.Sprintf("%s is not a regular file", f)
+		return err.Error() // "F is a named pipe (FIFO), not a regular file"
 	}
 	r, err := os.Open(f) // a regular file: opening does not block
 	if err != nil {

@@ -37,8 +37,8 @@ orders = "/dev/null"
 		`c.toml:2:1: debug_log: /proc is a directory, not a file`,
 		`c.toml:3:1: transcript: the directory ` + dir + `/no-dir does not exist`,
 		`c.toml:5:1: tls.ca: /nonexistent/ca.crt does not exist`,
-		`c.toml:7:1: tls.key: ` + dir + ` is a directory, not a file`,
-		`c.toml:9:1: private.subscribe.orders: /dev/null is not a regular file`,
+		`c.toml:7:1: tls.key: ` + dir + ` is a directory, not a regular file`,
+		`c.toml:9:1: private.subscribe.orders: /dev/null is a character device, not a regular file`,
 	}
 	if err == nil || err.Error() != strings.Join(want, "\n") {
 		t.Fatalf("got\n%v\nwant\n%s", err, strings.Join(want, "\n"))

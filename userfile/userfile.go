@@ -114,6 +114,21 @@ func Open(path string, l Limit) (io.ReadCloser, error) {
 	return &bounded{f: f, left: l.Max, path: path, l: l}, nil
 }
 
+// Check reports, without opening it, why Read would refuse path: the
+// error of os.Stat (fs.ErrNotExist for a missing file), or an *Error naming
+// what it is when it is not a regular file; nil when it is one. For
+// checking a configuration's files before anything runs.
+func Check(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return notRegular(path, fi.Mode())
+	}
+	return nil
+}
+
 // open checks that path is a regular file, opens it without blocking and
 // checks the descriptor again; it returns the size the descriptor reports.
 func open(path string) (*os.File, int64, error) {
