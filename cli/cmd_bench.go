@@ -64,6 +64,9 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 		return exitCode(std, "bench", err)
 	}
 	o.Line, o.PlainWS = line, cf.noTLS
+	if o.Bare && line == amop.Line3 {
+		return exitCode(std, "bench", usagef("--bare measures go-sdk v1.1.1, which speaks FISCO BCOS 2.x only: drop --bare or --fisco 3"))
+	}
 	for _, ep := range fs.Args() {
 		if err := checkEndpoint(ep); err != nil {
 			return exitCode(std, "bench", err)
@@ -228,5 +231,5 @@ func printBench(w io.Writer, r loadgen.Result) {
 	if r.Errors > 0 {
 		fmt.Fprintf(w, "errors        %d (first: %s)\n", r.Errors, sanitize.String(r.FirstError))
 	}
-	fmt.Fprintf(w, "machine       %d cores, %s\n", r.Cores, r.GoVersion)
+	fmt.Fprintf(w, "machine       %s, %s\n", plural(r.Cores, "core", "cores"), r.GoVersion)
 }

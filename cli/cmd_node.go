@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -118,6 +119,8 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 			return fmt.Errorf("%w; pass --certs DIR", derr)
 		}
 		dir = defaultDir
+	} else if err := certsDirUsable(dir); err != nil {
+		return err
 	}
 
 	if *cpuProfile != "" {
@@ -223,6 +226,16 @@ func parseNodeListen(s string) ([]string, error) {
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// certsDirUsable makes node's --certs DIR if it is missing (the nodes
+// write their certificates there on first start): a path that cannot be a
+// directory is the user's to fix, a usage error.
+func certsDirUsable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return usagef("--certs: %v", err)
+	}
+	return nil
 }
 
 // nodeStartError turns a taken port into one line that names it.

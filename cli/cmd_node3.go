@@ -87,6 +87,11 @@ func node3Main(ctx context.Context, args []string, std stdio) error {
 		return usagef("--chain and --group must not be empty")
 	}
 	dir := *certs
+	if dir != "" {
+		if err := certsDirUsable(dir); err != nil {
+			return err
+		}
+	}
 	if dir == "" {
 		if derr != nil {
 			return fmt.Errorf("%w; pass --certs DIR", derr)

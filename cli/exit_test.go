@@ -70,8 +70,11 @@ func TestUsageAndConfigErrorsExitTwo(t *testing.T) {
 		{[]string{"bench", "--subscribers", "0"}, "amoptui bench: --subscribers 0: want 1 to 256"},
 		{[]string{"bench", "--publishers", "0"}, "amoptui bench: --publishers 0: want 1 to 256"},
 		{[]string{"bench", "--mode", "multicast", "--size", "4"}, "amoptui bench: --size 4: a multicast bench needs at least 16 bytes to check order and loss"},
-		// node: an address twice.
+		{[]string{"bench", "--bare", "--fisco", "3"}, "amoptui bench: --bare measures go-sdk v1.1.1, which speaks FISCO BCOS 2.x only: drop --bare or --fisco 3"},
+		// node: an address twice, a certificate directory that cannot be one.
 		{[]string{"node", "--listen", "127.0.0.1:27040,127.0.0.1:27040"}, "amoptui node: --listen lists 127.0.0.1:27040 twice: each node needs an address of its own"},
+		{[]string{"node", "--certs", "/proc/version", "--listen", "127.0.0.1:0", "--log"}, "amoptui node: --certs: mkdir /proc/version: not a directory"},
+		{[]string{"node", "--fisco", "3", "--certs", "/proc/version", "--listen", "127.0.0.1:0", "--log"}, "amoptui node: --certs: mkdir /proc/version: not a directory"},
 		// The TUI: a transcript that is a directory, with the flag named.
 		{[]string{"--transcript", dir}, "amoptui: flag --transcript: transcript: " + dir + " is a directory, not a file"},
 	}
