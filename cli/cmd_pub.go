@@ -234,12 +234,12 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 			}
 			continue
 		}
-		fmt.Fprintf(std.out, "%s publish message: %s\n", start.Format("2006/01/02 15:04:05"), sanitize.Bytes(msg))
+		fmt.Fprintf(std.out, "%s publish message: %s\n", start.Format("2006/01/02 15:04:05"), shown(msg))
 		switch {
 		case err != nil:
 			fmt.Fprintf(std.out, "  ✗ %s\n", sanitize.String(err.Error()))
 		case mode == amop.Unicast:
-			fmt.Fprintf(std.out, "  ✓ reply \"%s\" in %s\n", sanitize.Bytes(reply), rtt.Round(time.Microsecond))
+			fmt.Fprintf(std.out, "  ✓ reply \"%s\" in %s\n", shown(reply), rtt.Round(time.Microsecond))
 		default:
 			fmt.Fprintf(std.out, "  ✓ %s in %s (not a delivery receipt)\n", amop.MulticastAccepted, rtt.Round(time.Microsecond))
 		}

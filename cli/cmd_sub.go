@@ -82,7 +82,7 @@ func (o subOutput) write(w io.Writer, ev *amop.MessageEvent) error {
 		prefix = "[" + sanitize.String(ev.Topic) + "] "
 	}
 	// The go-sdk example's line shape, payload made safe for a terminal.
-	_, err := fmt.Fprintf(w, "%s%s received: %s\n", prefix, ev.At.Format("2006/01/02 15:04:05"), sanitize.Bytes(ev.Data))
+	_, err := fmt.Fprintf(w, "%s%s received: %s\n", prefix, ev.At.Format("2006/01/02 15:04:05"), shown(ev.Data))
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -467,5 +468,64 @@ func TestHeadlessBinaryScriptSafe(t *testing.T) {
 		if strings.Contains(p.err.String(), "context canceled") {
 			t.Errorf("%s: stderr %q", args[0], p.err.String())
 		}
+	}
+}
+
+// TestLargePayloadLinesAreBounded: an 8 MiB binary payload prints as one
+// line of a few KB in pub's echo, in sub's line and in pub's reply, each
+// saying how much there was and where the whole is; --json carries every
+// byte.
+func TestLargePayloadLinesAreBounded(t *testing.T) {
+	n := local.RunT(t, local.Options{})
+	dir := n.CertDir()
+	plain, _, d1 := startSub(t, "--certs", dir, "--count", "1", n.Addr(1), "bigm")
+	asJSON, _, d2 := startSub(t, "--certs", dir, "--count", "1", "--json", n.Addr(1), "bigm")
+	echo, _, d3 := startSub(t, "--certs", dir, "--count", "1", "--reply", "echo", n.Addr(1), "big")
+	waitSubs(t, n, "bigm", 2)
+	waitSubs(t, n, "big", 1)
+	file := func(size int) (string, []byte) {
+		body := make([]byte, size)
+		for i := range body {
+			body[i] = byte(i*7 + i>>9)
+		}
+		f := filepath.Join(t.TempDir(), "big.bin")
+		if err := os.WriteFile(f, body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f, body
+	}
+	note := func(size int) string {
+		return " (cut at 4096 characters of " + strconv.Itoa(size) + " bytes; --json prints every byte)"
+	}
+	f8, body := file(8 << 20)
+	code, out, errOut := runCmd(t, "", "pub", "--certs", dir, "--multicast", "--timeout", "60s", "--file", f8, n.Addr(0), "bigm")
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if code != exitOK || len(out) > 64<<10 || len(lines) != 2 || !strings.HasSuffix(lines[0], note(8<<20)) {
+		t.Fatalf("pub --multicast: exit %d, %s; printed %d bytes in %d lines", code, errOut, len(out), len(lines))
+	}
+	// A unicast's reply too (1 MiB: the echo of 8 MiB outlasts the node's
+	// 5 s wait under the race detector).
+	f1, _ := file(1 << 20)
+	code, out, errOut = runCmd(t, "", "pub", "--certs", dir, "--timeout", "60s", "--file", f1, n.Addr(0), "big")
+	lines = strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if code != exitOK || len(out) > 64<<10 || len(lines) != 2 || !strings.HasSuffix(lines[0], note(1<<20)) || !strings.Contains(lines[1], note(1<<20)+"\" in ") {
+		t.Fatalf("pub: exit %d, %s; printed %d bytes in %d lines: %q", code, errOut, len(out), len(lines), out[max(0, len(out)-300):])
+	}
+	for _, d := range []chan int{d1, d2, d3} {
+		select {
+		case <-d:
+		case <-time.After(60 * time.Second):
+			t.Fatal("a sub did not stop")
+		}
+	}
+	for _, b := range []*ntBuffer{plain, echo} {
+		l := strings.TrimRight(b.String(), "\n")
+		if len(l) > 64<<10 || !strings.Contains(l, " received: ") || !(strings.HasSuffix(l, note(8<<20)) || strings.HasSuffix(l, note(1<<20))) {
+			t.Fatalf("sub printed %d bytes: %q…", len(l), l[:min(len(l), 200)])
+		}
+	}
+	recs := decodeLines[subRecord](t, asJSON.String())
+	if len(recs) != 1 || !bytes.Equal(recordBytes(t, recs[0].Data, recs[0].Encoding), body) {
+		t.Fatalf("sub --json did not carry the payload whole")
 	}
 }

@@ -175,11 +175,11 @@ func printReplay(std stdio, asJSON bool, res replay.Result) error {
 	case res.Err != nil:
 		outcome = "✗ " + sanitize.String(res.Err.Error())
 	case m.Mode == amop.Unicast:
-		outcome = fmt.Sprintf("✓ reply \"%s\" in %s", sanitize.Bytes(res.Reply), res.RTT.Round(time.Microsecond))
+		outcome = fmt.Sprintf("✓ reply \"%s\" in %s", shown(res.Reply), res.RTT.Round(time.Microsecond))
 	default:
 		outcome = fmt.Sprintf("✓ %s in %s", amop.MulticastAccepted, res.RTT.Round(time.Microsecond))
 	}
 	_, err := fmt.Fprintf(std.out, "replay %d/%d +%.3fs%s %s %s: %s %s\n", res.Index, res.Total, res.Sent.Seconds(), late, m.Mode,
-		sanitize.String(m.Topic), sanitize.Bytes(m.Data), outcome)
+		sanitize.String(m.Topic), shown(m.Data), outcome)
 	return err
 }

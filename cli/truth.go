@@ -144,7 +144,7 @@ func (l *lateReplies) print(w io.Writer, names map[uint64]int) {
 			case ev.Mode == amop.Multicast:
 				fmt.Fprintf(w, "  ↩ message %d, which timed out: %s %s\n", n, amop.MulticastAccepted, amop.LateText(ev.After))
 			default:
-				fmt.Fprintf(w, "  ↩ message %d, which timed out: reply \"%s\" %s\n", n, sanitize.Bytes(ev.Reply), amop.LateText(ev.After))
+				fmt.Fprintf(w, "  ↩ message %d, which timed out: reply \"%s\" %s\n", n, shown(ev.Reply), amop.LateText(ev.After))
 			}
 			delete(names, ev.ID)
 		default:
