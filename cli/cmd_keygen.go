@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/sanitize"
 )
 
 func init() {
@@ -94,8 +95,10 @@ func keygen(std stdio, args []string, pubFile string) error {
 		_ = os.Remove(keyFile) // ours: created just above
 		return err
 	}
-	fmt.Fprintf(std.out, "private key: %s (mode 0600; keep it secret: /join-private, [private.subscribe])\n", keyFile)
-	fmt.Fprintf(std.out, "public key:  %s (for publishers: /publish-private, [private.publish])\n", pubFile)
+	// The names are the user's, but a name can hold escape sequences
+	// (pasted, or from a script): they are shown, never obeyed.
+	fmt.Fprintf(std.out, "private key: %s (mode 0600; keep it secret: /join-private, [private.subscribe])\n", sanitize.String(keyFile))
+	fmt.Fprintf(std.out, "public key:  %s (for publishers: /publish-private, [private.publish])\n", sanitize.String(pubFile))
 	fmt.Fprintf(std.out, "public key hex: %s\n", k.Public().Hex())
 	return nil
 }

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/amoptui/amoptui/amop"
 )
@@ -95,5 +97,41 @@ func TestKeygenUsageErrors(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, "", "keygen", "-h"); code != exitOK {
 		t.Errorf("-h: exit %d", code)
+	}
+}
+
+// TestOwnArgumentsAreShownNotObeyed: a key file name, --node-version and a
+// --certs directory holding escape sequences are printed as visible text
+// by keygen and by node's banner (2.x and 3.x), never raw.
+func TestOwnArgumentsAreShownNotObeyed(t *testing.T) {
+	const evil = "x\x1b]0;pwned\x07\x1b[2J\u202ey"
+	dir := t.TempDir()
+	code, out, errOut := runCmd(t, "", "keygen", filepath.Join(dir, evil+".key"))
+	if code != exitOK || rawForbidden(out+errOut) != "" || !strings.Contains(out, "␛]0;pwned") {
+		t.Fatalf("keygen: exit %d, %s\n%q", code, rawForbidden(out+errOut), out+errOut)
+	}
+	code, _, errOut = runCmd(t, "", "keygen", filepath.Join(dir, evil+".key"))
+	if code == exitOK || rawForbidden(errOut) != "" {
+		t.Fatalf("keygen again: exit %d, %q", code, errOut)
+	}
+	for _, fisco := range []string{"2", "3"} {
+		var out, errb ntBuffer
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		args := []string{"--fisco", fisco, "--listen", strings.Join(ntFreePorts(t, 2), ","), "--certs", filepath.Join(t.TempDir(), evil), "--node-version", "2.9.0" + evil}
+		if fisco == "3" {
+			args[len(args)-1] = "3.16.4" + evil
+		}
+		go func() { done <- runNode(ctx, args, stdio{out: &out, err: &errb}) }()
+		ntWait(t, 20*time.Second, "the banner", func() bool { return strings.Contains(out.String(), "Ctrl+C") || len(done) > 0 })
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the node did not stop")
+		}
+		if bad := rawForbidden(out.String() + errb.String()); bad != "" || !strings.Contains(out.String(), "␛]0;pwned") {
+			t.Errorf("node --fisco %s: %s\n%q", fisco, bad, out.String()+errb.String())
+		}
 	}
 }

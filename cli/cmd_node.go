@@ -16,6 +16,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/sanitize"
 )
 
 func init() {
@@ -263,7 +264,9 @@ func reachable(addr string) string {
 
 func printNodeBanner(w io.Writer, n *local.Network, customDir bool) {
 	o := n.Options()
-	version := o.NodeVersion
+	// --node-version and --certs are free text from the command line:
+	// shown, never obeyed by the terminal.
+	version := sanitize.String(o.NodeVersion)
 	if o.SM {
 		version += " gm"
 	}
@@ -277,7 +280,7 @@ func printNodeBanner(w io.Writer, n *local.Network, customDir bool) {
 	for i, a := range addrs {
 		fmt.Fprintf(w, "  node %d  %s\n", i, a)
 	}
-	dir := n.CertDir()
+	dir := sanitize.String(n.CertDir())
 	fmt.Fprintf(w, "certificates: %s (ca.crt, sdk.crt, sdk.key)\n\n", dir)
 	pubAddr, subAddr := reachable(addrs[0]), reachable(addrs[len(addrs)-1])
 	fmt.Fprintln(w, "go-sdk v1.1.1 AMOP examples (github.com/FISCO-BCOS/go-sdk/examples/amop), run in that directory:")

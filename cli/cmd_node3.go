@@ -10,6 +10,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/amop/local3"
+	"github.com/amoptui/amoptui/sanitize"
 )
 
 // nodeLine reads --fisco from the node command's arguments before its flags
@@ -119,7 +120,9 @@ func node3Main(ctx context.Context, args []string, std stdio) error {
 
 func printNode3Banner(w io.Writer, n *local3.Network, customDir bool) {
 	o := n.Options()
-	fmt.Fprintf(w, "amoptui local FISCO BCOS 3.x network: %s, %s, FISCO BCOS %s\n", o.ChainID, o.GroupID, o.NodeVersion)
+	// Chain, group, version and --certs are free text from the command
+	// line: shown, never obeyed by the terminal.
+	fmt.Fprintf(w, "amoptui local FISCO BCOS 3.x network: %s, %s, FISCO BCOS %s\n", sanitize.String(o.ChainID), sanitize.String(o.GroupID), sanitize.String(o.NodeVersion))
 	if o.Like == local3.Like3164 {
 		fmt.Fprintln(w, "nodes behave like FISCO BCOS 3.16.4 nodes: topics reach other nodes within 2 s, an unsubscribe holds until the session ends, the sender's own node is a fallback only")
 	} else {
@@ -131,13 +134,13 @@ func printNode3Banner(w io.Writer, n *local3.Network, customDir bool) {
 	}
 	flags := ""
 	if customDir {
-		flags += " --certs " + n.CertDir()
+		flags += " --certs " + sanitize.String(n.CertDir())
 	}
 	if o.DisableTLS {
 		fmt.Fprintln(w, "TLS off: plain ws://")
 		flags += " --no-tls"
 	} else {
-		fmt.Fprintf(w, "certificates: %s (ca.crt, sdk.crt, sdk.key: RSA-2048, as 3.x build_chain.sh makes them)\n", n.CertDir())
+		fmt.Fprintf(w, "certificates: %s (ca.crt, sdk.crt, sdk.key: RSA-2048, as 3.x build_chain.sh makes them)\n", sanitize.String(n.CertDir()))
 	}
 	fmt.Fprintln(w, "\na second terminal joins with:")
 	fmt.Fprintf(w, "  amoptui --node %s%s\n", reachable(addrs[len(addrs)-1]), flags)
