@@ -34,16 +34,20 @@ type Clipboard struct {
 
 // copiedMsg is the outcome of a copy.
 type copiedMsg struct {
-	n   int
-	how []string
-	err error
+	n      int
+	how    []string
+	hidden []string // control characters and the like in the payload (sanitize.Hidden)
+	err    error
 }
 
 // copyCmd copies data: OSC 52 to the terminal, the desktop clipboard when
 // there is one, else the fallback file.
 func copyCmd(c Clipboard, data []byte) tea.Cmd {
 	return func() tea.Msg {
-		msg := copiedMsg{n: len(data)}
+		// The real bytes are copied: a payload is evidence, and a copy
+		// that differs from what arrived would mislead. What in it a
+		// terminal or a shell would act on is named in the notice.
+		msg := copiedMsg{n: len(data), hidden: sanitize.Hidden(data, 4)}
 		if c.Terminal != nil && len(data) <= osc52Max {
 			if _, err := osc52.New(string(data)).WriteTo(c.Terminal); err == nil {
 				msg.how = append(msg.how, "OSC 52")
@@ -91,5 +95,12 @@ func (m Model) updateCopied(msg copiedMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
 		return m, m.setNotice("copy failed: "+sanitize.String(msg.err.Error()), true)
 	}
-	return m, m.setNotice("copied "+paint.Size(msg.n)+" · "+sanitize.String(strings.Join(msg.how, " · ")), false)
+	text := "copied " + paint.Size(msg.n) + " · " + sanitize.String(strings.Join(msg.how, " · "))
+	if len(msg.hidden) > 0 {
+		// An error's colour: pasted into a shell, an ESC or a CR can hide
+		// what runs ("rm -rf ~ ␛[2K␍ echo harmless").
+		return m, m.setNotice(text+" · careful: it holds control characters ("+strings.Join(msg.hidden, ", ")+
+			") that a terminal or a shell would act on when it is pasted", true)
+	}
+	return m, m.setNotice(text, false)
 }

@@ -289,6 +289,38 @@ func TestMouseSelectsAndCopies(t *testing.T) {
 	}
 }
 
+// TestCopyWarnsOfControlCharacters: y copies the payload's real bytes, and
+// when they hold escape sequences or other controls the notice says which
+// and warns about pasting them.
+func TestCopyWarnsOfControlCharacters(t *testing.T) {
+	var term bytes.Buffer
+	opts := testOptions("hello")
+	opts.Clipboard = Clipboard{Terminal: &term}
+	m := newModel(t, newFake(), opts, 200, 30)
+	evil := "rm -rf ~ \x1b[2K\r echo harmless\n"
+	m = update(m, events(msgEvent("hello", evil, amop.Multicast, time.Second)))
+	m = update(m, kp("tab"))
+	m = update(m, kp("up"))
+	m, cmd := updateCmd(m, kp("y"))
+	m = settle(m, cmd)
+	if want := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(evil)) + "\x07"; term.String() != want {
+		t.Fatalf("terminal got %q, want the real bytes %q", term.String(), want)
+	}
+	want := "copied 29 B · OSC 52 · careful: it holds control characters (ESC, CR) that a terminal or a shell would act on when it is pasted"
+	if m.Notice() != want || !m.noticeErr {
+		t.Fatalf("notice %q\nwant   %q", m.Notice(), want)
+	}
+	// Plain text, even over several lines, copies without a warning.
+	term.Reset()
+	m = update(m, events(msgEvent("hello", "line one\nline two", amop.Multicast, 2*time.Second)))
+	m = update(m, kp("down"))
+	m, cmd = updateCmd(m, kp("y"))
+	m = settle(m, cmd)
+	if m.Notice() != "copied 17 B · OSC 52" || m.noticeErr {
+		t.Fatalf("notice %q", m.Notice())
+	}
+}
+
 func TestCopyWithoutSelectionAndFallbackFile(t *testing.T) {
 	c := newFake()
 	opts := testOptions("hello")
