@@ -251,25 +251,6 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// clean drops text/template's "template: payload:" prefix and the
-// executing-position noise, leaving the line and the reason.
-func clean(err error) string {
-	s := err.Error()
-	s = strings.TrimPrefix(s, "template: ")
-	s = strings.TrimPrefix(s, "payload:")
-	// Execution errors read `1:2: executing "payload" at <random 5 "x">: error calling random: …`.
-	if i := strings.Index(s, "error calling "); i >= 0 {
-		rest := s[i+len("error calling "):]
-		if j := strings.Index(rest, ": "); j >= 0 {
-			return rest[j+2:]
-		}
-	}
-	if i := strings.Index(s, `executing "payload" at `); i >= 0 {
-		s = s[:i] + s[i+len(`executing "payload" at `):]
-	}
-	return s
-}
-
 var errTooLong = errors.New("tmpl: output limit")
 
 // limitWriter collects at most max bytes and fails the execution beyond,

@@ -191,3 +191,38 @@ func TestResponderFields(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestErrorsInPlainWords: a template error says what is wrong without Go's
+// internals — no printed values, no Go type names, no "can't evaluate" —
+// and keeps the line:column.
+func TestErrorsInPlainWords(t *testing.T) {
+	for src, want := range map[string]string{
+		"{{range .}}x{{end}}":        "template: 1:8: {{range .}}: . is not a list (range goes through a list, such as .Matches)",
+		"{{range .Topic}}{{end}}":    "template: 1:8: {{range .Topic}}: .Topic is not a list",
+		"{{.Foo}}":                   "template: 1:2: .Foo: there is no .Foo; there are .Seq .Topic .Mode .Now .UUID",
+		"{{.Seq.X}}":                 "template: 1:6: .Seq.X: a number has no .X",
+		"{{.Now.Foo}}":               "template: 1:6: .Now.Foo: a time has no .Foo (it has .Format",
+		"{{.Match}}":                 "template: 1:2: .Match: Match takes 1 argument, not 0",
+		"{{printf}}":                 "template: 1:2: printf: printf takes at least 1 argument, not 0",
+		`{{.Match "a"}}`:             `template: 1:9: "a": a number is needed here, not "a"`,
+		"{{.Seq 1}}":                 "template: 1:2: .Seq: .Seq is a value and takes no arguments",
+		`{{if eq .Seq "a"}}x{{end}}`: "template: 1:5: incompatible types for comparison: a number and a text",
+		"{{len .Seq}}":               "template: 1:2: len of a number: len counts",
+		"{{call .Seq}}":              "template: 1:2: .Seq is a number, not a function",
+		"{{random 99999999999}}":     "template: 1:2: random 99999999999: want 0 to",
+	} {
+		tp, err := Parse(src, Options{})
+		if err == nil {
+			_, err = tp.Render(Data{Seq: 8, Topic: "hello", Mode: "unicast"})
+		}
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: %v\n want %s…", src, err, want)
+			continue
+		}
+		for _, leak := range []string{"tmpl.", "{8 ", "can't", "executing", "payload", " int"} {
+			if strings.Contains(err.Error(), leak) {
+				t.Errorf("%s: %q shows %q", src, err, leak)
+			}
+		}
+	}
+}
