@@ -197,3 +197,33 @@ func TestHelpNamesEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// TestTypingAfterABlockIsRefused: text typed while a pasted block waits —
+// one key or a fast run of them — is not added to the block (the preview
+// is cut at the screen's edge, so it would be sent unseen); the footer
+// says what enter and esc do. A second paste joins the block.
+func TestTypingAfterABlockIsRefused(t *testing.T) {
+	c := newFake()
+	m := newModel(t, c, testOptions("hello"), 100, 30)
+	m = update(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("a\nb"), Paste: true})
+	for _, k := range []tea.KeyMsg{
+		{Type: tea.KeyRunes, Runes: []rune("typed after")}, // a fast run, as tmux send-keys delivers
+		{Type: tea.KeyRunes, Runes: []rune("x")},
+		{Type: tea.KeySpace, Runes: []rune(" ")},
+		{Type: tea.KeyBackspace},
+	} {
+		m = update(m, k)
+		if m.InputValue() != "a\nb" {
+			t.Fatalf("%v changed the block: %q", k, m.InputValue())
+		}
+		if !m.noticeErr || !strings.Contains(m.Notice(), "a pasted block of 2 lines waits: enter sends it as one message, esc drops it") {
+			t.Fatalf("%v: notice %q", k, m.Notice())
+		}
+	}
+	m = update(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("\nc"), Paste: true})
+	m, cmd := updateCmd(m, keyEnter())
+	settle(m, cmd)
+	if s := c.Sends(); len(s) != 1 || string(s[0].Data) != "a\nb\nc" {
+		t.Fatalf("sends %+v", s)
+	}
+}

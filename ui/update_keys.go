@@ -91,8 +91,19 @@ func (m Model) updateText(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if m.focus != FocusInput {
 		cmd = m.setFocus(FocusInput)
 	}
+	if m.input.Lines() > 1 && !k.Paste {
+		return m, tea.Batch(cmd, m.blockWaits())
+	}
 	m.input.InsertText(string(k.Runes))
 	return m, cmd
+}
+
+// blockWaits refuses typing while a multi-line block waits in the input.
+// The block is shown as a one-line preview cut at the screen's edge, so
+// text typed after it would be sent with it unseen; a second paste is
+// added to its end (what a paste in two pieces means).
+func (m *Model) blockWaits() tea.Cmd {
+	return m.setNotice("a pasted block of "+plural(m.input.Lines(), "line", "lines")+" waits: enter sends it as one message, esc drops it · typing is not added to it", true)
 }
 
 // updateHelpKey scrolls or closes the help overlay; other keys are ignored
@@ -137,6 +148,8 @@ func (m Model) updateInputKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, m.wipeDraft()
 	case key.Matches(k, m.keys.Undo):
 		return m, m.undoWipe()
+	case m.input.Lines() > 1 && !key.Matches(k, m.keys.Input.HistoryPrev, m.keys.Input.HistoryNext):
+		return m, m.blockWaits()
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(k)
