@@ -108,6 +108,27 @@ func (c *Chain) String() string {
 	return strings.Join(parts, ", else ")
 }
 
+// Summary is the chain in a few words, for a status line that must leave
+// room for the counters: "match (1 rule)", "match (2 rules), else exec
+// ./svc.sh"; String and /reply match have the rules themselves.
+func (c *Chain) Summary() string {
+	var parts []string
+	switch len(c.Rules) {
+	case 0:
+	case 1:
+		parts = append(parts, "match (1 rule)")
+	default:
+		parts = append(parts, "match ("+strconv.Itoa(len(c.Rules))+" rules)")
+	}
+	switch {
+	case c.Exec != nil:
+		parts = append(parts, c.Exec.String())
+	case len(parts) == 0 || c.Fallback.Mode != amop.ReplyOff:
+		parts = append(parts, c.Fallback.String())
+	}
+	return strings.Join(parts, ", else ")
+}
+
 // Policy is the chain as an auto-reply policy; a chain with nothing but a
 // fallback is the fallback itself.
 func (c *Chain) Policy() amop.ReplyPolicy {

@@ -97,9 +97,9 @@ func TestCommandsSplitNamesLikeAShell(t *testing.T) {
 func TestTopicErrorReasonFirst(t *testing.T) {
 	m := newModel(t, newFake(), testOptions(), 60, 15)
 	m = do(m, "/join "+strings.Repeat("t", 255))
-	footer := lines(m.View())[14]
-	if !strings.HasPrefix(footer, " topic too long: 255 bytes, at most 254") {
-		t.Fatalf("footer %q", footer)
+	ls := lines(m.View())
+	if len(ls) != 15 || !strings.HasPrefix(ls[13], " topic too long: 255 bytes, at most 254") || !strings.HasPrefix(ls[14], ` "ttttt`) {
+		t.Fatalf("footer:\n%s", strings.Join(ls, "\n"))
 	}
 	m = do(m, "/join ok")
 	if m.noticeErr || strings.Contains(m.View(), "too long") {

@@ -48,6 +48,7 @@ func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
 		// A new command: the error of the last one is history (it stays in
 		// the pane where it was noted); this one says its own.
 		m.notice, m.noticeErr = "", false
+		m.relayout()
 	}
 	// Names (topics, files) split like shell words (args.go).
 	words := func(usage string, min, max int) ([]string, tea.Cmd) {

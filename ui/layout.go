@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/ui/internal/paint"
 	"github.com/amoptui/amoptui/ui/statusbar"
 )
@@ -46,7 +47,7 @@ func (m *Model) relayout() {
 	m.status.SetWidth(w)
 	m.input.SetWidth(w)
 	m.help.Width = w - 2
-	g.mainH = h - statusbar.Height - 2 // input and footer
+	g.mainH = h - statusbar.Height - 1 - m.footerHeight() // input and footer
 	names := m.list.Names()
 	if w >= listMinWidth && len(names) > 0 {
 		longest := 0
@@ -144,22 +145,40 @@ func (m *Model) updateNotes() {
 		if p == nil {
 			continue
 		}
-		var parts []string
+		var role, stats, pos string
 		if pi := m.private[t]; pi != nil {
-			parts = append(parts, pi.note())
-		} else if r := m.roleNote(t, now); r != "" {
-			parts = append(parts, r)
+			role = pi.note()
+		} else {
+			role = m.roleNote(t, now)
 		}
-		if s := m.stats.title(t, p.Width()); s != "" {
-			parts = append(parts, s)
-		}
+		stats = m.stats.title(t, p.Width())
 		if !m.grid.listShown && len(names) > 1 {
-			pos := strconv.Itoa(i+1) + "/" + strconv.Itoa(len(names))
+			pos = strconv.Itoa(i+1) + "/" + strconv.Itoa(len(names))
 			if t == active && hidden > 0 {
 				pos += " · " + strconv.Itoa(hidden) + " unread"
 			}
-			parts = append(parts, pos)
 		}
-		p.SetNote(strings.Join(parts, " · "))
+		// The frame's title has "# topic · " and a few border cells
+		// besides; when it is too narrow, the sparkline goes first, then
+		// the position and unread count come before the role's words (the
+		// edge cuts at its end).
+		room := p.Width() - 6 - paint.Width("# "+sanitize.String(t)+" · ")
+		join := func(ss ...string) string {
+			var out []string
+			for _, s := range ss {
+				if s != "" {
+					out = append(out, s)
+				}
+			}
+			return strings.Join(out, " · ")
+		}
+		note := join(role, stats, pos)
+		if paint.Width(note) > room {
+			note = join(role, pos)
+		}
+		if paint.Width(note) > room {
+			note = join(pos, role)
+		}
+		p.SetNote(note)
 	}
 }

@@ -125,6 +125,10 @@ type Model struct {
 	noticeErr bool
 	noticeID  int
 
+	resubID  int    // tags the timer that ends "re-subscribed" on the status line
+	causeSet string // the connection error last noted in the panes (its short form)
+	cause    string // the connection error now, in full, for the empty view
+
 	replies    replyState     // per-topic responders (replies.go)
 	seqs       map[string]int // {{.Seq}} of payload templates, per topic
 	histWarned bool           // a failed history save was told once
@@ -320,6 +324,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case noticeExpiredMsg:
 		if msg.id == m.noticeID {
 			m.notice = ""
+			m.relayout() // a notice of several lines gives the rows back
+		}
+		return m, nil
+	case resubExpiredMsg:
+		if msg.id == m.resubID {
+			m.status.SetResubscribed(0)
 		}
 		return m, nil
 	case spinner.TickMsg:
@@ -481,9 +491,12 @@ func (m *Model) cycleFocus(d int) tea.Cmd {
 	return m.setFocus(order[(i+d+len(order))%len(order)])
 }
 
-// setNotice shows text in the footer for a few seconds.
+// setNotice shows text in the footer for a few seconds; a text wider than
+// the screen wraps onto more footer lines (footerLines), the panes giving
+// up rows meanwhile.
 func (m *Model) setNotice(text string, isErr bool) tea.Cmd {
 	m.noticeID++
 	m.notice, m.noticeErr = text, isErr
+	m.relayout()
 	return expireNoticeCmd(m.noticeID)
 }

@@ -69,6 +69,9 @@ type savedMsg struct {
 // noticeExpiredMsg clears the footer notice with the same id.
 type noticeExpiredMsg struct{ id int }
 
+// resubExpiredMsg takes "re-subscribed N topics" off the status line.
+type resubExpiredMsg struct{ id int }
+
 // listen waits for the next adapter events and returns them as one
 // eventsMsg. It blocks for the first event; then it keeps collecting until
 // one frame after the previous batch (last), so that under a flood Update
@@ -192,6 +195,16 @@ func setReplyCmd(c amop.Client, p amop.ReplyPolicy) tea.Cmd {
 
 // noticeTimeout is how long a footer notice stays.
 const noticeTimeout = 6 * time.Second
+
+// resubShown is how long the status line says "re-subscribed N topics"
+// after a reconnect; the panes keep the note.
+const resubShown = 15 * time.Second
+
+// expireResubCmd takes re-subscription id off the status line after
+// resubShown.
+func expireResubCmd(id int) tea.Cmd {
+	return tea.Tick(resubShown, func(time.Time) tea.Msg { return resubExpiredMsg{id: id} })
+}
 
 // expireNoticeCmd clears notice id after noticeTimeout.
 func expireNoticeCmd(id int) tea.Cmd {

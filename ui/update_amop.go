@@ -11,6 +11,7 @@ import (
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/transcript"
+	"github.com/amoptui/amoptui/ui/statusbar"
 )
 
 // updateEvents applies a batch of adapter events and re-arms the listener.
@@ -109,6 +110,18 @@ func (m *Model) onState(st amop.Status) tea.Cmd {
 			note += ": " + sanitize.String(st.LastErr)
 		}
 	}
+	if st.State == amop.StateConnected {
+		m.cause, m.causeSet = "", ""
+		if st.Resubscribed > 0 && note != "" {
+			// On the status line for a while; the panes keep the note.
+			m.resubID++
+			m.status.SetResubscribed(st.Resubscribed)
+			cmd = tea.Batch(cmd, expireResubCmd(m.resubID))
+		}
+	} else {
+		m.status.SetResubscribed(0)
+		note, isErr = m.causeNote(st, note, isErr)
+	}
 	if note == "" {
 		return cmd
 	}
@@ -117,6 +130,27 @@ func (m *Model) onState(st amop.Status) tea.Cmd {
 		m.joinedNow()
 	}
 	return cmd
+}
+
+// causeNote makes sure each distinct connection error is written out in
+// full once — in the panes, and in the empty view while no topic has one:
+// the status line has room for its short form only. The error of every
+// retry differs in its local port; "distinct" is by the short form.
+func (m *Model) causeNote(st amop.Status, note string, isErr bool) (string, bool) {
+	if st.LastErr == "" {
+		return note, isErr
+	}
+	full := sanitize.String(st.LastErr)
+	m.cause = "cannot connect to " + sanitize.String(st.Endpoint) + ": " + full
+	short := statusbar.ShortCause(st.LastErr, st.Endpoint)
+	if short == m.causeSet {
+		return note, isErr
+	}
+	m.causeSet = short
+	if note != "" {
+		return note, isErr // "connection lost: <the error>" has it whole
+	}
+	return m.cause + " · retrying", true
 }
 
 // noteAll adds a note to every pane.

@@ -20,7 +20,8 @@ func (m Model) View() string {
 	lines := make([]string, 0, m.height)
 	lines = m.status.Render(lines)
 	lines = append(lines, m.middle()...)
-	lines = append(lines, m.input.View(), m.footer())
+	lines = append(lines, m.input.View())
+	lines = append(lines, m.footer()...)
 	return strings.Join(lines, "\n")
 }
 
@@ -99,33 +100,84 @@ func (m Model) panesView(g grid) []string {
 	return out
 }
 
-// emptyView is shown until a topic is joined.
+// emptyView is shown until a topic is joined: how to join one, the
+// banner (where the embedded network listens, how a second terminal joins
+// it) and why the connection fails, if it does — wrapped, never cut, so
+// that a hint keeps its port at 60 columns.
 func (m Model) emptyView(w, h int) []string {
-	body := []string{
-		"",
-		"  No topic joined yet.",
-		"  Type /join TOPIC and press enter (the go-sdk examples use \"hello\").",
-		"",
+	blank := strings.Repeat(" ", w-2)
+	wrap := func(p paint.Paint, ss ...string) []string {
+		var out []string
+		for _, s := range ss {
+			for _, l := range paint.Wrap(s, w-4) {
+				out = append(out, "  "+p.S(paint.FitPad(l, w-4)))
+			}
+		}
+		return out
 	}
+	// Sections, the most urgent first: how to start, why the connection
+	// fails, the banner. Blank lines between them only while they fit.
+	sections := [][]string{wrap(m.pt.dim, "No topic joined yet.", "Type /join TOPIC and press enter (the go-sdk examples use \"hello\").")}
+	if m.cause != "" {
+		sections = append(sections, wrap(m.pt.alert, m.cause))
+	}
+	var banner []string
 	for _, b := range m.opts.Banner {
-		body = append(body, "  "+sanitize.String(b))
+		banner = append(banner, sanitize.String(b))
 	}
-	lines := make([]string, 0, len(body))
-	for _, b := range body {
-		lines = append(lines, m.pt.dim.S(paint.FitPad(b, w-2)))
+	if len(banner) > 0 {
+		sections = append(sections, wrap(m.pt.dim, banner...))
+	}
+	n := 0
+	for _, s := range sections {
+		n += len(s)
+	}
+	spaced := n+len(sections) <= h-2
+	var lines []string
+	for _, s := range sections {
+		if spaced {
+			lines = append(lines, blank)
+		}
+		lines = append(lines, s...)
 	}
 	return paint.Frame(nil, lines, w, h, "amoptui", "", m.pt.empty)
 }
 
-// footer is the transient notice, else the short help of the focused part.
-func (m Model) footer() string {
-	if m.notice != "" {
+// maxFooter is the most lines a notice takes; past them its last line is
+// cut (the notices that long also went into a pane, whole).
+const maxFooter = 3
+
+// noticeLines is the notice wrapped to the width, at most maxFooter lines
+// (none without a notice).
+func (m Model) noticeLines() []string {
+	if m.notice == "" || m.width < 2 {
+		return nil
+	}
+	ls := paint.Wrap(m.notice, m.width-1)
+	if len(ls) > maxFooter {
+		last, _ := paint.Fit(strings.Join(ls[maxFooter-1:], " "), m.width-1)
+		ls = append(ls[:maxFooter-1:maxFooter-1], last)
+	}
+	return ls
+}
+
+// footerHeight is the footer's number of lines: the notice's, else 1.
+func (m Model) footerHeight() int { return max(1, len(m.noticeLines())) }
+
+// footer is the transient notice, whole (wrapped), else the short help of
+// the focused part.
+func (m Model) footer() []string {
+	if ls := m.noticeLines(); len(ls) > 0 {
 		p := m.pt.notice
 		if m.noticeErr {
 			p = m.pt.alert
 		}
-		s, sw := paint.Fit(" "+m.notice, m.width)
-		return paint.Pad(p.S(s), sw, m.width)
+		out := make([]string, len(ls))
+		for i, l := range ls {
+			s, sw := paint.Fit(" "+l, m.width)
+			out[i] = paint.Pad(p.S(s), sw, m.width)
+		}
+		return out
 	}
 	h := m.help
 	h.ShowAll = false
@@ -136,7 +188,7 @@ func (m Model) footer() string {
 	}
 	s := " " + h.View(bindings{short: m.keys.ShortHelp(m.focus, block)})
 	s, sw := paint.Fit(s, m.width)
-	return paint.Pad(s, sw, m.width)
+	return []string{paint.Pad(s, sw, m.width)}
 }
 
 // helpBody is the help overlay's text for width w: the bindings (from the

@@ -1,6 +1,7 @@
 package statusbar
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -26,6 +27,7 @@ func TestStatesAndCounters(t *testing.T) {
 	}
 	for name, c := range cases {
 		m := New(Styles{}, c.st)
+		m.SetResubscribed(c.st.Resubscribed)
 		m.SetWidth(140)
 		m.SetPolicy(amop.ParseReplyPolicy("echo"))
 		m.SetCounters(Counters{Received: 12345, Dropped: 2, Malformed: 1, Failed: 3, Sent: 9})
@@ -46,16 +48,16 @@ func TestSessionLineWording(t *testing.T) {
 	m.SetPolicy(amop.ParseReplyPolicy("off"))
 	m.SetCounters(Counters{Received: 5, Sent: 2})
 	m.SetWidth(80)
-	if got := strings.TrimRight(m.Render(nil)[1], " "); got != " auto-reply: empty reply · received 5 · sent 2" {
+	if got := strings.TrimRight(m.Render(nil)[1], " "); got != " received 5 · sent 2 · auto-reply: empty reply" {
 		t.Errorf("80 columns, no trouble: %q", got)
 	}
 	m.SetCounters(Counters{Received: 5, Sent: 2, Failed: 1, Malformed: 3})
-	if got := strings.TrimRight(m.Render(nil)[1], " "); got != " auto-reply: empty reply · received 5 · sent 2 · failed 1 · malformed 3" {
+	if got := strings.TrimRight(m.Render(nil)[1], " "); got != " received 5 · sent 2 · failed 1 · malformed 3 · auto-reply: empty reply" {
 		t.Errorf("80 columns, trouble: %q", got)
 	}
 	m.SetWidth(120)
 	m.SetCounters(Counters{Received: 5, Sent: 2})
-	if got := strings.TrimRight(m.Render(nil)[1], " "); got != " auto-reply: empty reply · received 5 · sent 2 · failed 0 · dropped 0 · malformed 0" {
+	if got := strings.TrimRight(m.Render(nil)[1], " "); got != " received 5 · sent 2 · failed 0 · dropped 0 · malformed 0 · auto-reply: empty reply" {
 		t.Errorf("120 columns: %q", got)
 	}
 	for p, want := range map[string]string{"echo": "echo", "pong": `"pong"`} {
@@ -81,5 +83,103 @@ func TestUntrustedTextIsSanitisedAndCut(t *testing.T) {
 	m.SetWidth(0)
 	if len(m.Render(nil)) != 0 {
 		t.Fatal("zero width")
+	}
+}
+
+// TestCauseOfAFailureStays: a connection error's cause stays readable at
+// every width from 60 columns: the addresses in it go, then the words of
+// the line, never the cause; the port of the endpoint stays (M5, M11).
+func TestCauseOfAFailureStays(t *testing.T) {
+	err := "TLS handshake with 127.0.0.1:27101: read tcp 127.0.0.1:44444->127.0.0.1:27101: i/o timeout"
+	for _, st := range []amop.Status{
+		{State: amop.StateConnecting, Endpoint: "127.0.0.1:27101", LastErr: err},
+		{State: amop.StateConnecting, Endpoint: "127.0.0.1:27101", LastErr: err, Attempt: 4},
+		{State: amop.StateReconnecting, Endpoint: "127.0.0.1:27101", LastErr: err, Attempt: 12},
+	} {
+		m := New(Styles{}, st)
+		for _, w := range []int{160, 120, 100, 80, 60} {
+			m.SetWidth(w)
+			l := m.Render(nil)[0]
+			for _, want := range []string{"TLS handshake: no answer", ":27101"} {
+				if !strings.Contains(l, want) {
+					t.Errorf("%v at %d: %q lacks %q", st.State, w, l, want)
+				}
+			}
+			if st.Attempt > 1 && !strings.Contains(l, strconv.Itoa(st.Attempt)) {
+				t.Errorf("%v at %d: %q lost the attempt", st.State, w, l)
+			}
+		}
+	}
+}
+
+// TestNarrowKeepsNumbers: at 60 columns the connected line keeps the
+// endpoint with its port, the version, the chain and the group, giving up
+// words (M11).
+func TestNarrowKeepsNumbers(t *testing.T) {
+	st := amop.Status{State: amop.StateConnected, Endpoint: "127.0.0.1:20200",
+		Node: amop.NodeInfo{Version: "2.9.0", ChainID: 1, GroupID: 1, BuildType: "amoptui local network · ideal"}}
+	m := New(Styles{}, st)
+	m.SetWidth(60)
+	l := m.Render(nil)[0]
+	for _, want := range []string{"● connected", "127.0.0.1:20200", "v2.9.0", "ch 1", "gr 1"} {
+		if !strings.Contains(l, want) {
+			t.Errorf("%q lacks %q", l, want)
+		}
+	}
+	if strings.Contains(l, "…") {
+		t.Errorf("%q is cut", l)
+	}
+	m.SetWidth(120)
+	if l := m.Render(nil)[0]; !strings.Contains(l, "amoptui · ● connected · node 127.0.0.1:20200 · FISCO BCOS 2.9.0 · local · ideal · chain 1 · group 1") {
+		t.Errorf("120 columns: %q", l)
+	}
+}
+
+// summed is a responder with a long String and a short Summary.
+type summed struct{}
+
+func (summed) Respond(amop.Request) ([]byte, error) { return nil, nil }
+func (summed) String() string {
+	return `match /^ping (\d+)$/ → "pong {{.Match 1}} {{file \"resp.json\"}}", else exec ./a-long-command --with flags`
+}
+func (summed) Summary() string { return "match (1 rule), else exec ./a-long-command --with flags" }
+
+// TestCountersNeverHidden: the counters show whole at every width; the
+// policy is summed up and cut after them (M5).
+func TestCountersNeverHidden(t *testing.T) {
+	m := New(Styles{}, amop.Status{State: amop.StateConnected})
+	m.SetPolicy(amop.ReplyPolicy{Mode: amop.ReplyFunc, Responder: summed{}})
+	m.SetCounters(Counters{Received: 12345, Sent: 9, Failed: 3, Dropped: 2, Malformed: 1, Oversize: 4, NotJoined: 5})
+	m.SetExtra("transcript lost 3")
+	for _, w := range []int{160, 120, 80, 60} {
+		m.SetWidth(w)
+		l := m.Render(nil)[1]
+		for _, n := range []string{"12,345", "9", "3", "2", "1", "4", "5"} {
+			if !strings.Contains(l, " "+n) {
+				t.Errorf("%d: %q lacks the counter %s", w, l, n)
+			}
+		}
+		if w >= 100 && !strings.Contains(l, "received 12,345 · sent 9 · failed 3") {
+			t.Errorf("%d: %q", w, l)
+		}
+		if w >= 160 && !strings.Contains(l, "auto-reply: match (1 rule)") {
+			t.Errorf("%d: %q lacks the policy's summary", w, l)
+		}
+		if strings.Contains(l, "resp.json") {
+			t.Errorf("%d: the whole rule in the status: %q", w, l)
+		}
+	}
+}
+
+// BenchmarkRender is the bar's cost per frame at 80 columns, connected.
+func BenchmarkRender(b *testing.B) {
+	m := New(Styles{}, amop.Status{State: amop.StateConnected, Endpoint: "127.0.0.1:20200",
+		Node: amop.NodeInfo{Version: "2.9.0", ChainID: 1, GroupID: 1, BuildType: "amoptui local network · ideal"}})
+	m.SetWidth(80)
+	m.SetCounters(Counters{Received: 12345, Sent: 9})
+	b.ReportAllocs()
+	var dst []string
+	for i := 0; i < b.N; i++ {
+		dst = m.Render(dst[:0])
 	}
 }

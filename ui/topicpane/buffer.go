@@ -50,6 +50,9 @@ type entry struct {
 	mode  amop.Mode
 	st    Status
 	flags uint8
+	// wrapH is the number of lines a note wraps to at the inner width
+	// wrapW (a memo: a note's text never changes).
+	wrapW, wrapH uint16
 }
 
 // ring is the capped scrollback: a circular buffer addressed by sequence

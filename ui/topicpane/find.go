@@ -146,10 +146,18 @@ func (m *Model) SelectRow(i int) bool {
 	if m.expanded {
 		return false
 	}
-	top, n := m.window()
-	if i < 0 || i >= n {
+	top, n, skip := m.window()
+	if i < 0 || i >= m.bodyHeight() {
 		return false
 	}
-	m.sel, m.hasSel = m.rows.seqAt(top+i), true
-	return true
+	// Rows differ in height: find the row whose lines include line i.
+	line := -skip
+	for p := top; p < top+n; p++ {
+		line += m.lineH(p)
+		if i < line {
+			m.sel, m.hasSel = m.rows.seqAt(p), true
+			return true
+		}
+	}
+	return false
 }

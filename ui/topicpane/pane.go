@@ -139,7 +139,7 @@ func (m *Model) NewCount() int {
 	if m.follow {
 		return 0
 	}
-	top, n := m.window()
+	top, n, _ := m.window()
 	below := m.rows.count() - top - n
 	if below < m.newCnt {
 		return below

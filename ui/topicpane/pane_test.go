@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/amoptui/amoptui/amop"
@@ -367,5 +368,97 @@ func TestFilterMatchesWhatTheLineShows(t *testing.T) {
 		if strings.Join(got, " ") != c.want {
 			t.Errorf("/filter %q shows %q, want %q", c.filter, got, c.want)
 		}
+	}
+}
+
+// TestNotesWrap: a note (the program talking) wraps onto as many lines as
+// it needs, aligned under its first line; messages keep one line. Scrolling,
+// the selection and clicks count a wrapped note as one row (M5).
+func TestNotesWrap(t *testing.T) {
+	p := newPane(1000, 60, 12) // 10 lines inside
+	warn := "⚠ avoid it: /leave svc here and send from another node, or listen from a node no publisher uses (the --like 2.9 nodes drop a unicast for a subscriber on the sender's node)"
+	recv(p, "before "+strings.Repeat("x", 200))
+	p.AddNote(t0, warn, true)
+	recv(p, "after")
+	v := view(p)
+	ls := strings.Split(v, "\n")
+	for i, l := range ls {
+		if w := lipgloss.Width(l); w != 60 {
+			t.Fatalf("line %d is %d wide: %q", i, w, l)
+		}
+	}
+	var text []string
+	for _, l := range ls[1 : len(ls)-1] {
+		text = append(text, strings.Trim(l, "│┃ "))
+	}
+	joined := strings.Join(text, " ")
+	for _, word := range strings.Fields(warn) {
+		if !strings.Contains(joined, word) {
+			t.Fatalf("the note lost %q:\n%s", word, v)
+		}
+	}
+	if strings.Contains(strings.Join(text[1:len(text)-1], ""), "…") {
+		t.Fatalf("the note is cut:\n%s", v)
+	}
+	if !strings.Contains(ls[1], "before xxx") || !strings.Contains(ls[1], "…") {
+		t.Fatalf("a message is one cut line:\n%s", v)
+	}
+	// The continuation lines start under the text, after the timestamp.
+	if !strings.HasPrefix(strings.TrimLeft(ls[3], "│┃"), strings.Repeat(" ", 1+12+3)) {
+		t.Fatalf("continuation not aligned: %q", ls[3])
+	}
+	// A click on a continuation line selects the note; up from "after"
+	// selects the note too, as one row.
+	if !p.SelectRow(2) {
+		t.Fatal("no row at line 2")
+	}
+	if seq, _ := p.Selected(); string(p.ring.at(seq).data) != warn {
+		t.Fatalf("line 2 selected %q", p.ring.at(seq).data)
+	}
+	p.Bottom()
+	p.SelectPrev() // the newest
+	p.SelectPrev()
+	if seq, _ := p.Selected(); string(p.ring.at(seq).data) != warn {
+		t.Fatalf("up selected %q", p.ring.at(seq).data)
+	}
+	// Many more lines: following shows the newest; the note is reachable
+	// by scrolling and shows whole from its first line.
+	for i := 0; i < 30; i++ {
+		recv(p, fmt.Sprintf("msg %d", i))
+	}
+	p.Bottom()
+	if v := view(p); !strings.Contains(v, "msg 29") || strings.Contains(v, "avoid it") {
+		t.Fatalf("following:\n%s", v)
+	}
+	p.Top()
+	if v := view(p); !strings.Contains(v, "⚠ avoid it") || !strings.Contains(v, "node)") {
+		t.Fatalf("from the top:\n%s", v)
+	}
+	for i := 0; i < 40 && !p.Following(); i++ {
+		p.ScrollDown(1)
+	}
+	if !p.Following() {
+		t.Fatal("scrolling down never reached the bottom")
+	}
+}
+
+// TestNoteTallerThanThePane: a note longer than the pane shows as many
+// lines as the pane has, the last ending in "…"; enter shows it whole.
+func TestNoteTallerThanThePane(t *testing.T) {
+	p := newPane(1000, 40, 6) // 4 lines inside
+	long := strings.Repeat("word ", 60) + "END"
+	p.AddNote(t0, long, false)
+	v := view(p)
+	ls := strings.Split(v, "\n")
+	if len(ls) != 6 || !strings.Contains(ls[4], "…") || strings.Contains(v, "END") {
+		t.Fatalf("tall note:\n%s", v)
+	}
+	p.Focus()
+	p.SelectRow(0)
+	p.Expand()
+	view(p) // lays the message out
+	p.Update(tea.KeyMsg{Type: tea.KeyEnd})
+	if v := view(p); !strings.Contains(v, "END") {
+		t.Fatalf("expanded:\n%s", v)
 	}
 }

@@ -45,13 +45,13 @@ func (m *Model) Render(dst []string, spin string) []string {
 	if len(m.cache) > 4*h+64 {
 		clear(m.cache)
 	}
-	top, n := m.window()
+	top, n, skip := m.window()
 	body := make([]string, 0, h)
 	if n == 0 {
 		body = append(body, m.emptyLine(inner))
 	}
 	selSeq, hasSel := m.Selected()
-	for p := top; p < top+n; p++ {
+	for p := top; p < top+n && len(body) < h; p++ {
 		seq := m.rows.seqAt(p)
 		e := m.ring.at(seq)
 		if e == nil {
@@ -59,6 +59,14 @@ func (m *Model) Render(dst []string, spin string) []string {
 			continue
 		}
 		selected := hasSel && seq == selSeq
+		if isNote(e) {
+			ls := m.noteRows(e, inner, selected)
+			if p == top {
+				ls = ls[min(skip, len(ls)):]
+			}
+			body = append(body, ls[:min(len(ls), h-len(body))]...)
+			continue
+		}
 		if !selected && e.st != StatusPending {
 			if s, ok := m.cache[seq]; ok {
 				body = append(body, s)
@@ -163,13 +171,9 @@ func (m *Model) row(e *entry, w int, selected bool, spin string) string {
 		return paint.Pad(sb.String(), used, w)
 	}
 
-	if e.kind == KindSystem || e.kind == KindError {
+	if isNote(e) {
 		t, tw := paint.Fit(" · "+sanitize.Bytes(e.data), w-used)
-		p := m.st.system
-		if e.kind == KindError {
-			p = m.st.err
-		}
-		sb.WriteString(p.S(t))
+		sb.WriteString(m.notePaint(e).S(t))
 		return paint.Pad(sb.String(), used+tw, w)
 	}
 
@@ -364,4 +368,83 @@ func preview(b []byte, w int) (string, int) {
 		s += "…"
 	}
 	return paint.Fit(s, w)
+}
+
+// isNote reports whether e is the program talking (a system or error
+// note) rather than a message.
+func isNote(e *entry) bool { return e.kind == KindSystem || e.kind == KindError }
+
+func (m *Model) notePaint(e *entry) paint.Paint {
+	if e.kind == KindError {
+		return m.st.err
+	}
+	return m.st.system
+}
+
+// noteMinRoom is the narrowest a note's text column gets before the note
+// is shown on one cut line like a message (a pane that narrow shows little
+// anyway).
+const noteMinRoom = 8
+
+// noteLines is a note's text wrapped to the room its line leaves after the
+// marker column, the timestamp and " · ", for an inner width w.
+func (m *Model) noteLines(e *entry, w int) []string {
+	room := w - 1 - paint.Width(time.Unix(0, e.at).Format(m.tf)) - 3
+	if room < noteMinRoom {
+		return []string{sanitize.Bytes(e.data)}
+	}
+	return paint.Wrap(sanitize.Bytes(e.data), room)
+}
+
+// entryH is the number of lines e takes: 1 for a message, the wrapped
+// lines of a note, at most the pane's height.
+func (m *Model) entryH(e *entry) int {
+	if !isNote(e) {
+		return 1
+	}
+	inner := m.width - 2
+	if int(e.wrapW) != inner || e.wrapH == 0 {
+		e.wrapW, e.wrapH = uint16(max(0, inner)), uint16(min(len(m.noteLines(e, inner)), 1<<16-1))
+	}
+	return max(1, min(int(e.wrapH), m.bodyHeight()))
+}
+
+// noteRows renders a note to entryH lines of exactly w cells: the marker,
+// the timestamp and the first line of text, then the rest of the text
+// aligned under it. A note taller than the pane ends in "…" (enter shows
+// it whole).
+func (m *Model) noteRows(e *entry, w int, selected bool) []string {
+	ls := m.noteLines(e, w)
+	if len(ls) == 1 {
+		return []string{m.row(e, w, selected, "")}
+	}
+	ts := time.Unix(0, e.at).Format(m.tf)
+	tsW := paint.Width(ts)
+	room := w - 1 - tsW - 3
+	if h := m.entryH(e); len(ls) > h {
+		last, _ := paint.Fit(strings.Join(ls[h-1:], " "), room)
+		ls = append(ls[:h-1:h-1], last)
+	}
+	p := m.notePaint(e)
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		var sb strings.Builder
+		switch {
+		case i > 0:
+			sb.WriteString(strings.Repeat(" ", 1+tsW))
+		case selected:
+			sb.WriteString(m.st.sel.S("▸"))
+			sb.WriteString(m.st.ts.S(ts))
+		default:
+			sb.WriteByte(' ')
+			sb.WriteString(m.st.ts.S(ts))
+		}
+		lead := " · "
+		if i > 0 {
+			lead = "   "
+		}
+		sb.WriteString(p.S(lead + l))
+		out[i] = paint.Pad(sb.String(), 1+tsW+3+paint.Width(l), w)
+	}
+	return out
 }

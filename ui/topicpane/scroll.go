@@ -3,32 +3,68 @@ package topicpane
 // Scrolling and selection. The window is anchored by the sequence number of
 // its top row, not by a position, so that it stays on the same lines while
 // new ones arrive below and old ones are dropped above.
+//
+// A row is one entry. A message takes one line (a long payload is cut and
+// expands on enter); a note — the program talking: a hint, a warning, an
+// error — wraps onto as many lines as it needs (lineH), up to the pane's
+// height. When following, the oldest row on screen may show only its last
+// lines; scrolled up, the top row shows from its first.
 
-// bodyHeight is the number of rows inside the frame.
+// bodyHeight is the number of lines inside the frame.
 func (m *Model) bodyHeight() int { return max(0, m.height-2) }
 
-// window is the first shown row and the number of rows shown.
-func (m *Model) window() (top, n int) {
+// lineH is the number of lines of the row at pos.
+func (m *Model) lineH(pos int) int {
+	e := m.ring.at(m.rows.seqAt(pos))
+	if e == nil {
+		return 1
+	}
+	return m.entryH(e)
+}
+
+// followTop is the top row when following: the newest rows that fill the
+// pane, and how many lines of that top row are above the pane. (0, 0):
+// everything fits.
+func (m *Model) followTop() (top, skip int) {
+	total, h := m.rows.count(), m.bodyHeight()
+	used := 0
+	for p := total - 1; p >= 0; p-- {
+		used += m.lineH(p)
+		if used >= h {
+			return p, used - h
+		}
+	}
+	return 0, 0
+}
+
+// window is the first shown row, the number of rows shown and the lines of
+// the first one that are above the pane.
+func (m *Model) window() (top, n, skip int) {
 	total, h := m.rows.count(), m.bodyHeight()
 	if h == 0 || total == 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
-	maxTop := max(0, total-h)
-	top = maxTop
+	ft, fskip := m.followTop()
+	top, skip = ft, fskip
 	if !m.follow {
-		top = min(m.rows.posOf(m.anchor), maxTop)
+		if p := m.rows.posOf(m.anchor); p <= ft {
+			top, skip = p, 0
+		}
 	}
-	return top, min(h, total-top)
+	for used, p := -skip, top; p < total && used < h; p++ {
+		used += m.lineH(p)
+		n++
+	}
+	return top, n, skip
 }
 
 // ScrollUp moves the window k rows towards older lines and stops
 // following.
 func (m *Model) ScrollUp(k int) {
-	top, _ := m.window()
-	total, h := m.rows.count(), m.bodyHeight()
-	if total <= h || h == 0 {
+	if ft, fskip := m.followTop(); ft == 0 && fskip == 0 {
 		return // nothing above: keep following
 	}
+	top, _, _ := m.window()
 	if m.follow {
 		m.follow, m.newCnt = false, 0
 	}
@@ -41,9 +77,8 @@ func (m *Model) ScrollDown(k int) {
 	if m.follow {
 		return
 	}
-	top, _ := m.window()
-	total, h := m.rows.count(), m.bodyHeight()
-	if top+k >= total-h {
+	top, _, _ := m.window()
+	if ft, _ := m.followTop(); top+k >= ft {
 		m.follow, m.newCnt = true, 0
 		return
 	}
@@ -58,7 +93,7 @@ func (m *Model) PageDown() { m.ScrollDown(max(1, m.bodyHeight()-1)) }
 
 // Top shows the oldest retained line.
 func (m *Model) Top() {
-	if m.rows.count() <= m.bodyHeight() {
+	if ft, fskip := m.followTop(); ft == 0 && fskip == 0 {
 		return
 	}
 	m.follow, m.newCnt = false, 0
@@ -73,7 +108,7 @@ func (m *Model) Bottom() {
 // SelectPrev selects the line above the selection (the last visible line
 // when nothing is selected), scrolling when needed.
 func (m *Model) SelectPrev() {
-	top, n := m.window()
+	top, n, _ := m.window()
 	if n == 0 {
 		return
 	}
@@ -86,7 +121,7 @@ func (m *Model) SelectPrev() {
 
 // SelectNext selects the line below the selection.
 func (m *Model) SelectNext() {
-	top, n := m.window()
+	top, n, _ := m.window()
 	if n == 0 {
 		return
 	}
@@ -105,14 +140,28 @@ func (m *Model) selectPos(p int) {
 	}
 	p = max(0, min(p, total-1))
 	m.sel, m.hasSel = m.rows.seqAt(p), true
-	top, _ := m.window()
-	h := m.bodyHeight()
-	switch {
-	case p < top:
+	if top, _, _ := m.window(); p < top {
 		m.ScrollUp(top - p)
-	case p >= top+h:
-		m.ScrollDown(p - (top + h - 1))
+		return
 	}
+	// Down one row at a time until p is whole on screen (rows differ in
+	// height); following shows the newest rows, p among them.
+	for i := 0; i < total && !m.follow && !m.wholeOnScreen(p); i++ {
+		m.ScrollDown(1)
+	}
+}
+
+// wholeOnScreen reports whether every line of row p is in the window.
+func (m *Model) wholeOnScreen(p int) bool {
+	top, n, skip := m.window()
+	if p < top || p >= top+n || (p == top && skip > 0) {
+		return false
+	}
+	used := -skip
+	for q := top; q <= p; q++ {
+		used += m.lineH(q)
+	}
+	return used <= m.bodyHeight()
 }
 
 // Unselect closes the detail view if open, else drops the selection.
@@ -132,7 +181,7 @@ func (m *Model) Expand() {
 		return
 	}
 	if !m.hasSel || m.ring.at(m.sel) == nil {
-		top, n := m.window()
+		top, n, _ := m.window()
 		if n == 0 {
 			return
 		}

@@ -73,16 +73,25 @@ func Wrap(s string, w int) []string {
 	}
 	// A number stays on the line of the word before it ("AMOP 104",
 	// "attempt 9"): the space between them does not break.
+	// A hyphen is not a place to break either (ansi.Wrap takes every "-"
+	// for one): "--node" and "a->b" stay whole.
 	s = wordNumber.ReplaceAllString(s, "$1\u00a0$2")
+	s = numberUnit.ReplaceAllString(s, "$1\u00a0$2")
+	s = strings.ReplaceAll(s, "-", "\u2011")
 	out := strings.Split(ansi.Wrap(s, w, ""), "\n")
 	for i, l := range out {
-		out[i] = strings.ReplaceAll(l, "\u00a0", " ")
+		out[i] = strings.NewReplacer("\u00a0", " ", "\u2011", "-").Replace(l)
 	}
 	return out
 }
 
-// wordNumber is a letter, a space and a digit.
-var wordNumber = regexp.MustCompile(`(\pL) (\d)`)
+// wordNumber is a word and the number after it ("AMOP 104", "attempt
+// 9"): a letter, a space, digits and the end of the number (an address
+// such as 127.0.0.1:20200 is not glued to the word before it).
+// numberUnit is a number and its unit ("30 s", "1.8 ms", "20 B").
+var numberUnit = regexp.MustCompile(`(\d) (s|ms|µs|B|KiB|MiB|GiB)\b`)
+
+var wordNumber = regexp.MustCompile(`(\pL) (\d[\d,]*(?:[\s),;]|$))`)
 
 // Pad appends spaces to s, whose width is sw, until it is w cells wide.
 func Pad(s string, sw, w int) string {
