@@ -111,11 +111,15 @@ func TestSendOnlyPaneOnARealChain(t *testing.T) {
 // makes its own node a candidate; when the node picks itself it drops the
 // message (rows 11–13). The TUI warns once, and every send ends with a
 // reply, a late reply on its own line, or a timeout the warning explains.
+// The nodes wait 8 s for one another, not a real node's 30 s: still past
+// the TUI's 5 s send timeout, so a dropped send still times out first and
+// its reply comes late, and the test waits 13 s for that, not 40.
 func TestListeningPaneOnARealChain(t *testing.T) {
 	if testing.Short() {
-		t.Skip("about 45 s against the faithful local network")
+		t.Skip("about 25 s against the faithful local network")
 	}
-	n := local.RunT(t, local.Options{Like: "2.9"})
+	const nodeTimeout = 8 * time.Second
+	n := local.RunT(t, local.Options{Like: "2.9", NodeTimeout: nodeTimeout})
 	subscriber(t, n, 1, "svc", "pong")
 	joined := time.Now()
 	c := realClient(t, n, 0)
@@ -131,9 +135,10 @@ func TestListeningPaneOnARealChain(t *testing.T) {
 		s.tm.Type(fmt.Sprintf("u%02d", i))
 		s.tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	}
+	lastSend := time.Now()
 	waitFor(t, s, "⚠ this client listens to")
-	// A node that picked itself answers after its 30 s, through node 1.
-	time.Sleep(40 * time.Second)
+	// A node that picked itself answers after nodeTimeout, through node 1.
+	time.Sleep(time.Until(lastSend.Add(nodeTimeout + 5*time.Second)))
 	m := finalModel(t, s)
 	v := m.View()
 	if n := bytes.Count(s.out.Bytes(), []byte("⚠ this client listens")); n == 0 || !strings.Contains(v, "⚠ avoid it: /leave svc here (this pane keeps sending") {
