@@ -71,7 +71,7 @@ func TestCommandsSplitNamesLikeAShell(t *testing.T) {
 
 	dir := t.TempDir()
 	file := filepath.Join(dir, "a b.jsonl")
-	m = do(m, "/save '"+file+"'")
+	m = doIO(m, "/save '"+file+"'")
 	if _, err := os.Stat(file); err != nil {
 		t.Fatalf("/save with a quoted name with a space: %v (notice %q)", err, m.Notice())
 	}

@@ -195,7 +195,7 @@ func TestSaveCommand(t *testing.T) {
 	m = update(m, events(msgEvent("hello", "apple", amop.Multicast, 0), &amop.MessageEvent{Topic: "hello", Data: []byte{0xff}, At: t0}))
 	m = do(m, "ping")
 	path := filepath.Join(t.TempDir(), "pane.jsonl")
-	m = do(m, "/save "+path)
+	m = doIO(m, "/save "+path)
 	// The count is the file's: four records, from three pane lines.
 	if want := "saved 4 records (3 pane lines) of hello to " + path; m.Notice() != want {
 		t.Fatalf("notice %q\nwant   %q", m.Notice(), want)
@@ -220,7 +220,7 @@ func TestSaveCommand(t *testing.T) {
 	}
 	// A missing directory is named, never the temporary file's name.
 	missing := filepath.Join(t.TempDir(), "nodir")
-	m = do(m, "/save "+filepath.Join(missing, "x"))
+	m = doIO(m, "/save "+filepath.Join(missing, "x"))
 	if want := "/save failed: " + filepath.Join(missing, "x") + ": the directory " + missing + " does not exist"; m.Notice() != want {
 		t.Fatalf("notice %q\nwant   %q", m.Notice(), want)
 	}
@@ -237,21 +237,21 @@ func TestSaveNeverOverwritesSilently(t *testing.T) {
 	if err := os.WriteFile(precious, []byte("IMPORTANT DATA\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m = do(m, "/save ~/precious.txt")
+	m = doIO(m, "/save ~/precious.txt")
 	if want := precious + " exists: /save! " + precious + " replaces it"; m.Notice() != want || !m.noticeErr {
 		t.Fatalf("notice %q\nwant   %q", m.Notice(), want)
 	}
 	if b, _ := os.ReadFile(precious); string(b) != "IMPORTANT DATA\n" {
 		t.Fatalf("precious.txt now holds %q", b)
 	}
-	m = do(m, "/save! ~/precious.txt")
+	m = doIO(m, "/save! ~/precious.txt")
 	if want := "replaced " + precious + " with 1 record (1 pane line) of hello"; m.Notice() != want || m.noticeErr {
 		t.Fatalf("notice %q\nwant   %q", m.Notice(), want)
 	}
 	if recs := readRecords(t, precious); len(recs) != 1 || string(recs[0].Data) != "apple" {
 		t.Fatalf("replaced with %+v", recs)
 	}
-	m = do(m, "/save ~/saved.jsonl")
+	m = doIO(m, "/save ~/saved.jsonl")
 	if want := "saved 1 record (1 pane line) of hello to " + filepath.Join(home, "saved.jsonl"); m.Notice() != want {
 		t.Fatalf("notice %q\nwant   %q", m.Notice(), want)
 	}

@@ -105,6 +105,9 @@ func keyCtrlT() tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyCtrlT} }
 // and returns the msgs that came back within a short deadline, in batch
 // order, batches flattened. Timers (notices, send expiry, cursor blink)
 // miss the deadline and are left out.
+// runCmd runs cmd for up to 60 ms: long enough for a Cmd that computes,
+// short enough that those that wait (the event listener, timers) cost
+// little. A Cmd that writes a file can take longer: see doIO.
 func runCmd(cmd tea.Cmd) []tea.Msg { return runUntil(cmd, time.Now().Add(60*time.Millisecond)) }
 
 func runUntil(cmd tea.Cmd, deadline time.Time) []tea.Msg {
@@ -146,8 +149,11 @@ func runUntil(cmd tea.Cmd, deadline time.Time) []tea.Msg {
 // settle runs cmd and feeds the msgs it yields back into the model, once,
 // skipping the event listener (tests push events themselves) and spinner
 // ticks.
-func settle(m Model, cmd tea.Cmd) Model {
-	for _, msg := range runCmd(cmd) {
+func settle(m Model, cmd tea.Cmd) Model { return settleMsgs(m, runCmd(cmd)) }
+
+// settleMsgs feeds msgs into the model, skipping the event listener's.
+func settleMsgs(m Model, msgs []tea.Msg) Model {
+	for _, msg := range msgs {
 		switch msg.(type) {
 		case eventsMsg, disconnectedMsg:
 			continue
@@ -162,6 +168,17 @@ func do(m Model, line string) Model {
 	m = typeText(m, line)
 	m, cmd := updateCmd(m, keyEnter())
 	return settle(m, cmd)
+}
+
+// doIO is do for a command whose one Cmd writes a file and returns (a /save
+// that gets as far as the file): under -race on a loaded machine the write
+// and its fsync have taken longer than do's 60 ms, and do then drops the
+// result, as if nothing had been saved. It waits up to 10 s for the Cmd, so
+// it is not for commands whose Cmds include a timer (a usage error's notice).
+func doIO(m Model, line string) Model {
+	m = typeText(m, line)
+	m, cmd := updateCmd(m, keyEnter())
+	return settleMsgs(m, runUntil(cmd, time.Now().Add(10*time.Second)))
 }
 
 // kp builds a KeyMsg from its string name.
