@@ -232,9 +232,22 @@ func (m Model) Lines() []string {
 		shown++
 		name := paint.FitPad(sanitize.String(t.Topic), 16)
 		counts := fmt.Sprintf("%6s/s  uni %d  multi %d  fail %d", rateText(m.rates[t.Topic]), t.Counts.Unicast, t.Counts.Multicast, t.Counts.Failed)
-		// The subscribers wrap under themselves rather than being cut.
+		// The subscribers wrap under themselves rather than being cut; on
+		// a narrow view they start on a line of their own.
 		lead := 3 + 16 + 1 + paint.Width(counts) + 2 + 1 + 2
-		for i, l := range paint.Wrap(who, max(8, inner-lead)) {
+		if inner-lead < 16 {
+			add(fmt.Sprintf("   %s %s", m.p.text.S(name), m.p.dim.S(counts)))
+			lead = 5 + 1 + 2
+			for i, l := range paint.Wrap(who, max(8, inner-lead)) {
+				arrow := "     " + m.p.dim.S("→") + "  "
+				if i > 0 {
+					arrow = strings.Repeat(" ", lead)
+				}
+				add(arrow + m.p.text.S(l))
+			}
+			continue
+		}
+		for i, l := range paint.Wrap(who, inner-lead) {
 			if i == 0 {
 				add(fmt.Sprintf("   %s %s  %s  %s", m.p.text.S(name), m.p.dim.S(counts), m.p.dim.S("→"), m.p.text.S(l)))
 			} else {

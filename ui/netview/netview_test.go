@@ -201,3 +201,13 @@ func TestAppFooterWraps(t *testing.T) {
 		t.Fatalf("%d lines:\n%s", len(ls), strings.Join(ls, "\n"))
 	}
 }
+
+// TestNarrowViewKeepsTheSubscribers: at 60 columns a topic's subscribers
+// go on a line of their own rather than being cut.
+func TestNarrowViewKeepsTheSubscribers(t *testing.T) {
+	m := demoModel(60, 30)
+	v := m.View()
+	if !strings.Contains(v, "→  s1@node0 s2@node1") || !strings.Contains(v, "→  s2@node1 s4@node1") {
+		t.Fatalf("subscribers cut:\n%s", v)
+	}
+}
