@@ -146,7 +146,18 @@ func TestSendTimeoutFromContext(t *testing.T) {
 	opts := testOptions("hello")
 	opts.SendTimeout = 20 * time.Millisecond
 	m := newModel(t, c, opts, 100, 24)
-	m = do(m, "ping")
+	m = typeText(m, "ping")
+	m, cmd := updateCmd(m, keyEnter())
+	// The send gives up after 20 ms; on a loaded machine its msg can miss
+	// runCmd's short deadline, so this waits longer (the timers in the
+	// batch run out the deadline, which bounds the wait).
+	for _, msg := range runUntil(cmd, time.Now().Add(2*time.Second)) {
+		switch msg.(type) {
+		case eventsMsg, disconnectedMsg:
+			continue
+		}
+		m = update(m, msg)
+	}
 	if !strings.Contains(m.View(), "✗ timeout") {
 		t.Fatalf("timeout line:\n%s", m.View())
 	}
