@@ -247,7 +247,9 @@ func (c *rawClient) readSizes() []int {
 
 func (c *rawClient) write(b []byte) {
 	c.t.Helper()
-	c.conn.SetWriteDeadline(time.Now().Add(wait))
+	// wait, plus a second per MiB: a 40 MB topic list has taken most of
+	// 10 s to write under -race on a loaded machine.
+	c.conn.SetWriteDeadline(time.Now().Add(wait + time.Duration(len(b)>>20)*time.Second))
 	if _, err := c.conn.Write(b); err != nil {
 		c.t.Fatalf("raw write: %v", err)
 	}
