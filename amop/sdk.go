@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop/guard"
 	"github.com/amoptui/amoptui/amop/wire"
+	"github.com/amoptui/amoptui/reclaim"
 	"github.com/amoptui/amoptui/userfile"
 )
 
@@ -122,7 +122,6 @@ type SDK struct {
 	received, dropped, replied, sent, failed atomic.Uint64
 	unreported                               atomic.Uint64 // drops not yet reported in a DropEvent
 	unreportedBehind                         uint64        // of them, the guard's (flushLoop's own)
-	bigAt                                    atomic.Int64  // unix nanos of the last payload of bigPayload bytes or more, 0 once collected
 	pendingState                             atomic.Pointer[Status]
 	countersDirty                            atomic.Bool
 }
@@ -436,13 +435,13 @@ func (a *SDK) topicHandler(topic, wireTopic string, private bool) func([]byte, *
 	}
 }
 
-// bigPayload is the size from which a delivered payload makes the adapter
-// collect garbage once the burst is over (see flushLoop).
-const bigPayload = 1 << 20
-
 func (a *SDK) emitMessage(ev *MessageEvent) {
-	if len(ev.Data) >= bigPayload {
-		a.bigAt.Store(time.Now().UnixNano())
+	if len(ev.Data) >= reclaim.Big {
+		// go-sdk decodes a payload through several copies of it (a 16 MiB
+		// message leaves ~100 MiB of garbage): give it back to the system
+		// once the burst is over. Frames over MaxIncoming never get this
+		// far: the guard reads them through without keeping them.
+		reclaim.Soon()
 	}
 	a.evMu.RLock()
 	defer a.evMu.RUnlock()
@@ -507,7 +506,6 @@ func (a *SDK) flushLoop() {
 		}
 		a.flushState()
 		a.flushPrivate()
-		a.collectAfterBigPayloads()
 		a.late.prune(time.Now())
 		var behind uint64 // of the unreported drops, those of the guard
 		if ov := a.g.Stats().Overflow; ov > overflow {
@@ -537,25 +535,6 @@ func (a *SDK) flushLoop() {
 			}
 		}
 		a.evMu.RUnlock()
-	}
-}
-
-// collectAfterBigPayloads runs one garbage collection a second after the
-// last large payload was delivered. go-sdk decodes a payload through
-// several copies of it (a 16 MiB message leaves ~100 MiB of garbage), and
-// Go collects only when the heap grows again or every two minutes, so an
-// idle client that just took a few large messages would keep hundreds of
-// megabytes resident for minutes. After the collection the runtime returns
-// the freed memory to the system in the background within seconds. Frames
-// over MaxIncoming never get this far: the guard reads them through
-// without keeping them.
-func (a *SDK) collectAfterBigPayloads() {
-	at := a.bigAt.Load()
-	if at == 0 || time.Since(time.Unix(0, at)) < time.Second {
-		return
-	}
-	if a.bigAt.CompareAndSwap(at, 0) {
-		runtime.GC()
 	}
 }
 
