@@ -372,7 +372,8 @@ func planTUI(f *tuiFlags) (tuiPlan, error) {
 		cfg:          cfg,
 		ui: ui.Options{
 			Topics: cfg.JoinTopics(), Publish: cfg.Topics.Publish, Mode: mode, AutoReply: &policy,
-			Scrollback: cfg.UI.Scrollback, History: cfg.UI.InputHistory, TimeFormat: cfg.UI.TimestampFormat,
+			Scrollback: cfg.UI.Scrollback, PaneBytes: cfg.UI.ScrollbackBytes, TotalBytes: cfg.UI.ScrollbackTotal,
+			History: cfg.UI.InputHistory, TimeFormat: cfg.UI.TimestampFormat,
 			Layout: layout, Theme: theme, SendTimeout: cfg.SendTimeout,
 		},
 	}

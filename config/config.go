@@ -23,10 +23,15 @@ import (
 
 // Defaults that other packages and the example file refer to.
 const (
-	DefaultChainID         = 1
-	DefaultGroupID         = 1
-	DefaultSendTimeout     = 10 * time.Second
-	DefaultScrollback      = 10_000
+	DefaultChainID     = 1
+	DefaultGroupID     = 1
+	DefaultSendTimeout = 10 * time.Second
+	DefaultScrollback  = 10_000
+	// DefaultScrollbackBytes and DefaultScrollbackTotal are the memory
+	// budgets of one pane and of all of them (ui.Options.PaneBytes and
+	// TotalBytes: ui/memory.go says why these figures).
+	DefaultScrollbackBytes = 8 << 20
+	DefaultScrollbackTotal = 64 << 20
 	DefaultInputHistory    = 100
 	DefaultTimestampFormat = "15:04:05.000"
 	// DefaultTopic is joined when neither the file nor the flags name a
@@ -186,7 +191,12 @@ func (c Config) EmbeddedLine() amop.Line {
 
 // UI is the [ui] table.
 type UI struct {
-	Scrollback      int    // scrollback: messages kept per topic
+	Scrollback int // scrollback: messages kept per topic
+	// ScrollbackBytes is scrollback_bytes: the memory a topic pane's lines
+	// and payloads may hold; ScrollbackTotal is scrollback_total, that of
+	// all panes together.
+	ScrollbackBytes int64
+	ScrollbackTotal int64
 	InputHistory    int    // input_history: sent lines kept per topic, 0 = off
 	TimestampFormat string // timestamp_format: Go time layout with milliseconds
 	Layout          string // layout: "tiled" or "single"
@@ -212,6 +222,8 @@ func Default() Config {
 		Local:       Local{Like: local.LikeIdeal},
 		UI: UI{
 			Scrollback:      DefaultScrollback,
+			ScrollbackBytes: DefaultScrollbackBytes,
+			ScrollbackTotal: DefaultScrollbackTotal,
 			InputHistory:    DefaultInputHistory,
 			TimestampFormat: DefaultTimestampFormat,
 			Layout:          LayoutTiled,

@@ -102,6 +102,8 @@ timeout = "2s"
 max_output = 100
 [ui]
 scrollback = 5
+scrollback_bytes = "2MiB"
+scrollback_total = "16MiB"
 input_history = 0
 timestamp_format = "2006-01-02 15:04:05.000"
 layout = "single"
@@ -121,7 +123,7 @@ like = "2.9"
 				Reply: Reply{Default: "echo", Topics: map[string]string{"a b": "pong"},
 					Match: []ReplyMatch{{Topic: "a", Regex: "^ping", Reply: "pong {{.Seq}}"}},
 					Exec:  []ReplyExec{{Command: "cat", Shell: true, Timeout: 2 * time.Second, MaxOutput: 100}}},
-				UI:    UI{Scrollback: 5, TimestampFormat: "2006-01-02 15:04:05.000", Layout: "single", Theme: "light"},
+				UI:    UI{Scrollback: 5, ScrollbackBytes: 2 << 20, ScrollbackTotal: 16 << 20, TimestampFormat: "2006-01-02 15:04:05.000", Layout: "single", Theme: "light"},
 				Local: Local{Like: "2.9"},
 			}
 			c.pos = nil
@@ -281,6 +283,12 @@ theme = "blue"
 		"private on 3.x": {"fisco = \"3\"\n[private.subscribe]\norders = \"a.key\"\n",
 			[]string{`private: FISCO BCOS 3.x has no private (authenticated) topics`}},
 		"3.x like": {"fisco = \"auto\"\n[local]\nlike = \"3.16.4\"\n", nil},
+		"memory budgets": {"[ui]\nscrollback_bytes = \"512KiB\"\nscrollback_total = \"32GiB\"\n", []string{
+			`c.toml:2:1: ui.scrollback_bytes: must be between 1MiB and 1GiB, got 512KiB`,
+			`c.toml:3:1: ui.scrollback_total: must be between scrollback_bytes (512KiB) and 16GiB, got 32GiB`,
+		}},
+		"total below a pane": {"[ui]\nscrollback_bytes = \"8MiB\"\nscrollback_total = \"4MiB\"\n",
+			[]string{`c.toml:3:1: ui.scrollback_total: must be between scrollback_bytes (8MiB) and 16GiB, got 4MiB`}},
 		"timestamp with .999 trims zeros": {`ui.timestamp_format = "15:04:05.999"`,
 			[]string{`ui.timestamp_format: "15:04:05.999" does not always show milliseconds`}},
 		"timestamp with control": {`ui.timestamp_format = "15:04:05.000\u001b"`,

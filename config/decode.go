@@ -137,7 +137,7 @@ var (
 	tlsKeys     = []string{"certs_dir", "ca", "cert", "key", "ca_pem", "cert_pem", "key_pem", "verify_node", "enabled"}
 	topicKeys   = []string{"join", "publish"}
 	replyKeys   = []string{"default", "topics", "match", "exec"}
-	uiKeys      = []string{"scrollback", "input_history", "timestamp_format", "layout", "theme", "persist_history", "mouse"}
+	uiKeys      = []string{"scrollback", "scrollback_bytes", "scrollback_total", "input_history", "timestamp_format", "layout", "theme", "persist_history", "mouse"}
 	localKeys   = []string{"like"}
 )
 
@@ -322,6 +322,10 @@ func (d *decoder) ui(p path, v any) {
 		switch k {
 		case "scrollback":
 			d.int(p, v, &u.Scrollback)
+		case "scrollback_bytes":
+			d.size(p, v, &u.ScrollbackBytes)
+		case "scrollback_total":
+			d.size(p, v, &u.ScrollbackTotal)
 		case "input_history":
 			d.int(p, v, &u.InputHistory)
 		case "timestamp_format":

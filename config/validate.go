@@ -21,6 +21,13 @@ const (
 	MaxGroupID = 32767
 	// MaxScrollback bounds ui.scrollback so a typo cannot exhaust memory.
 	MaxScrollback = 1_000_000
+	// MinScrollbackBytes and MaxScrollbackBytes bound ui.scrollback_bytes:
+	// a pane keeps a payload whole up to a quarter of it and the head it
+	// shows (64 KiB) of a larger one, so below 1 MiB it would keep almost
+	// nothing whole. MaxScrollbackTotal bounds ui.scrollback_total.
+	MinScrollbackBytes = 1 << 20
+	MaxScrollbackBytes = 1 << 30
+	MaxScrollbackTotal = 16 << 30
 	// MaxInputHistory bounds ui.input_history.
 	MaxInputHistory = 10_000
 	// maxTimestampLayout bounds ui.timestamp_format: it is a column.
@@ -123,6 +130,12 @@ func (c Config) Validate() error {
 	u := c.UI
 	if u.Scrollback < 1 || u.Scrollback > MaxScrollback {
 		bad(path{"ui", "scrollback"}, "must be between 1 and %d, got %d", MaxScrollback, u.Scrollback)
+	}
+	if u.ScrollbackBytes < MinScrollbackBytes || u.ScrollbackBytes > MaxScrollbackBytes {
+		bad(path{"ui", "scrollback_bytes"}, "must be between %s and %s, got %s", FormatSize(MinScrollbackBytes), FormatSize(MaxScrollbackBytes), FormatSize(u.ScrollbackBytes))
+	}
+	if u.ScrollbackTotal < max(u.ScrollbackBytes, MinScrollbackBytes) || u.ScrollbackTotal > MaxScrollbackTotal {
+		bad(path{"ui", "scrollback_total"}, "must be between scrollback_bytes (%s) and %s, got %s", FormatSize(u.ScrollbackBytes), FormatSize(MaxScrollbackTotal), FormatSize(u.ScrollbackTotal))
 	}
 	if u.InputHistory < 0 || u.InputHistory > MaxInputHistory {
 		bad(path{"ui", "input_history"}, "must be between 0 and %d, got %d", MaxInputHistory, u.InputHistory)

@@ -73,6 +73,8 @@ type line struct {
 	Mode     string          `json:"mode"`
 	Data     *string         `json:"data"`
 	Encoding string          `json:"encoding"`
+	Cut      bool            `json:"cut"`  // data is only the payload's head (a pane's /save)
+	Size     int             `json:"size"` // the whole payload's size
 	Private  bool            `json:"private"`
 	OK       *bool           `json:"ok"`
 }
@@ -185,6 +187,10 @@ func (l line) message(n int) (Message, error) {
 	}
 	if err := amop.ValidateTopic(l.Topic); err != nil {
 		return Message{}, err
+	}
+	if l.Cut {
+		// Sending the head as if it were the message would be a lie.
+		return Message{}, fmt.Errorf("the payload was saved cut (%d bytes, only its head kept by the pane); a --transcript or sub --json recording holds it whole", l.Size)
 	}
 	mode := amop.Unicast
 	if l.Mode != "" {

@@ -14,9 +14,14 @@
 //	size            payload size in bytes (sent, received)
 //	data            the payload: UTF-8 text as is; otherwise base64 and
 //	encoding        "base64" (absent for text)
+//	cut             true when data is only the first bytes of the size-byte
+//	                payload: /save of a pane that could not keep it whole
+//	                (a transcript written as events happen is never cut)
 //	ok              result: whether the send succeeded
 //	reply           result: the unicast reply; received: the auto-reply sent
 //	reply_encoding  "base64" when reply is not UTF-8
+//	reply_cut       true when reply is only the first bytes of the reply,
+//	reply_size      which has reply_size bytes (as cut, for /save)
 //	replied         received: an auto-reply was sent
 //	private         on a private (authenticated) topic: sent, result, received
 //	rtt_ms          result: round-trip time in milliseconds (µs precision)
@@ -69,21 +74,28 @@ type Record struct {
 	Mode  string // "unicast" or "multicast"
 	// Size is the payload size; when Data is not nil, it is len(Data) on
 	// output whatever Size says.
-	Size    int
-	Data    []byte // the payload; nil = none, empty = an empty payload
-	OK      bool   // result: the send succeeded
-	Reply   []byte // result: the reply; received: the auto-reply sent
-	Replied bool   // received: an auto-reply was sent
-	Private bool   // on a private (authenticated) topic
-	RTT     time.Duration
-	Error   string // plain text, already meant for people
-	Code    int    // AMOP status code of the error, 0 = none
-	State   string
-	Node    string
-	Attempt int
-	Dropped uint64
-	Total   uint64
-	Text    string
+	Size int
+	Data []byte // the payload; nil = none, empty = an empty payload
+	// Cut says Data is only the first bytes of the Size-byte payload (a
+	// pane's /save of a payload it did not keep whole).
+	Cut   bool
+	OK    bool   // result: the send succeeded
+	Reply []byte // result: the reply; received: the auto-reply sent
+	// ReplyCut says Reply is only the first bytes of a reply of
+	// ReplySize bytes.
+	ReplyCut  bool
+	ReplySize int
+	Replied   bool // received: an auto-reply was sent
+	Private   bool // on a private (authenticated) topic
+	RTT       time.Duration
+	Error     string // plain text, already meant for people
+	Code      int    // AMOP status code of the error, 0 = none
+	State     string
+	Node      string
+	Attempt   int
+	Dropped   uint64
+	Total     uint64
+	Text      string
 }
 
 // encodingBase64 is the value of "encoding" for a non-UTF-8 payload.
@@ -99,9 +111,12 @@ type wire struct {
 	Size          *int     `json:"size,omitempty"`
 	Data          *string  `json:"data,omitempty"`
 	Encoding      string   `json:"encoding,omitempty"`
+	Cut           bool     `json:"cut,omitempty"`
 	OK            *bool    `json:"ok,omitempty"`
 	Reply         *string  `json:"reply,omitempty"`
 	ReplyEncoding string   `json:"reply_encoding,omitempty"`
+	ReplyCut      bool     `json:"reply_cut,omitempty"`
+	ReplySize     *int     `json:"reply_size,omitempty"`
 	Replied       bool     `json:"replied,omitempty"`
 	Private       bool     `json:"private,omitempty"`
 	RTTMillis     *float64 `json:"rtt_ms,omitempty"`
@@ -136,6 +151,9 @@ func (r Record) MarshalJSON() ([]byte, error) {
 	}
 	if r.Data != nil {
 		size := len(r.Data)
+		if r.Cut && r.Size > size {
+			size, w.Cut = r.Size, true
+		}
 		w.Size = &size
 		w.Data, w.Encoding = encodePayload(r.Data)
 	} else if r.Size > 0 {
@@ -143,6 +161,9 @@ func (r Record) MarshalJSON() ([]byte, error) {
 	}
 	if r.Reply != nil {
 		w.Reply, w.ReplyEncoding = encodePayload(r.Reply)
+		if r.ReplyCut && r.ReplySize > len(r.Reply) {
+			w.ReplyCut, w.ReplySize = true, &r.ReplySize
+		}
 	}
 	if r.Kind == KindResult {
 		w.OK = &r.OK
@@ -195,12 +216,15 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 	}
 	*r = Record{
 		Time: t, Kind: w.Kind, ID: w.ID, Topic: w.Topic, Mode: w.Mode,
-		Data: data, Reply: reply, Replied: w.Replied, Private: w.Private,
+		Data: data, Cut: w.Cut, Reply: reply, ReplyCut: w.ReplyCut, Replied: w.Replied, Private: w.Private,
 		Error: w.Error, Code: w.Code, State: w.State, Node: w.Node,
 		Attempt: w.Attempt, Dropped: w.Dropped, Total: w.Total, Text: w.Text,
 	}
 	if w.Size != nil {
 		r.Size = *w.Size
+	}
+	if w.ReplySize != nil {
+		r.ReplySize = *w.ReplySize
 	}
 	if w.OK != nil {
 		r.OK = *w.OK

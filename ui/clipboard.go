@@ -35,6 +35,7 @@ type Clipboard struct {
 // copiedMsg is the outcome of a copy.
 type copiedMsg struct {
 	n      int
+	of     int // the payload's size, when the pane kept only n bytes of it
 	how    []string
 	hidden []string // control characters and the like in the payload (sanitize.Hidden)
 	err    error
@@ -88,7 +89,15 @@ func (m *Model) copySelected() tea.Cmd {
 	if !ok {
 		return m.setNotice("select a message first (↑/↓ or a click), then y copies it", true)
 	}
-	return copyCmd(m.opts.Clipboard, data)
+	cmd := copyCmd(m.opts.Clipboard, data)
+	if size := p.SelectedSize(); size > len(data) {
+		return func() tea.Msg {
+			msg := cmd().(copiedMsg)
+			msg.of = size
+			return msg
+		}
+	}
+	return cmd
 }
 
 func (m Model) updateCopied(msg copiedMsg) (tea.Model, tea.Cmd) {
@@ -96,6 +105,10 @@ func (m Model) updateCopied(msg copiedMsg) (tea.Model, tea.Cmd) {
 		return m, m.setNotice("copy failed: "+sanitize.String(msg.err.Error()), true)
 	}
 	text := "copied " + paint.Size(msg.n) + " · " + sanitize.String(strings.Join(msg.how, " · "))
+	if msg.of > msg.n {
+		text = "copied the first " + paint.Size(msg.n) + " of " + paint.Size(msg.of) + " (the pane did not keep the rest; --transcript records every byte) · " +
+			sanitize.String(strings.Join(msg.how, " · "))
+	}
 	if len(msg.hidden) > 0 {
 		// An error's colour: pasted into a shell, an ESC or a CR can hide
 		// what runs ("rm -rf ~ ␛[2K␍ echo harmless").

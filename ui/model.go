@@ -280,8 +280,17 @@ func (m Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// Update implements tea.Model.
+// Update implements tea.Model. After every message the panes together are
+// brought back under their memory budget (memory.go).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.update(msg)
+	if nm, ok := next.(Model); ok {
+		nm.shedMemory()
+	}
+	return next, cmd
+}
+
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -398,7 +407,7 @@ func (m *Model) addTopic(t string) bool {
 	if amop.ValidateTopic(t) != nil || m.panes[t] != nil {
 		return false
 	}
-	p := topicpane.New(t, topicpane.Options{Cap: m.opts.Scrollback, TimeFormat: m.opts.TimeFormat}, m.styles.Pane)
+	p := topicpane.New(t, topicpane.Options{Cap: m.opts.Scrollback, TimeFormat: m.opts.TimeFormat, Bytes: m.opts.PaneBytes}, m.styles.Pane)
 	p.SetKeyMap(m.keys.Pane)
 	m.panes[t] = p
 	m.list.Add(t)

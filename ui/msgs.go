@@ -62,6 +62,7 @@ type savedMsg struct {
 	topic   string
 	lines   int // pane lines saved
 	records int // records written: a sent line and its result are two
+	cut     int // records whose payload or reply is only its head
 	replace bool
 	err     error
 }

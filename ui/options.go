@@ -8,6 +8,7 @@ import (
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/history"
 	"github.com/amoptui/amoptui/ui/netview"
+	"github.com/amoptui/amoptui/ui/topicpane"
 )
 
 // Layout is how topic panes share the screen.
@@ -69,6 +70,7 @@ func ParseTheme(s string) (Theme, bool) {
 // Defaults of Options.
 const (
 	DefaultScrollback  = 10000
+	DefaultTotalBytes  = 64 << 20 // memory.go
 	DefaultHistory     = 100
 	DefaultTimeFormat  = "15:04:05.000"
 	DefaultSendTimeout = 10 * time.Second
@@ -93,6 +95,11 @@ type Options struct {
 	AutoReply *amop.ReplyPolicy
 	// Scrollback is the per-topic cap in messages (DefaultScrollback).
 	Scrollback int
+	// PaneBytes is the memory budget of each pane (topicpane.DefaultBytes)
+	// and TotalBytes that of all of them together (DefaultTotalBytes):
+	// see memory.go.
+	PaneBytes  int64
+	TotalBytes int64
 	// History is the per-topic input history cap (DefaultHistory).
 	History int
 	// TimeFormat is the time.Format layout of line timestamps
@@ -143,6 +150,12 @@ type PrivateTopic struct {
 func (o Options) withDefaults() Options {
 	if o.Scrollback <= 0 {
 		o.Scrollback = DefaultScrollback
+	}
+	if o.PaneBytes <= 0 {
+		o.PaneBytes = topicpane.DefaultBytes
+	}
+	if o.TotalBytes <= 0 {
+		o.TotalBytes = DefaultTotalBytes
 	}
 	if o.History <= 0 {
 		o.History = DefaultHistory

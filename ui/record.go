@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -29,25 +30,38 @@ type Transcript interface {
 }
 
 // recordQueue is how many records may wait for the transcript before new
-// ones are counted as lost rather than slowing the UI down.
-const recordQueue = 8192
+// ones are counted as lost rather than slowing the UI down, and
+// recordQueueBytes how many bytes of payloads and replies they may hold
+// (an empty queue takes any one record): the transcript records every
+// byte of every payload, and 8192 waiting 16 MiB messages would be
+// 128 GiB. A writer to a disk keeps far ahead of what go-sdk can decode.
+const (
+	recordQueue      = 8192
+	recordQueueBytes = 64 << 20
+)
 
 // recorder feeds the transcript from its own goroutine.
 type recorder struct {
 	ch      chan transcript.Record
 	done    chan struct{}
 	once    sync.Once
+	queued  atomic.Int64 // payload bytes in ch
 	mu      sync.Mutex
 	lost    uint64 // records not written: queue full or write error
 	lastErr error
 }
+
+// recordBytes is what a record holds besides its fixed fields.
+func recordBytes(r *transcript.Record) int64 { return int64(len(r.Data) + len(r.Reply)) }
 
 func newRecorder(t Transcript) *recorder {
 	r := &recorder{ch: make(chan transcript.Record, recordQueue), done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		for rec := range r.ch {
-			if err := t.Write(rec); err != nil {
+			err := t.Write(rec)
+			r.queued.Add(-recordBytes(&rec))
+			if err != nil {
 				r.mu.Lock()
 				r.lost++
 				r.lastErr = err
@@ -60,13 +74,24 @@ func newRecorder(t Transcript) *recorder {
 
 // put queues rec without blocking.
 func (r *recorder) put(rec transcript.Record) {
+	n := recordBytes(&rec)
+	if q := r.queued.Add(n); q > recordQueueBytes && q != n {
+		r.queued.Add(-n)
+		r.lose()
+		return
+	}
 	select {
 	case r.ch <- rec:
 	default:
-		r.mu.Lock()
-		r.lost++
-		r.mu.Unlock()
+		r.queued.Add(-n)
+		r.lose()
 	}
+}
+
+func (r *recorder) lose() {
+	r.mu.Lock()
+	r.lost++
+	r.mu.Unlock()
 }
 
 // failures returns the number of records lost and the last write error.
@@ -123,7 +148,24 @@ func saveCmd(path, topic string, entries []topicpane.Entry, replace bool) tea.Cm
 			write = transcript.WriteAll
 		}
 		err := write(path, recs)
-		return savedMsg{path: path, topic: topic, lines: len(entries), records: len(recs), replace: replace, err: err}
+		cut := 0
+		for _, r := range recs {
+			if r.Cut || r.ReplyCut {
+				cut++
+			}
+		}
+		return savedMsg{path: path, topic: topic, lines: len(entries), records: len(recs), cut: cut, replace: replace, err: err}
+	}
+}
+
+// markCut marks in r the payload and reply the pane kept only the heads of
+// (topicpane's budget), so that the file says so and replay refuses them.
+func markCut(r *transcript.Record, e topicpane.Entry) {
+	if r.Data != nil && e.Size > len(e.Data) {
+		r.Cut, r.Size = true, e.Size
+	}
+	if r.Reply != nil && e.ReplySize > len(e.Reply) {
+		r.ReplyCut, r.ReplySize = true, e.ReplySize
 	}
 }
 
@@ -136,15 +178,18 @@ func entryRecords(topic string, entries []topicpane.Entry) []transcript.Record {
 		switch e.Kind {
 		case topicpane.KindReceived:
 			r := transcript.Received(&amop.MessageEvent{Topic: topic, Data: e.Data, Mode: e.Mode, At: e.At, Reply: e.Reply, Replied: e.Replied})
+			markCut(&r, e)
 			recs = append(recs, r)
 		case topicpane.KindSent:
 			id++
 			s := transcript.Sent(id, topic, e.Mode, e.Data)
 			s.Time = e.At
+			markCut(&s, topicpane.Entry{Data: e.Data, Size: e.Size})
 			recs = append(recs, s)
 			if e.Status == topicpane.StatusOK || e.Status == topicpane.StatusFailed || e.Status == topicpane.StatusLate {
 				r := transcript.Result(id, topic, e.Mode, e.Reply, e.RTT, e.Err)
 				r.Time = e.At.Add(e.RTT)
+				markCut(&r, topicpane.Entry{Reply: e.Reply, ReplySize: e.ReplySize})
 				recs = append(recs, r)
 			}
 		case topicpane.KindError:

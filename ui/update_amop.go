@@ -309,6 +309,9 @@ func (m Model) updateSaved(msg savedMsg) (tea.Model, tea.Cmd) {
 	if !msg.replace {
 		text += " to " + path
 	}
+	if msg.cut > 0 {
+		text += " · " + plural(msg.cut, "record holds", "records hold") + " only the head of a payload the pane could not keep whole (marked \"cut\"; --transcript records every byte)"
+	}
 	return m, m.setNotice(text, false)
 }
 

@@ -37,15 +37,18 @@ const (
 )
 
 // entry is one retained line, kept compact: the ring holds up to the
-// scrollback cap of them per topic (10,000 by default), and the budget is a
-// few hundred bytes each beyond the payload. The rendered text is not kept
-// here; only the visible window is rendered (see render.go).
+// scrollback cap of them per topic (10,000 by default), and a pane's bytes
+// (the entries and the payloads they keep) are bounded too: see budget.go.
+// The rendered text is not kept here; only the visible window is rendered
+// (see render.go).
 type entry struct {
 	at    int64  // UnixNano of the event
-	data  []byte // payload, or the text of a system line
-	aux   []byte // received: the auto-reply sent; sent: the reply received
+	data  []byte // payload (or only its head: see size), or the text of a system line
+	aux   []byte // received: the auto-reply sent; sent: the reply received (or its head)
 	err   error  // sent: why it failed
 	rtt   time.Duration
+	size  int32 // the payload's length when data holds only its head, else 0
+	asize int32 // likewise for aux
 	kind  Kind
 	mode  amop.Mode
 	st    Status
@@ -55,16 +58,34 @@ type entry struct {
 	wrapW, wrapH uint16
 }
 
+// dataSize is the payload's length, whether kept whole or not.
+func (e *entry) dataSize() int {
+	if e.size > 0 {
+		return int(e.size)
+	}
+	return len(e.data)
+}
+
+// auxSize is the reply's length, whether kept whole or not.
+func (e *entry) auxSize() int {
+	if e.asize > 0 {
+		return int(e.asize)
+	}
+	return len(e.aux)
+}
+
 // ring is the capped scrollback: a circular buffer addressed by sequence
 // numbers that keep growing, so that a position remembered elsewhere (a
 // pending send, the scroll anchor, the selection) stays valid or is known to
-// be gone after older lines were dropped.
+// be gone after older lines were dropped. Lines leave from the oldest end:
+// past the cap, or when the pane's bytes are over its budget.
 type ring struct {
-	buf   []entry
-	head  int    // index in buf of the oldest entry once the ring is full
-	max   int    // the cap
-	first uint64 // seq of the oldest retained entry
-	next  uint64 // seq the next entry will get
+	buf   []entry // circular; grows by doubling up to max
+	head  int     // index in buf of the oldest entry
+	max   int     // the cap
+	first uint64  // seq of the oldest retained entry
+	next  uint64  // seq the next entry will get
+	bytes int64   // cost of the retained entries (budget.go)
 }
 
 func newRing(max int) ring {
@@ -78,22 +99,40 @@ func newRing(max int) ring {
 func (r *ring) len() int { return int(r.next - r.first) }
 
 // push appends e and reports whether the oldest entry was dropped to make
-// room. The buffer grows by append until the cap, so a pane that sees few
-// messages costs little.
+// room. The buffer grows by doubling until the cap, so a pane that sees
+// few messages costs little.
 func (r *ring) push(e entry) (seq uint64, dropped bool) {
+	if r.len() == r.max {
+		r.drop()
+		dropped = true
+	}
+	n := r.len()
+	if n == len(r.buf) {
+		nb := make([]entry, min(r.max, max(16, 2*n)))
+		for i := 0; i < n; i++ {
+			nb[i] = r.buf[(r.head+i)%len(r.buf)]
+		}
+		r.buf, r.head = nb, 0
+	}
+	r.buf[(r.head+n)%len(r.buf)] = e
+	r.bytes += cost(&e)
 	seq = r.next
 	r.next++
-	if len(r.buf) < r.max {
-		r.buf = append(r.buf, e)
-		return seq, false
+	return seq, dropped
+}
+
+// drop forgets the oldest entry, releasing its payload, and returns what it
+// cost.
+func (r *ring) drop() int64 {
+	if r.len() == 0 {
+		return 0
 	}
-	r.buf[r.head] = e
-	r.head++
-	if r.head == len(r.buf) {
-		r.head = 0
-	}
+	c := cost(&r.buf[r.head])
+	r.buf[r.head] = entry{}
+	r.head = (r.head + 1) % len(r.buf)
 	r.first++
-	return seq, true
+	r.bytes -= c
+	return c
 }
 
 // at returns the entry with sequence seq, or nil when it was dropped or
@@ -102,11 +141,7 @@ func (r *ring) at(seq uint64) *entry {
 	if seq < r.first || seq >= r.next {
 		return nil
 	}
-	i := r.head + int(seq-r.first)
-	if i >= len(r.buf) {
-		i -= len(r.buf)
-	}
-	return &r.buf[i]
+	return &r.buf[(r.head+int(seq-r.first))%len(r.buf)]
 }
 
 // reset forgets every entry but keeps the sequence numbers growing, so that
@@ -115,6 +150,7 @@ func (r *ring) reset() {
 	r.buf = nil
 	r.head = 0
 	r.first = r.next
+	r.bytes = 0
 }
 
 // rows is the list the pane shows: every retained entry, or only those that

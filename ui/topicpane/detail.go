@@ -70,13 +70,13 @@ func (m *Model) buildDetail(w int) []string {
 		if e.mode == amop.Unicast {
 			what = "unicast request"
 		}
-		add(m.st.ts, ts+" ← received "+what+" · "+paint.Size(len(e.data)))
+		add(m.st.ts, ts+" ← received "+what+" · "+paint.Size(e.dataSize()))
 		if e.flags&flagReplied != 0 {
 			reply, _ := head(e.aux)
 			add(m.st.ok, "auto-reply sent: "+sanitize.Bytes(reply))
 		}
 	case KindSent:
-		add(m.st.ts, ts+" → sent "+e.mode.String()+" · "+paint.Size(len(e.data)))
+		add(m.st.ts, ts+" → sent "+e.mode.String()+" · "+paint.Size(e.dataSize()))
 		switch e.st {
 		case StatusPending:
 			add(m.st.pending, "waiting for the node's answer…")
@@ -85,7 +85,7 @@ func (m *Model) buildDetail(w int) []string {
 				add(m.st.ok, "✓ "+amop.MulticastAcceptedLong+" · round trip "+paint.RTT(e.rtt))
 			} else {
 				reply, _ := head(e.aux)
-				add(m.st.ok, "✓ reply ("+paint.Size(len(e.aux))+") · round trip "+paint.RTT(e.rtt)+": "+sanitize.Bytes(reply))
+				add(m.st.ok, "✓ reply ("+paint.Size(e.auxSize())+") · round trip "+paint.RTT(e.rtt)+": "+sanitize.Bytes(reply))
 			}
 		case StatusFailed:
 			add(m.st.err, "✗ "+sanitize.String(errText(e.err))+" · after "+paint.RTT(e.rtt))
@@ -98,7 +98,7 @@ func (m *Model) buildDetail(w int) []string {
 				add(m.st.ok, "✓ "+amop.MulticastAcceptedLong)
 			default:
 				reply, _ := head(e.aux)
-				add(m.st.ok, "✓ reply ("+paint.Size(len(e.aux))+"): "+sanitize.Bytes(reply))
+				add(m.st.ok, "✓ reply ("+paint.Size(e.auxSize())+"): "+sanitize.Bytes(reply))
 			}
 		}
 	}
@@ -121,7 +121,11 @@ func (m *Model) buildDetail(w int) []string {
 			add(m.st.payload, sanitize.Bytes(data))
 		}
 	}
-	if more > 0 {
+	switch lost := e.dataSize() - len(e.data); {
+	case lost > 0: // the kept head is what is shown: KeepHead is detailMax
+		add(m.st.meta, "… "+paint.Size(more+lost)+" more not kept: the pane keeps the first "+paint.Size(KeepHead)+
+			" of a payload its memory budget cannot hold whole (--transcript records every byte)")
+	case more > 0:
 		add(m.st.meta, "… "+paint.Size(more)+" more not shown (/save writes the whole payload)")
 	}
 	return out

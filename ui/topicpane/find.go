@@ -136,6 +136,16 @@ func (m *Model) SelectedData() ([]byte, bool) {
 	return m.ring.at(seq).data, true
 }
 
+// SelectedSize is the size of the selected line's payload: more than
+// len(SelectedData()) when the pane kept only its head (budget.go).
+func (m *Model) SelectedSize() int {
+	seq, ok := m.Selected()
+	if !ok {
+		return 0
+	}
+	return m.ring.at(seq).dataSize()
+}
+
 // Width is the pane's outer width.
 func (m *Model) Width() int { return m.width }
 

@@ -15,6 +15,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/reclaim"
 	"github.com/amoptui/amoptui/sanitize"
 )
 
@@ -29,6 +30,9 @@ const DefaultTimeFormat = "15:04:05.000"
 type Options struct {
 	Cap        int    // scrollback cap in messages
 	TimeFormat string // time.Format layout of the timestamps
+	// Bytes is the pane's memory budget (DefaultBytes; at least MinBytes):
+	// see budget.go.
+	Bytes int64
 }
 
 // Model is one topic's pane. It is used through a pointer: it owns a
@@ -45,7 +49,9 @@ type Model struct {
 	rows    rows
 	filter  string // as typed
 	needle  Needle // the filter, prepared
-	dropped uint64 // entries pushed out by the cap since the last /clear
+	dropped uint64 // entries pushed out by the cap or the budget since the last /clear
+	budget  int64  // bytes the lines may hold (budget.go)
+	cutTo   uint64 // every line before this seq keeps at most KeepHead of a payload
 
 	width, height int
 	active        bool // the pane input goes to (heavy border)
@@ -80,6 +86,9 @@ func New(topic string, opts Options, styles Styles) *Model {
 	if opts.TimeFormat == "" {
 		opts.TimeFormat = DefaultTimeFormat
 	}
+	if opts.Bytes <= 0 {
+		opts.Bytes = DefaultBytes
+	}
 	m := &Model{
 		topic:  topic,
 		title:  sanitize.String(topic),
@@ -87,6 +96,7 @@ func New(topic string, opts Options, styles Styles) *Model {
 		keys:   DefaultKeyMap(),
 		st:     styles.paint(),
 		ring:   newRing(opts.Cap),
+		budget: max(opts.Bytes, MinBytes),
 		follow: true,
 		cache:  make(map[uint64]string),
 	}
@@ -158,13 +168,14 @@ func (m *Model) Shown() int { return m.rows.count() }
 
 // AddReceived appends a received message.
 func (m *Model) AddReceived(ev *amop.MessageEvent) {
-	e := entry{at: ev.At.UnixNano(), data: ev.Data, kind: KindReceived, mode: ev.Mode}
-	if sanitize.IsBinary(ev.Data) {
+	e := entry{at: ev.At.UnixNano(), kind: KindReceived, mode: ev.Mode}
+	e.data, e.size = keep(ev.Data, m.whole())
+	if sanitize.IsBinary(e.data) { // what is kept is what is shown
 		e.flags |= flagBinary
 	}
 	if ev.Replied {
 		e.flags |= flagReplied
-		e.aux = ev.Reply
+		e.aux, e.asize = keep(ev.Reply, m.whole())
 	}
 	m.push(e)
 }
@@ -172,8 +183,9 @@ func (m *Model) AddReceived(ev *amop.MessageEvent) {
 // AddSent appends a message being sent, in the pending state, and returns
 // the sequence number Resolve takes when the answer arrives.
 func (m *Model) AddSent(at time.Time, mode amop.Mode, data []byte) uint64 {
-	e := entry{at: at.UnixNano(), data: data, kind: KindSent, mode: mode, st: StatusPending}
-	if sanitize.IsBinary(data) {
+	e := entry{at: at.UnixNano(), kind: KindSent, mode: mode, st: StatusPending}
+	e.data, e.size = keep(data, m.whole())
+	if sanitize.IsBinary(e.data) { // what is kept is what is shown
 		e.flags |= flagBinary
 	}
 	return m.push(e)
@@ -200,7 +212,8 @@ func (m *Model) Resolve(seq uint64, reply []byte, err error, rtt time.Duration) 
 	if err != nil {
 		e.st, e.err = StatusFailed, err
 	} else {
-		e.st, e.aux = StatusOK, reply
+		e.st = StatusOK
+		m.setAux(seq, e, reply)
 	}
 	delete(m.cache, seq)
 	if m.rows.on && !m.rows.matchesSeq(seq) && m.match(e) {
@@ -211,6 +224,7 @@ func (m *Model) Resolve(seq uint64, reply []byte, err error, rtt time.Duration) 
 	if m.expanded && m.detailSeq == seq {
 		m.detail = nil
 	}
+	m.shrink(m.budget)
 	return true
 }
 
@@ -223,7 +237,8 @@ func (m *Model) ResolveLate(seq uint64, reply []byte, err error, after time.Dura
 	if e == nil || e.kind != KindSent {
 		return false
 	}
-	e.st, e.rtt, e.err, e.aux = StatusLate, after, err, reply
+	e.st, e.rtt, e.err = StatusLate, after, err
+	m.setAux(seq, e, reply)
 	delete(m.cache, seq)
 	if m.rows.on && !m.rows.matchesSeq(seq) && m.match(e) {
 		m.rows.insert(seq)
@@ -231,21 +246,28 @@ func (m *Model) ResolveLate(seq uint64, reply []byte, err error, after time.Dura
 	if m.expanded && m.detailSeq == seq {
 		m.detail = nil
 	}
+	m.shrink(m.budget)
 	return true
+}
+
+// forgetDropped is the bookkeeping after the ring dropped its oldest line.
+func (m *Model) forgetDropped() {
+	m.dropped++
+	// The cache is keyed by seq and the dropped seq is never shown again;
+	// forget it now so the map does not grow under a flood.
+	delete(m.cache, m.ring.first-1)
+	// Likewise the filter's matches: a pane that is not drawn (another
+	// topic in the single layout, the help overlay) is never trimmed by the
+	// renderer, and would keep a number per message forever.
+	m.rows.trim()
 }
 
 func (m *Model) push(e entry) uint64 {
 	seq, dropped := m.ring.push(e)
 	if dropped {
-		m.dropped++
-		// The cache is keyed by seq and the dropped seq is never shown
-		// again; forget it now so the map does not grow under a flood.
-		delete(m.cache, m.ring.first-1)
-		// Likewise the filter's matches: a pane that is not drawn (another
-		// topic in the single layout, the help overlay) is never trimmed
-		// by the renderer, and would keep a number per message forever.
-		m.rows.trim()
+		m.forgetDropped()
 	}
+	defer m.shrink(m.budget)
 	shown := true
 	if m.rows.on {
 		shown = m.match(&e)
@@ -261,7 +283,11 @@ func (m *Model) push(e entry) uint64 {
 
 // Clear empties the pane; the filter stays.
 func (m *Model) Clear() {
+	if m.ring.bytes >= reclaim.Big {
+		reclaim.Soon() // give the memory back now, not at the next collection
+	}
 	m.ring.reset()
+	m.cutTo = m.ring.next
 	m.rows.matches = m.rows.matches[:0]
 	m.dropped = 0
 	m.follow, m.newCnt, m.hasSel = true, 0, false
@@ -354,15 +380,19 @@ func (m *Model) updateDetail(k tea.KeyMsg) {
 
 // Entry is a pane line as /save writes it.
 type Entry struct {
-	At      time.Time
-	Kind    Kind
-	Mode    amop.Mode
-	Data    []byte
-	Reply   []byte // received: the auto-reply sent; sent: the reply
-	Replied bool   // received: an auto-reply was sent
-	Status  Status
-	Err     error
-	RTT     time.Duration
+	At   time.Time
+	Kind Kind
+	Mode amop.Mode
+	Data []byte // the payload, or only its head when Size > len(Data)
+	// Size is the payload's length; more than len(Data) when the pane kept
+	// only its head (budget.go). ReplySize likewise for Reply.
+	Size      int
+	ReplySize int
+	Reply     []byte // received: the auto-reply sent; sent: the reply
+	Replied   bool   // received: an auto-reply was sent
+	Status    Status
+	Err       error
+	RTT       time.Duration
 }
 
 // Entries returns the lines the pane lists, oldest first (only the matching
@@ -376,7 +406,7 @@ func (m *Model) Entries() []Entry {
 			continue
 		}
 		out = append(out, Entry{
-			At: time.Unix(0, e.at), Kind: e.kind, Mode: e.mode, Data: e.data,
+			At: time.Unix(0, e.at), Kind: e.kind, Mode: e.mode, Data: e.data, Size: e.dataSize(), ReplySize: e.auxSize(),
 			Reply: e.aux, Replied: e.flags&flagReplied != 0, Status: e.st, Err: e.err, RTT: e.rtt,
 		})
 	}

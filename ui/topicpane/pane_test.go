@@ -287,21 +287,27 @@ func TestFilterMatchesTheErrorShown(t *testing.T) {
 	}
 }
 
-// TestDetailOfAHugePayloadIsCapped: expanding a 4 MiB binary message lays
-// out its first 64 KiB and says how much more there is, instead of a
-// quarter of a million hex lines built inside View.
+// TestDetailOfAHugePayloadIsCapped: expanding a 1 MiB binary message (kept
+// whole) lays out its first 64 KiB and says how much more there is,
+// instead of a quarter of a million hex lines built inside View; a 4 MiB
+// one, more than the pane keeps whole, says how much was not kept.
 func TestDetailOfAHugePayloadIsCapped(t *testing.T) {
-	p := newPane(10, 80, 12)
-	p.Focus()
-	p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: make([]byte, 4<<20), Mode: amop.Multicast, At: t0})
-	p.Expand()
-	v := view(p)
-	if n := len(p.detail); n > 5000 {
-		t.Fatalf("%d detail lines for a capped payload", n)
-	}
-	last := p.detail[len(p.detail)-1]
-	if !strings.Contains(last, "more not shown") {
-		t.Fatalf("no note of what is left out: %q\n%s", last, v)
+	for size, want := range map[int]string{
+		1 << 20: "… 960.0 KiB more not shown (/save writes the whole payload)",
+		4 << 20: "… 3.9 MiB more not kept: the pane keeps the first 64.0 KiB of a payload its memory budget cannot hold whole (--transcript records every byte)",
+	} {
+		p := newPane(10, 200, 12)
+		p.Focus()
+		p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: make([]byte, size), Mode: amop.Multicast, At: t0})
+		p.Expand()
+		v := view(p)
+		if n := len(p.detail); n > 5000 {
+			t.Fatalf("%d detail lines for a capped payload", n)
+		}
+		last := p.detail[len(p.detail)-1]
+		if !strings.Contains(last, want) {
+			t.Fatalf("no note of what is left out: %q\n%s", last, v)
+		}
 	}
 }
 

@@ -249,7 +249,7 @@ func (m *Model) suffix(e *entry, w int, spin string) (string, int) {
 	rtt := span{" · " + paint.RTT(e.rtt), m.st.meta}
 	switch {
 	case e.kind == KindReceived:
-		size := span{paint.Size(len(e.data)), m.st.meta}
+		size := span{paint.Size(e.dataSize()), m.st.meta}
 		if e.flags&flagReplied != 0 {
 			forms = append(forms,
 				[]span{size, {" ↩ " + quote(e.aux, 20), m.st.ok}},
