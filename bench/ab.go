@@ -20,11 +20,12 @@ type abCase struct {
 }
 
 var abCases = map[string]abCase{
-	"uni":      {caseAmopUni, "unicast", 1, false},
-	"bare-uni": {caseBareUni, "unicast", 1, true},
-	"mc1":      {caseAmopMc1, "multicast", 1, false},
-	"bare-mc1": {caseBareMc1, "multicast", 1, true},
-	"mc10":     {caseAmopMc10, "multicast", 10, false},
+	"uni":       {caseAmopUni, "unicast", 1, false},
+	"bare-uni":  {caseBareUni, "unicast", 1, true},
+	"mc1":       {caseAmopMc1, "multicast", 1, false},
+	"bare-mc1":  {caseBareMc1, "multicast", 1, true},
+	"mc10":      {caseAmopMc10, "multicast", 10, false},
+	"bare-mc10": {caseBareMc10, "multicast", 10, true},
 }
 
 // abRecord is one run of one side of an A/B comparison, as written to
@@ -53,7 +54,7 @@ func cmdAB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	binA := fs.String("a", "", "the amoptui binary of side A (the baseline)")
 	binB := fs.String("b", "", "the amoptui binary of side B (the change)")
 	rounds := fs.Int("rounds", 5, "interleaved rounds")
-	cases := fs.String("cases", "uni,bare-uni,mc1,mc10", "comma-separated: uni, bare-uni, mc1, bare-mc1, mc10")
+	cases := fs.String("cases", "uni,bare-uni,mc1,mc10", "comma-separated: uni, bare-uni, mc1, bare-mc1, mc10, bare-mc10")
 	out := fs.String("out", "", "append every run as one JSON line to this file")
 	envA := fs.String("a-env", "", "space-separated NAME=VALUE added to side A's bench processes' environment")
 	envB := fs.String("b-env", "", "the same for side B (e.g. GOMAXPROCS=1 to compare a runtime setting with one binary)")

@@ -277,6 +277,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			{caseBareMc1, amop(o, "multicast", 1, true)},
 			{caseNatsPub10, func() (Result, error) { return natsPublishFlush(ctx, nats(o, 10)) }},
 			{caseAmopMc10, amop(o, "multicast", 10, false)},
+			{caseBareMc10, amop(o, "multicast", 10, true)},
 			{caseTLSEcho, func() (Result, error) { return tlsEcho(ctx, o, c.certs) }},
 		}
 		if *inProc {

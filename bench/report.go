@@ -26,6 +26,7 @@ const (
 	caseTLSEcho   = "raw TLS 1.2 echo (floor)"
 	caseBareUni   = "bare go-sdk unicast"
 	caseBareMc1   = "bare go-sdk multicast, 1 sub"
+	caseBareMc10  = "bare go-sdk multicast, 10 subs"
 	caseNats1MiB  = "NATS request/reply, 1 MiB"
 	caseAmop1MiB  = "amoptui unicast, 1 MiB"
 	caseBare1MiB  = "bare go-sdk unicast, 1 MiB"
@@ -220,6 +221,13 @@ func info(recs []record) []goal {
 	none := func(float64) string { return "" }
 	return []goal{
 		ratioGoal(c, "bare go-sdk multicast msgs/s / whole path's, 1 sub", caseBareMc1, caseAmopMc1, msgsPerS, "", none),
+		// go-sdk's own ceiling: what the goals would be with no guard and
+		// no adapter at all (the same separate node).
+		ratioGoal(c, "ceiling: bare go-sdk unicast p50 / NATS request/reply p50", caseBareUni, caseNatsRR, p50, "", none),
+		ratioGoal(c, "ceiling: bare go-sdk multicast msgs/s / NATS, 1 sub", caseBareMc1, caseNatsPub1, msgsPerS, "", none),
+		ratioGoal(c, "ceiling: bare go-sdk multicast msgs/s / NATS, 10 subs", caseBareMc10, caseNatsPub10, msgsPerS, "", none),
+		ratioGoal(c, "bare go-sdk multicast msgs/s / whole path's, 10 subs", caseBareMc10, caseAmopMc10, msgsPerS, "", none),
+		ratioGoal(c, "CPU per multicast, 10 subs: whole path / bare go-sdk", caseAmopMc10, caseBareMc10, cpuPerMsg, "", none),
 		ratioGoal(c, "unicast p50 / raw TLS echo p50", caseAmopUni, caseTLSEcho, p50, "", none),
 		ratioGoal(c, "NATS request/reply p50 / raw TLS echo p50", caseNatsRR, caseTLSEcho, p50, "", none),
 		ratioGoal(c, "1 MiB unicast p50 / NATS 1 MiB request/reply p50", caseAmop1MiB, caseNats1MiB, p50, "", none),
