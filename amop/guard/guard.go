@@ -214,6 +214,7 @@ type Guard struct {
 	laneBytes int                   // bytes queued in all lanes (LaneBytes)
 	busy      map[*lane]struct{}    // lanes with a push in flight
 	marked    map[uint64]*push      // marked pushes queued or in flight, by id (lane.go)
+	relaying  int                   // go-sdk answers to unicast pushes retired but not yet written to the node
 	nextMark  uint64
 	closed    bool
 }
@@ -288,11 +289,12 @@ func (g *Guard) Stats() Stats {
 // go-sdk's own connection is parked, not closed (see downSession.park): the
 // caller is expected to exit or forget that go-sdk instance.
 func (g *Guard) Close() error {
-	// Let go-sdk finish the unicast pushes it is handling: their handlers
-	// have run (the messages were delivered), and cutting the session now
+	// Let go-sdk finish the unicast pushes it is handling, and their
+	// answers reach the node: their handlers have run (the messages were
+	// delivered, `sub --count 1` counted one), and cutting the session now
 	// would turn their replies into AMOP 104 for the publishers.
 	for deadline := time.Now().Add(closeGrace); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if !g.unicastInFlight() {
+		if !g.answersOwed() {
 			break
 		}
 	}
@@ -335,18 +337,26 @@ const DefaultMaxIncoming = 16 << 20
 // rather than stray: a node tries each candidate node for up to 30 s.
 const lateWindow = time.Minute
 
-// closeGrace bounds how long Close waits for go-sdk's answers to pushes.
-const closeGrace = time.Second
+// closeGrace bounds how long Close waits for go-sdk's answers to pushes:
+// the time a node gives one subscriber (5 s on a 2.9 node and on the local
+// network), after which the answer is of no use. go-sdk encodes an answer
+// byte by byte, so a 1 MiB echo under the race detector on a loaded
+// machine has taken more than the second this used to be.
+const closeGrace = 5 * time.Second
 
-func (g *Guard) unicastInFlight() bool {
+// answersOwed says whether go-sdk is still handling a unicast push, or its
+// answer is on its way to the node (retired, or in the node session's
+// batch).
+func (g *Guard) answersOwed() bool {
 	g.mu.Lock()
-	defer g.mu.Unlock()
+	owed, up := g.relaying > 0, g.up
 	for _, p := range g.inflight {
 		if p.typ != wire.TypeMulticast {
-			return true
+			owed = true
 		}
 	}
-	return false
+	g.mu.Unlock()
+	return owed || (up != nil && up.buffered())
 }
 
 // setState applies f to the status and reports the result.

@@ -337,14 +337,21 @@ func (g *Guard) replyFromSDK(f wire.Frame, raw []byte) {
 	}
 	next := g.retireLocked(p, nil)
 	up, down := g.up, g.down
+	relay := p.typ != wire.TypeMulticast && up == p.up && up != nil
+	if relay {
+		g.relaying++ // Close waits for it (answersOwed)
+	}
 	g.mu.Unlock()
-	if p.typ != wire.TypeMulticast && up == p.up && up != nil {
+	if relay {
 		if p.downSeq != p.origSeq {
 			wire.SetSeq(raw, &p.origSeq)
 		}
 		if err := up.write(raw); err != nil {
 			up.fail(err)
 		}
+		g.mu.Lock()
+		g.relaying--
+		g.mu.Unlock()
 	}
 	if down != nil {
 		for _, n := range next {

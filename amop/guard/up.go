@@ -73,6 +73,15 @@ func (u *upSession) hold() {
 	u.wmu.Unlock()
 }
 
+// buffered says whether frames wait in an open batch.
+func (u *upSession) buffered() bool {
+	if !u.wmu.TryLock() {
+		return true // being written: Close must not wait behind a slow socket here
+	}
+	defer u.wmu.Unlock()
+	return u.bc.Buffered() > 0
+}
+
 // release ends a batch; the last one sends it, and a failure ends the
 // session as a failed write does.
 func (u *upSession) release() {
