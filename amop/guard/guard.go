@@ -214,7 +214,7 @@ type Guard struct {
 	laneBytes int                   // bytes queued in all lanes (LaneBytes)
 	busy      map[*lane]struct{}    // lanes with a push in flight
 	marked    map[uint64]*push      // marked pushes queued or in flight, by id (lane.go)
-	relaying  int                   // go-sdk answers to unicast pushes retired but not yet written to the node
+	relaying  atomic.Int32          // go-sdk answers to unicast pushes retired but not yet written to the node
 	nextMark  uint64
 	closed    bool
 }
@@ -349,7 +349,7 @@ const closeGrace = 5 * time.Second
 // batch).
 func (g *Guard) answersOwed() bool {
 	g.mu.Lock()
-	owed, up := g.relaying > 0, g.up
+	owed, up := g.relaying.Load() > 0, g.up
 	for _, p := range g.inflight {
 		if p.typ != wire.TypeMulticast {
 			owed = true

@@ -339,7 +339,7 @@ func (g *Guard) replyFromSDK(f wire.Frame, raw []byte) {
 	up, down := g.up, g.down
 	relay := p.typ != wire.TypeMulticast && up == p.up && up != nil
 	if relay {
-		g.relaying++ // Close waits for it (answersOwed)
+		g.relaying.Add(1) // under mu, so Close sees it once the push is retired (answersOwed)
 	}
 	g.mu.Unlock()
 	if relay {
@@ -349,9 +349,7 @@ func (g *Guard) replyFromSDK(f wire.Frame, raw []byte) {
 		if err := up.write(raw); err != nil {
 			up.fail(err)
 		}
-		g.mu.Lock()
-		g.relaying--
-		g.mu.Unlock()
+		g.relaying.Add(-1)
 	}
 	if down != nil {
 		for _, n := range next {
