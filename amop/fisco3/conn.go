@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	mrand "math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/amop/guard"
 	"github.com/amoptui/amoptui/amop/wire3"
 )
 
@@ -132,7 +132,7 @@ func (c *Client) connectLoop() {
 			})
 			c.log.Info("node connection failed", "endpoint", ep, "attempt", attempt, "err", err)
 			idx = (idx + 1) % len(eps)
-			if !c.sleep(backoff(attempt, g.BackoffMin, g.BackoffMax)) {
+			if !c.sleep(guard.Backoff(attempt, g.BackoffMin, g.BackoffMax)) {
 				return
 			}
 			continue
@@ -158,7 +158,7 @@ func (c *Client) connectLoop() {
 				st.LastErr = lost.Error()
 			}
 		})
-		if !c.sleep(backoff(attempt, g.BackoffMin, g.BackoffMax)) {
+		if !c.sleep(guard.Backoff(attempt, g.BackoffMin, g.BackoffMax)) {
 			return
 		}
 	}
@@ -201,21 +201,6 @@ func (c *Client) sleep(d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
-}
-
-// backoff is lo·2^attempt capped at hi, ±20 % jitter so that the clients of
-// a restarted node do not come back in lockstep (amop/guard's schedule).
-func backoff(attempt int, lo, hi time.Duration) time.Duration {
-	d := lo
-	for i := 0; i < attempt && d < hi; i++ {
-		d *= 2
-	}
-	d = min(d, hi)
-	j := time.Duration(mrand.Int64N(int64(d)/5 + 1))
-	if mrand.IntN(2) == 0 {
-		return d - j
-	}
-	return d + j
 }
 
 // connect dials ep, upgrades to a WebSocket and runs the handshake, all

@@ -164,7 +164,7 @@ func (g *Guard) connectLoop() {
 			} else {
 				refusals = 0
 			}
-			wait := backoff(attempt, g.cfg.BackoffMin, g.cfg.BackoffMax)
+			wait := Backoff(attempt, g.cfg.BackoffMin, g.cfg.BackoffMax)
 			g.setState(func(s *Status) {
 				s.Err = err
 				s.Attempt = attempt
@@ -210,7 +210,7 @@ func (g *Guard) connectLoop() {
 		} else {
 			attempt = 0
 		}
-		wait := backoff(attempt, g.cfg.BackoffMin, g.cfg.BackoffMax)
+		wait := Backoff(attempt, g.cfg.BackoffMin, g.cfg.BackoffMax)
 		g.setState(func(s *Status) { s.State, s.Err, s.Attempt, s.Retry = Reconnecting, lost, attempt, wait })
 		// A pause even before the first retry: a node that accepts and
 		// drops at once must not be hammered.
@@ -250,9 +250,11 @@ func (g *Guard) sleep(d time.Duration) bool {
 	}
 }
 
-// backoff is min·2^attempt capped at max, with ±20 % jitter so that many
-// clients of one restarted node do not reconnect in lockstep.
-func backoff(attempt int, lo, hi time.Duration) time.Duration {
+// Backoff is the pause before reconnect attempt number attempt: lo·2^attempt
+// capped at hi, with ±20 % jitter so that many clients of one restarted node
+// do not reconnect in lockstep. The 3.x client (amop/fisco3) keeps the same
+// schedule.
+func Backoff(attempt int, lo, hi time.Duration) time.Duration {
 	d := lo
 	for i := 0; i < attempt && d < hi; i++ {
 		d *= 2
