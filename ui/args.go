@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/kballard/go-shellquote"
@@ -10,6 +11,7 @@ import (
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/ui/internal/paint"
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // The arguments of the /commands that take names — topics, files, a
@@ -37,6 +39,65 @@ func splitArgs(s string) ([]string, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// homeWords reports, word by word as splitArgs splits raw, whether the
+// word starts with an unquoted "~" followed by "/" or by the word's end:
+// the words a shell expands to the home directory. A quoted '~/x' (or
+// \~/x) is a directory named ~, here as in a shell. go-shellquote
+// removes the quotes, so whether a ~ was quoted is read from raw here.
+func homeWords(raw string) []bool {
+	var out []bool
+	inWord, escaped := false, false
+	var quote byte
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case escaped:
+			escaped = false
+			continue
+		case quote == '\'':
+			if c == '\'' {
+				quote = 0
+			}
+			continue
+		case quote == '"':
+			if c == '\\' {
+				escaped = true
+			} else if c == '"' {
+				quote = 0
+			}
+			continue
+		case c == ' ' || c == '\t' || c == '\n':
+			inWord = false
+			continue
+		}
+		if !inWord {
+			inWord = true
+			end := i+1 == len(raw) || strings.IndexByte("/ \t\n", raw[i+1]) >= 0
+			out = append(out, c == '~' && end)
+		}
+		switch c {
+		case '\\':
+			escaped = true
+		case '\'', '"':
+			quote = c
+		}
+	}
+	return out
+}
+
+// fileWords expands the home directory in words[from:], the file names of
+// a command whose arguments raw was split into, where a shell would.
+func fileWords(raw string, words []string, from int) []string {
+	home := homeWords(raw)
+	out := slices.Clone(words[from:])
+	for i := range out {
+		if j := from + i; j < len(home) && home[j] {
+			out[i] = userfile.ExpandHome(out[i])
+		}
+	}
+	return out
 }
 
 // escapedLetter is a backslash before a letter or digit: \d, \w, \1.

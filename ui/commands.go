@@ -10,7 +10,6 @@ import (
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/transcript"
-	"github.com/amoptui/amoptui/userfile"
 )
 
 // commandHelp lists the /commands for the help overlay, in the order a new
@@ -76,13 +75,13 @@ func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
 		if bad != nil {
 			return m, bad
 		}
-		return m, m.cmdJoinPrivate(w[0], w[1])
+		return m, m.cmdJoinPrivate(w[0], fileWords(arg, w, 1)[0])
 	case "publish-private", "pp":
 		w, bad := words("usage: /publish-private TOPIC PUBKEYFILE…", 2, 0)
 		if bad != nil {
 			return m, bad
 		}
-		return m, m.cmdPublishPrivate(w[0], w[1:])
+		return m, m.cmdPublishPrivate(w[0], fileWords(arg, w, 1))
 	case "leave", "part", "l":
 		w, bad := words("usage: /leave [TOPIC]", 0, 1)
 		if bad != nil {
@@ -116,7 +115,7 @@ func (m Model) runCommand(line string) (tea.Model, tea.Cmd) {
 		if bad != nil {
 			return m, bad
 		}
-		return m, m.cmdSave(strings.Join(w, ""), strings.HasSuffix(name, "!"))
+		return m, m.cmdSave(strings.Join(fileWords(arg, w, 0), ""), strings.HasSuffix(name, "!"))
 	case "clear", "c":
 		return m, m.cmdClear()
 	case "undo", "u":
@@ -242,8 +241,8 @@ func (m *Model) cmdFilter(arg string) tea.Cmd {
 }
 
 // cmdSave is /save FILE, which never writes over a file, and /save! FILE,
-// which replaces one. A leading "~/" is the home directory: no shell
-// expands what is typed here.
+// which replaces one. An unquoted leading "~/" has been expanded to the
+// home directory (fileWords), as a shell would.
 func (m *Model) cmdSave(path string, replace bool) tea.Cmd {
 	topic := m.list.Selected()
 	p := m.panes[topic]
@@ -253,5 +252,5 @@ func (m *Model) cmdSave(path string, replace bool) tea.Cmd {
 	case p == nil:
 		return m.setNotice("join a topic first: /join TOPIC", true)
 	}
-	return saveCmd(userfile.ExpandHome(path), topic, p.Entries(), replace)
+	return saveCmd(path, topic, p.Entries(), replace)
 }

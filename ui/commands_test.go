@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -359,4 +360,41 @@ func (w *memTranscript) Write(r transcript.Record) error {
 	w.recs = append(w.recs, r)
 	w.mu.Unlock()
 	return nil
+}
+
+// TestQuotedTildeIsADirectoryNamedTilde: as in a shell, only an unquoted
+// leading ~ is the home directory; '~/x', "~/x" and \~/x name a directory
+// called ~ under the current one.
+func TestQuotedTildeIsADirectoryNamedTilde(t *testing.T) {
+	home, cwd := t.TempDir(), t.TempDir()
+	t.Setenv("HOME", home)
+	t.Chdir(cwd)
+	if err := os.Mkdir("~", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(t, newFake(), testOptions("hello"), 100, 24)
+	m = update(m, events(msgEvent("hello", "apple", amop.Multicast, 0)))
+	for _, c := range []struct{ arg, file string }{
+		{"~/a.jsonl", filepath.Join(home, "a.jsonl")},
+		{"'~/b.jsonl'", filepath.Join(cwd, "~", "b.jsonl")},
+		{`"~/c.jsonl"`, filepath.Join(cwd, "~", "c.jsonl")},
+		{`\~/d.jsonl`, filepath.Join(cwd, "~", "d.jsonl")},
+	} {
+		m = doIO(m, "/save "+c.arg)
+		if recs := readRecords(t, c.file); len(recs) != 1 {
+			t.Fatalf("/save %s: %+v in %s (notice %q)", c.arg, recs, c.file, m.Notice())
+		}
+	}
+	for raw, want := range map[string][]bool{
+		"t ~/k":         {false, true},
+		"t ~":           {false, true},
+		"~x":            {false},
+		"'~/k' \"~/k\"": {false, false},
+		`\~/k a\ ~/k`:   {false, false},
+		`'' ~/k`:        {false, true},
+	} {
+		if got := homeWords(raw); !slices.Equal(got, want) {
+			t.Errorf("homeWords(%q) = %v, want %v", raw, got, want)
+		}
+	}
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/transcript"
-	"github.com/amoptui/amoptui/userfile"
 )
 
 // privInfo is what the UI knows of a private topic.
@@ -191,9 +190,9 @@ func (m *Model) refreshPrivate(topic string) {
 }
 
 // cmdJoinPrivate is /join-private TOPIC KEYFILE (a file name with spaces
-// is quoted, as in a shell; a leading "~/" is the home directory).
+// is quoted, as in a shell; an unquoted leading "~/" was expanded to the
+// home directory by fileWords).
 func (m *Model) cmdJoinPrivate(topic, keyFile string) tea.Cmd {
-	keyFile = userfile.ExpandHome(keyFile)
 	if err := amop.ValidatePrivateTopic(topic, amop.PrivateSubscriber); err != nil {
 		return m.setNotice(problemText(err), true)
 	}
@@ -211,9 +210,6 @@ func (m *Model) cmdJoinPrivate(topic, keyFile string) tea.Cmd {
 
 // cmdPublishPrivate is /publish-private TOPIC PUBKEYFILE...
 func (m *Model) cmdPublishPrivate(topic string, files []string) tea.Cmd {
-	for i, f := range files {
-		files[i] = userfile.ExpandHome(f)
-	}
 	if err := amop.ValidatePrivateTopic(topic, amop.PrivatePublisher); err != nil {
 		return m.setNotice(problemText(err), true)
 	}
