@@ -179,8 +179,8 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 		if i > 0 && !sleepCtx(ctx, o.interval-time.Since(ended)) {
 			break
 		}
-		if !o.asJSON {
-			late.print(std.out, timedOut)
+		if err := late.show(std.out, timedOut, o.asJSON); err != nil {
+			return err
 		}
 		if mode == amop.Multicast && !wait.beforeMulticast(ctx) {
 			break
@@ -244,11 +244,11 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 			fmt.Fprintf(std.out, "  ✓ %s in %s (not a delivery receipt)\n", amop.MulticastAccepted, rtt.Round(time.Microsecond))
 		}
 	}
-	if !o.asJSON {
-		late.print(std.out, timedOut)
-		if len(timedOut) > 0 {
-			std.note("pub", timedOutNote(len(timedOut), realChain(a)))
-		}
+	if err := late.show(std.out, timedOut, o.asJSON); err != nil {
+		return err
+	}
+	if len(timedOut) > 0 {
+		std.note("pub", timedOutNote(len(timedOut), realChain(a)))
 	}
 	if failed > 0 {
 		return failedSends(failed, sent)

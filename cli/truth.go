@@ -128,9 +128,69 @@ func watchLate(ctx context.Context, a amop.Client, rep *progress) *lateReplies {
 	return l
 }
 
+// lateRecord is pub --json's line for the late answer to a send that
+// timed out. Its "kind" keeps it out of pub --replay, which re-sends only
+// the sends of a log.
+type lateRecord struct {
+	Time  string `json:"time"`
+	Kind  string `json:"kind"`  // "late"
+	Index int    `json:"index"` // the message's number, from 1, as pub counted them
+	Topic string `json:"topic"`
+	Mode  string `json:"mode"`
+	OK    bool   `json:"ok"` // the node's answer was a reply, not a failure
+	Reply string `json:"reply,omitempty"`
+	// ReplyEncoding is "base64" when reply is not UTF-8.
+	ReplyEncoding string  `json:"reply_encoding,omitempty"`
+	Error         string  `json:"error,omitempty"`
+	AfterMs       float64 `json:"after_ms"` // from the start of the send
+}
+
+// show writes the late answers that came so far as lines, or as JSON
+// lines for --json.
+func (l *lateReplies) show(w io.Writer, names map[uint64]int, asJSON bool) error {
+	if asJSON {
+		return l.writeJSON(w, names)
+	}
+	l.print(w, names)
+	return nil
+}
+
+// writeJSON writes the late answers that came so far as lateRecords.
+func (l *lateReplies) writeJSON(w io.Writer, names map[uint64]int) error {
+	var err error
+	l.each(names, func(n int, ev *amop.LateReplyEvent) {
+		rec := lateRecord{Time: time.Now().Format("2006-01-02T15:04:05.000Z07:00"), Kind: "late", Index: n,
+			Topic: ev.Topic, Mode: ev.Mode.String(), OK: ev.Err == nil, AfterMs: float64(ev.After.Microseconds()) / 1000}
+		if ev.Err != nil {
+			rec.Error = ev.Err.Error()
+		} else if ev.Mode == amop.Unicast {
+			rec.Reply, rec.ReplyEncoding = jsonBytes(ev.Reply)
+		}
+		if werr := writeJSONLine(w, rec); werr != nil && err == nil {
+			err = werr
+		}
+	})
+	return err
+}
+
 // print writes the late answers that came so far; names maps a send's
 // TimeoutError ID to the number of its message.
 func (l *lateReplies) print(w io.Writer, names map[uint64]int) {
+	l.each(names, func(n int, ev *amop.LateReplyEvent) {
+		switch {
+		case ev.Err != nil:
+			fmt.Fprintf(w, "  ↩ message %d, which timed out: the node answered %s: %s\n", n, amop.LateText(ev.After), sanitize.String(ev.Err.Error()))
+		case ev.Mode == amop.Multicast:
+			fmt.Fprintf(w, "  ↩ message %d, which timed out: %s %s\n", n, amop.MulticastAccepted, amop.LateText(ev.After))
+		default:
+			fmt.Fprintf(w, "  ↩ message %d, which timed out: reply \"%s\" %s\n", n, shown(ev.Reply), amop.LateText(ev.After))
+		}
+	})
+}
+
+// each hands f the late answers that came so far to the sends named in
+// names (a send's TimeoutError ID → its message's number), once each.
+func (l *lateReplies) each(names map[uint64]int, f func(n int, ev *amop.LateReplyEvent)) {
 	for {
 		select {
 		case ev := <-l.ch:
@@ -138,14 +198,7 @@ func (l *lateReplies) print(w io.Writer, names map[uint64]int) {
 			if !ok {
 				continue
 			}
-			switch {
-			case ev.Err != nil:
-				fmt.Fprintf(w, "  ↩ message %d, which timed out: the node answered %s: %s\n", n, amop.LateText(ev.After), sanitize.String(ev.Err.Error()))
-			case ev.Mode == amop.Multicast:
-				fmt.Fprintf(w, "  ↩ message %d, which timed out: %s %s\n", n, amop.MulticastAccepted, amop.LateText(ev.After))
-			default:
-				fmt.Fprintf(w, "  ↩ message %d, which timed out: reply \"%s\" %s\n", n, shown(ev.Reply), amop.LateText(ev.After))
-			}
+			f(n, ev)
 			delete(names, ev.ID)
 		default:
 			return

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -91,4 +93,51 @@ func TestBenchRefusesOneNode(t *testing.T) {
 	if code, _, errOut := runCmd(t, "", "bench", "127.0.0.1:1", "127.0.0.1:1"); code != exitUsage {
 		t.Fatalf("the same endpoint twice: exit %d: %s", code, errOut)
 	}
+}
+
+// TestPubJSONReportsLateReplies: a reply that comes after pub --json gave
+// up on its send is a JSON line of its own ("kind":"late", the message's
+// number, the reply's bytes), and pub --replay of the log re-sends only
+// the sends, not the late line.
+func TestPubJSONReportsLateReplies(t *testing.T) {
+	n := local.RunT(t, local.Options{PushTimeout: 20 * time.Second})
+	dir := n.CertDir()
+	_, _, done := startSub(t, "--certs", dir, "--exec-shell", "--exec", "sleep 2; printf late", "--count", "2", n.Addr(1), "slow")
+	waitSubs(t, n, "slow", 1)
+	code, out, errOut := runCmd(t, "", "pub", "--certs", dir, "--json", "--timeout", "1s", "--count", "2", "--interval", "4s",
+		n.Addr(0), "slow", "q{{.Seq}}")
+	if code != exitFailure {
+		t.Fatalf("pub exit %d, want %d (the sends timed out):\n%s\n%s", code, exitFailure, out, errOut)
+	}
+	type rec struct {
+		Kind    string   `json:"kind"`
+		Index   int      `json:"index"`
+		Topic   string   `json:"topic"`
+		Mode    string   `json:"mode"`
+		Data    string   `json:"data"`
+		OK      bool     `json:"ok"`
+		Reply   string   `json:"reply"`
+		AfterMs *float64 `json:"after_ms"`
+	}
+	recs := decodeLines[rec](t, out)
+	if len(recs) < 3 || recs[0].Kind != "" || recs[0].OK || recs[0].Data != "q1" {
+		t.Fatalf("pub --json wrote:\n%s", out)
+	}
+	late := recs[1]
+	if late.Kind != "late" || late.Index != 1 || late.Topic != "slow" || late.Mode != "unicast" || !late.OK ||
+		late.Reply != "late" || late.AfterMs == nil || *late.AfterMs < 1900 {
+		t.Fatalf("the second line is not message 1's late reply:\n%s", out)
+	}
+	waitDone(t, done)
+	log := filepath.Join(t.TempDir(), "pub.jsonl")
+	if err := os.WriteFile(log, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, done = startSub(t, "--certs", dir, "--reply", "pong", "--count", "2", n.Addr(1), "slow")
+	waitSubs(t, n, "slow", 1)
+	code, rout, rerr := runCmd(t, "", "pub", "--certs", dir, "--replay", log, "--as-fast-as-possible", n.Addr(0))
+	if code != 0 || strings.Count(rout, `✓ reply "pong"`) != 2 {
+		t.Fatalf("replay of the log: exit %d\n%s\n%s", code, rout, rerr)
+	}
+	waitDone(t, done)
 }
