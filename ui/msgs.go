@@ -149,6 +149,13 @@ func sendCmd(ctx context.Context, c amop.Client, id uint64, topic string, privat
 			err = c.Multicast(ctx, topic, data)
 		default:
 			reply, err = c.Unicast(ctx, topic, data)
+			for {
+				wait, again := retryNoSubscriber(c, err)
+				if !again || !pause(ctx, wait) {
+					break
+				}
+				reply, err = c.Unicast(ctx, topic, data)
+			}
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			// The adapter should say ErrTimeout itself; make sure the
@@ -156,6 +163,42 @@ func sendCmd(ctx context.Context, c amop.Client, id uint64, topic string, privat
 			err = amop.ErrTimeout
 		}
 		return sentMsg{id: id, reply: reply, err: err, rtt: now().Sub(start)}
+	}
+}
+
+// noSubscriberRetry is the pause before a unicast answered "no subscriber"
+// is sent again while the nodes may still be learning of subscribers.
+const noSubscriberRetry = 500 * time.Millisecond
+
+// retryNoSubscriber says whether a unicast that ended in err should be
+// sent again, and after what pause: on a real chain a node learns of the
+// subscribers on other nodes through a topic sync every 5 s (2 s on 3.x;
+// real-nodes.md row 10), so in that window after this client's node
+// session began — the TUI's start, or a reconnect after a node restart —
+// "no subscriber" (AMOP 100, 3001) may only mean "not known yet". pub
+// does the same (--wait). Outside the window the answer stands.
+func retryNoSubscriber(c amop.Client, err error) (time.Duration, bool) {
+	st := c.Status()
+	if err == nil || st.State != amop.StateConnected || st.Node.Ideal() ||
+		!errors.Is(err, &amop.CodeError{Code: st.Node.NoSubscriberCode()}) {
+		return 0, false
+	}
+	left := time.Until(st.Since.Add(st.Node.SyncWindow() + time.Second))
+	if left <= 0 {
+		return 0, false
+	}
+	return min(noSubscriberRetry, left), true
+}
+
+// pause waits d, or less if ctx ends first (then it returns false).
+func pause(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

@@ -248,3 +248,30 @@ func TestPrivateReceivingOnARealChain(t *testing.T) {
 		t.Fatalf("the TUI called an unaccepted key verified: …%s…\n%s", s.out.Bytes()[max(0, i-300):i+50], m.View())
 	}
 }
+
+// TestFirstUnicastAfterConnectingWaitsForTheTopicSync: a TUI that sends
+// as soon as it has connected, while its node has not yet heard of the
+// subscriber another node got a moment ago (topics sync every 5 s, row
+// 10), is answered "pong" a few seconds later instead of AMOP 100: on a
+// real chain, "no subscriber" in that window after the session began may
+// only mean "not known yet", and the send asks again until the window
+// ends (pub's --wait does the same).
+func TestFirstUnicastAfterConnectingWaitsForTheTopicSync(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 6 s against the faithful local network")
+	}
+	n := local.RunT(t, local.Options{Like: "2.9"})
+	subscriber(t, n, 1, "svc", "pong")
+	s := start(t, New(realClient(t, n, 0), Options{Publish: []string{"svc"}, Renderer: asciiRenderer(), SendTimeout: 9 * time.Second}), 120, 30)
+	waitFor(t, s, "● connected", "# svc · sending")
+	sent := time.Now()
+	s.tm.Type("first")
+	s.tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitOut(t, s, 12*time.Second, regexp.MustCompile(`first +(✓ reply "pong"|✗)`))
+	m := finalModel(t, s)
+	got := sentEntries(m, "svc")
+	if len(got) != 1 || got[0].Status != topicpane.StatusOK || string(got[0].Reply) != "pong" {
+		t.Fatalf("the first send ended %+v", got)
+	}
+	t.Logf("answered %v after it was typed", time.Since(sent).Round(time.Millisecond))
+}
