@@ -242,6 +242,9 @@ func (c *connFlags) connect(ctx context.Context, cfg amop.Config, wait time.Dura
 			if st.LastErr != "" {
 				msg += ": " + st.LastErr
 			}
+			if hint := wrongLineHint(cfg, o.Line); hint != "" {
+				return fail(errors.New(msg + hint))
+			}
 			return fail(errors.New(msg + "; is the node running? (--connect-timeout sets the wait)"))
 		case ev, ok := <-a.Events():
 			if !ok {

@@ -69,3 +69,20 @@ func hasCA(dir string) bool {
 func certFiles(dir string) amop.Config {
 	return amop.Config{CAFile: filepath.Join(dir, "ca.crt"), CertFile: filepath.Join(dir, "sdk.crt"), KeyFile: filepath.Join(dir, "sdk.key")}
 }
+
+// wrongLineHint is what to add when a forced --fisco 2 found no 2.x node:
+// an endpoint that accepts a WebSocket upgrade is a 3.x node, whose RPC
+// port reads the 2.x handshake as the start of an HTTP request and waits
+// for the rest, so the connection only timed out. Empty when no endpoint
+// tells that.
+func wrongLineHint(cfg amop.Config, line amop.Line) string {
+	if line != amop.Line2 {
+		return ""
+	}
+	for _, ep := range cfg.Endpoints {
+		if l, _ := fisco3.Detect(fisco3.Config{Config: cfg}, ep, probeTimeout); l == amop.Line3 {
+			return "; " + ep + " is a FISCO BCOS 3.x node (it accepted a WebSocket upgrade): use --fisco 3, or --fisco auto"
+		}
+	}
+	return ""
+}
