@@ -52,9 +52,10 @@ func (d *downSession) write(raw []byte) {
 		d.lost(1)
 		return
 	}
-	if d.holds == 0 {
-		_ = d.conn.SetWriteDeadline(time.Now().Add(downWriteTimeout))
-	}
+	// Inside a batch too: a frame larger than the batch's room goes to the
+	// socket now, and a deadline left from the last write (maybe minutes
+	// ago) would fail it at once.
+	_ = d.conn.SetWriteDeadline(time.Now().Add(downWriteTimeout))
 	if _, err := d.conn.Write(raw); err != nil {
 		d.failLocked(err, 1+d.held)
 		return

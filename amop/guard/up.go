@@ -54,9 +54,9 @@ func (u *upSession) write(raw []byte) error {
 		return u.err
 	default:
 	}
-	if u.holds == 0 {
-		_ = u.conn.SetWriteDeadline(time.Now().Add(upWriteTimeout))
-	}
+	// Inside a batch too: a frame larger than the batch's room goes to the
+	// socket now, and a deadline left from the last write would fail it.
+	_ = u.conn.SetWriteDeadline(time.Now().Add(upWriteTimeout))
 	if _, err := u.conn.Write(raw); err != nil {
 		return fmt.Errorf("write to node %s: %w", u.endpoint, err)
 	}
