@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/amoptui/amoptui/userfile"
 )
 
 // ErrClosed is returned by Write after Close.
@@ -162,9 +164,25 @@ func (existsError) Is(target error) bool { return target == fs.ErrExist }
 // and the rename are two steps.
 func WriteNew(path string, recs []Record) error {
 	if _, err := os.Lstat(path); err == nil {
+		if err := regularOrAbsent(path); err != nil {
+			return err
+		}
 		return fmt.Errorf("transcript: %s: %w", path, ErrExists)
 	}
 	return writeAll(path, recs, false)
+}
+
+// regularOrAbsent refuses a path that names something other than a
+// regular file (a device, a FIFO, a directory, a socket, or a link to
+// one): a replacement would put a file where /dev/null or a pipe was —
+// run as root, /save! /dev/null did — and a refusal must not offer
+// /save! as the way out.
+func regularOrAbsent(path string) error {
+	var ue *userfile.Error
+	if err := userfile.Check(path); errors.As(err, &ue) {
+		return fmt.Errorf("transcript: %s: /save writes only regular files", ue.Error())
+	}
+	return nil
 }
 
 func writeAll(path string, recs []Record, replace bool) (err error) {
@@ -177,7 +195,13 @@ func writeAll(path string, recs []Record, replace bool) (err error) {
 		var le *os.LinkError
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			err = fmt.Errorf("the directory %s does not exist", dir)
+			if st, serr := os.Stat(dir); serr == nil && st.IsDir() {
+				// /proc and the like: the directory is there, but
+				// takes no new file.
+				err = fmt.Errorf("cannot create a file in %s", dir)
+			} else {
+				err = fmt.Errorf("the directory %s does not exist", dir)
+			}
 		case errors.As(err, &pe):
 			err = fmt.Errorf("cannot write in %s: %w", dir, pe.Err)
 		case errors.As(err, &le):
@@ -185,8 +209,8 @@ func writeAll(path string, recs []Record, replace bool) (err error) {
 		}
 		return fmt.Errorf("transcript: %s: %w", path, err)
 	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("transcript: %s is a directory", path)
+	if err := regularOrAbsent(path); err != nil {
+		return err
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
