@@ -339,6 +339,11 @@ func (d *decoder) ui(p path, v any) {
 			d.unknown(p, uiKeys)
 		}
 	}
+	if _, set := m["scrollback_total"]; !set && u.ScrollbackTotal < u.ScrollbackBytes {
+		// A pane's budget larger than the default total raises the total
+		// with it: only a total the file sets is checked against it.
+		u.ScrollbackTotal = u.ScrollbackBytes
+	}
 }
 
 // unknown reports a key the schema does not have, suggesting a near one.
