@@ -2,8 +2,11 @@ package dial_test
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,5 +125,55 @@ func TestExplicitLines(t *testing.T) {
 	}
 	if err := dial.Probe(config(n2.CertDir()), amop.Line2, n2.Addr(0), time.Second); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// logLines is a slog handler that keeps every record's level and message
+// with its attributes, for tests.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logLines) Handle(_ context.Context, r slog.Record) error {
+	s := r.Level.String() + " " + r.Message
+	r.Attrs(func(a slog.Attr) bool { s += " " + a.String(); return true })
+	l.mu.Lock()
+	l.lines = append(l.lines, s)
+	l.mu.Unlock()
+	return nil
+}
+func (l *logLines) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *logLines) WithGroup(string) slog.Handler      { return l }
+
+// TestDetectionIsNotAnAttackInTheNodeLog: --fisco auto asks a 2.x node with
+// an HTTP request; the node logs it as what it is, at info, and counts no
+// malformed session (it used to warn "malformed frame: frame length
+// 1195725856" — "GET " — for every client started with auto).
+func TestDetectionIsNotAnAttackInTheNodeLog(t *testing.T) {
+	logs := &logLines{}
+	n := local.RunT(t, local.Options{Nodes: 1, Logger: slog.New(logs)})
+	if ch := dial.Detect(config(n.CertDir(), n.Addr(0)), dial.Options{}); ch.Line != amop.Line2 {
+		t.Fatalf("detected %s: %s", ch.Line, ch.Why)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		logs.mu.Lock()
+		all := strings.Join(logs.lines, "\n")
+		logs.mu.Unlock()
+		if strings.Contains(all, "WARN") || strings.Contains(all, "malformed") {
+			t.Fatalf("the node's log:\n%s", all)
+		}
+		if strings.Contains(all, "INFO session closed") && strings.Contains(all, "an HTTP request, not a 2.x frame") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no line about the probe in the node's log:\n%s", all)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := n.Stats(); s.ClosedMalformed != 0 {
+		t.Fatalf("%d malformed sessions counted", s.ClosedMalformed)
 	}
 }

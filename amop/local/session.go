@@ -94,7 +94,14 @@ const (
 	reasonIdle
 	reasonSlow
 	reasonLimit // over one of the network's limits (Options.Max*)
+	reasonProbe // an HTTP request: a 3.x client asking which line this port speaks
 )
+
+// httpGET is "GET " read as a 2.x frame's length field. amoptui's --fisco
+// auto (like any 3.x client or a browser) opens with an HTTP request; it
+// is told apart from a malformed frame so that the node's log does not
+// read like an attack.
+const httpGET = 0x47455420
 
 // String is the reason as logged.
 func (r closeReason) String() string {
@@ -145,6 +152,9 @@ func (s *session) readLoop() closeReason {
 			if errors.As(err, &we) {
 				if s.f != nil && we.Kind == wire.KindTooShort {
 					return s.fStall() // row 2
+				}
+				if we.Kind == wire.KindTooLong && we.Length == httpGET {
+					return closeReason{msg: "an HTTP request, not a 2.x frame (a FISCO BCOS 3.x client, or --fisco auto, asking which line this port speaks)", kind: reasonProbe}
 				}
 				return closeReason{msg: "malformed frame", kind: reasonMalformed, err: err}
 			}
@@ -366,6 +376,8 @@ func (s *session) close(why closeReason) {
 		case reasonMalformed:
 			n.stats.closedMalformed.Add(1)
 			n.log.Warn("session closed", "node", s.node.idx, "session", s.id, "remote", s.remote, "reason", why.String())
+		case reasonProbe:
+			n.log.Info("session closed", "node", s.node.idx, "session", s.id, "remote", s.remote, "reason", why.String())
 		case reasonIdle:
 			n.stats.closedIdle.Add(1)
 			n.log.Info("session closed", "node", s.node.idx, "session", s.id, "remote", s.remote, "reason", why.String())
