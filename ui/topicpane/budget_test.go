@@ -175,3 +175,36 @@ func TestBudgetHoldsUnderRandomTraffic(t *testing.T) {
 		}
 	}
 }
+
+// TestDetailHeaderSaysWhatWasKept: a sent payload and the replies the pane
+// kept only in part say so where their size is shown; whole ones do not.
+func TestDetailHeaderSaysWhatWasKept(t *testing.T) {
+	p := budgetPane(MinBytes) // keeps whole up to 256 KiB
+	p.Focus()
+	big := payload(4<<20, 'b')
+	sent := p.AddSent(t0, amop.Unicast, big)
+	p.Resolve(sent, big, nil, time.Millisecond)
+	p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: big, Mode: amop.Unicast, Replied: true, Reply: big, At: t0})
+	small := p.AddSent(t0, amop.Unicast, []byte("hi"))
+	p.Resolve(small, []byte("ho"), nil, time.Millisecond)
+	for seq, want := range map[uint64][]string{
+		sent:  {"→ sent unicast · 4.0 MiB (the first 64.0 KiB kept) ", "✓ reply (4.0 MiB, the first 64.0 KiB kept) · round trip 1.0 ms: bbb"},
+		1:     {"← received unicast request · 4.0 MiB (the first 64.0 KiB kept) ", "auto-reply sent (4.0 MiB, the first 64.0 KiB kept): bbb"},
+		small: {"→ sent unicast · 2 B ", "✓ reply (2 B) · round trip 1.0 ms: ho "},
+	} {
+		if !p.SelectSeq(seq) {
+			t.Fatalf("line %d is gone", seq)
+		}
+		p.Expand()
+		v := view(p)
+		for i, w := range want {
+			if !strings.Contains(p.detail[i], w) {
+				t.Fatalf("line %d of %d: %q, want %q\n%s", i, seq, p.detail[i], w, v)
+			}
+		}
+		if seq == small && strings.Contains(v, "kept") {
+			t.Fatalf("a whole payload says kept:\n%s", v)
+		}
+		p.Expand() // closes
+	}
+}

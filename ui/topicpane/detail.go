@@ -70,13 +70,13 @@ func (m *Model) buildDetail(w int) []string {
 		if e.mode == amop.Unicast {
 			what = "unicast request"
 		}
-		add(m.st.ts, ts+" ← received "+what+" · "+paint.Size(e.dataSize()))
+		add(m.st.ts, ts+" ← received "+what+" · "+paint.Size(e.dataSize())+keptNote(e.dataSize(), len(e.data), " (", ")"))
 		if e.flags&flagReplied != 0 {
 			reply, _ := head(e.aux)
-			add(m.st.ok, "auto-reply sent: "+sanitize.Bytes(reply))
+			add(m.st.ok, "auto-reply sent"+keptNote(e.auxSize(), len(e.aux), " ("+paint.Size(e.auxSize())+", ", ")")+": "+sanitize.Bytes(reply))
 		}
 	case KindSent:
-		add(m.st.ts, ts+" → sent "+e.mode.String()+" · "+paint.Size(e.dataSize()))
+		add(m.st.ts, ts+" → sent "+e.mode.String()+" · "+paint.Size(e.dataSize())+keptNote(e.dataSize(), len(e.data), " (", ")"))
 		switch e.st {
 		case StatusPending:
 			add(m.st.pending, "waiting for the node's answer…")
@@ -85,7 +85,7 @@ func (m *Model) buildDetail(w int) []string {
 				add(m.st.ok, "✓ "+amop.MulticastAcceptedLong+" · round trip "+paint.RTT(e.rtt))
 			} else {
 				reply, _ := head(e.aux)
-				add(m.st.ok, "✓ reply ("+paint.Size(e.auxSize())+") · round trip "+paint.RTT(e.rtt)+": "+sanitize.Bytes(reply))
+				add(m.st.ok, "✓ reply ("+paint.Size(e.auxSize())+keptNote(e.auxSize(), len(e.aux), ", ", "")+") · round trip "+paint.RTT(e.rtt)+": "+sanitize.Bytes(reply))
 			}
 		case StatusFailed:
 			add(m.st.err, "✗ "+sanitize.String(errText(e.err))+" · after "+paint.RTT(e.rtt))
@@ -98,7 +98,7 @@ func (m *Model) buildDetail(w int) []string {
 				add(m.st.ok, "✓ "+amop.MulticastAcceptedLong)
 			default:
 				reply, _ := head(e.aux)
-				add(m.st.ok, "✓ reply ("+paint.Size(e.auxSize())+"): "+sanitize.Bytes(reply))
+				add(m.st.ok, "✓ reply ("+paint.Size(e.auxSize())+keptNote(e.auxSize(), len(e.aux), ", ", "")+"): "+sanitize.Bytes(reply))
 			}
 		}
 	}
@@ -129,6 +129,17 @@ func (m *Model) buildDetail(w int) []string {
 		add(m.st.meta, "… "+paint.Size(more)+" more not shown (/save writes the whole payload)")
 	}
 	return out
+}
+
+// keptNote says, between open and closing, how much of a payload of size
+// bytes the pane kept when it kept only its head (budget.go), in the words
+// of y's notice ("copied the first … of …"), so that the header of the
+// expanded view says it before the cut text does; "" when it kept it whole.
+func keptNote(size, kept int, open, closing string) string {
+	if size <= kept {
+		return ""
+	}
+	return open + "the first " + paint.Size(kept) + " kept" + closing
 }
 
 // wrap breaks sanitised text into lines of at most w cells.

@@ -290,12 +290,17 @@ func TestFilterMatchesTheErrorShown(t *testing.T) {
 // TestDetailOfAHugePayloadIsCapped: expanding a 1 MiB binary message (kept
 // whole) lays out its first 64 KiB and says how much more there is,
 // instead of a quarter of a million hex lines built inside View; a 4 MiB
-// one, more than the pane keeps whole, says how much was not kept.
+// one, more than the pane keeps whole, says how much was not kept, at the
+// end and in the header (outside report 2, finding 8).
 func TestDetailOfAHugePayloadIsCapped(t *testing.T) {
 	for size, want := range map[int]string{
 		1 << 20: "… 960.0 KiB more not shown (/save writes the whole payload)",
 		4 << 20: "… 3.9 MiB more not kept: the pane keeps the first 64.0 KiB of a payload its memory budget cannot hold whole (--transcript records every byte)",
 	} {
+		header := map[int]string{
+			1 << 20: "← received multicast push · 1.0 MiB ",
+			4 << 20: "← received multicast push · 4.0 MiB (the first 64.0 KiB kept) ",
+		}[size]
 		p := newPane(10, 200, 12)
 		p.Focus()
 		p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: make([]byte, size), Mode: amop.Multicast, At: t0})
@@ -307,6 +312,9 @@ func TestDetailOfAHugePayloadIsCapped(t *testing.T) {
 		last := p.detail[len(p.detail)-1]
 		if !strings.Contains(last, want) {
 			t.Fatalf("no note of what is left out: %q\n%s", last, v)
+		}
+		if !strings.Contains(p.detail[0], header) {
+			t.Fatalf("header %q, want %q", p.detail[0], header)
 		}
 	}
 }
