@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -249,6 +250,36 @@ func TestKeysDoNotLeak(t *testing.T) {
 	m = update(m, kp("?"))
 	if !m.HelpVisible() {
 		t.Fatal("? outside the input does not open help")
+	}
+}
+
+// TestPaneTopAndBottomKeysSelect: in a focused pane, g/home then enter
+// opens the oldest line and G/end then enter the newest, through the root
+// model's key routing (outside report 2, finding 4).
+func TestPaneTopAndBottomKeysSelect(t *testing.T) {
+	m := newModel(t, newFake(), testOptions("hello"), 100, 24)
+	for i := 0; i < 40; i++ {
+		m = update(m, events(msgEvent("hello", fmt.Sprintf("payload-%02d", i), amop.Multicast, time.Duration(i)*time.Millisecond)))
+	}
+	m = update(m, kp("tab"))
+	if m.Focus() != FocusPane {
+		t.Fatalf("tab focuses %v", m.Focus())
+	}
+	for _, c := range []struct{ keys, want string }{
+		{"g", "payload-00"}, {"G", "payload-39"}, {"home", "payload-00"}, {"end", "payload-39"},
+		{"k", "payload-38"}, {"g", "payload-00"},
+	} {
+		m = update(m, kp(c.keys))
+		m = update(m, kp("enter"))
+		p := m.Pane("hello")
+		v := m.View()
+		if !p.Expanded() || !strings.Contains(v, c.want) || strings.Count(v, "payload-") != 1 {
+			t.Fatalf("%s, enter: expanded %v, want %s:\n%s", c.keys, p.Expanded(), c.want, v)
+		}
+		m = update(m, kp("esc"))
+		if p.Expanded() || m.Focus() != FocusPane {
+			t.Fatalf("esc after %s: expanded %v, focus %v", c.keys, p.Expanded(), m.Focus())
+		}
 	}
 }
 

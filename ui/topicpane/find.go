@@ -165,7 +165,7 @@ func (m *Model) SelectRow(i int) bool {
 	for p := top; p < top+n; p++ {
 		line += m.lineH(p)
 		if i < line {
-			m.sel, m.hasSel = m.rows.seqAt(p), true
+			m.sel, m.hasSel, m.selNewest = m.rows.seqAt(p), true, false
 			return true
 		}
 	}

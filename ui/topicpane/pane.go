@@ -61,8 +61,9 @@ type Model struct {
 	anchor uint64 // seq of the top row while not following
 	newCnt int    // rows added while not following
 
-	sel    uint64
-	hasSel bool
+	sel       uint64
+	hasSel    bool
+	selNewest bool // the selection is the newest line while following (end/G)
 
 	expanded  bool
 	detail    []string // the expanded message, wrapped to the pane width
@@ -220,6 +221,7 @@ func (m *Model) Resolve(seq uint64, reply []byte, err error, rtt time.Duration) 
 		// The reply can make a sent line match; keep the order by
 		// inserting (rare, and the slice stays sorted).
 		m.rows.insert(seq)
+		m.keepNewest()
 	}
 	if m.expanded && m.detailSeq == seq {
 		m.detail = nil
@@ -242,6 +244,7 @@ func (m *Model) ResolveLate(seq uint64, reply []byte, err error, after time.Dura
 	delete(m.cache, seq)
 	if m.rows.on && !m.rows.matchesSeq(seq) && m.match(e) {
 		m.rows.insert(seq)
+		m.keepNewest()
 	}
 	if m.expanded && m.detailSeq == seq {
 		m.detail = nil
@@ -278,6 +281,9 @@ func (m *Model) push(e entry) uint64 {
 	if shown && !m.follow {
 		m.newCnt++
 	}
+	if shown && m.selNewest {
+		m.keepNewest()
+	}
 	return seq
 }
 
@@ -290,7 +296,7 @@ func (m *Model) Clear() {
 	m.cutTo = m.ring.next
 	m.rows.matches = m.rows.matches[:0]
 	m.dropped = 0
-	m.follow, m.newCnt, m.hasSel = true, 0, false
+	m.follow, m.newCnt, m.hasSel, m.selNewest = true, 0, false, false
 	m.expanded, m.detail = false, nil
 	clear(m.cache)
 }
@@ -310,7 +316,13 @@ func (m *Model) SetFilter(text string) {
 			}
 		}
 	}
+	// A selection the filter hides is dropped: enter and y act on the
+	// selection, and would open or copy a line that is not listed.
+	if m.hasSel && m.rows.on && !m.rows.matchesSeq(m.sel) {
+		m.hasSel = false
+	}
 	m.follow, m.newCnt = true, 0
+	m.keepNewest()
 	clear(m.cache)
 }
 

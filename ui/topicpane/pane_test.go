@@ -429,8 +429,7 @@ func TestNotesWrap(t *testing.T) {
 	if seq, _ := p.Selected(); string(p.ring.at(seq).data) != warn {
 		t.Fatalf("line 2 selected %q", p.ring.at(seq).data)
 	}
-	p.Bottom()
-	p.SelectPrev() // the newest
+	p.Bottom() // selects the newest
 	p.SelectPrev()
 	if seq, _ := p.Selected(); string(p.ring.at(seq).data) != warn {
 		t.Fatalf("up selected %q", p.ring.at(seq).data)

@@ -66,7 +66,8 @@ func (m *Model) ScrollUp(k int) {
 	}
 	top, _, _ := m.window()
 	if m.follow {
-		m.follow, m.newCnt = false, 0
+		// The selection stays on the line it is on.
+		m.follow, m.newCnt, m.selNewest = false, 0, false
 	}
 	m.anchor = m.rows.seqAt(max(0, top-k))
 }
@@ -91,18 +92,43 @@ func (m *Model) PageUp() { m.ScrollUp(max(1, m.bodyHeight()-1)) }
 // PageDown scrolls down by one pane height less a line of context.
 func (m *Model) PageDown() { m.ScrollDown(max(1, m.bodyHeight()-1)) }
 
-// Top shows the oldest retained line.
+// Top shows the oldest line the pane lists (after its filter) and selects
+// it, so that enter opens the line the highlight is on. With nothing listed
+// (an empty pane, a filter that matches nothing) nothing is selected.
 func (m *Model) Top() {
-	if ft, fskip := m.followTop(); ft == 0 && fskip == 0 {
+	m.selNewest = false
+	if m.rows.count() == 0 {
+		m.hasSel = false
 		return
 	}
+	m.sel, m.hasSel = m.rows.seqAt(0), true
+	if ft, fskip := m.followTop(); ft == 0 && fskip == 0 {
+		return // everything fits: keep following
+	}
 	m.follow, m.newCnt = false, 0
-	m.anchor = m.ring.first
+	m.anchor = m.sel
 }
 
-// Bottom shows the newest line, follows again and drops the selection.
+// Bottom shows the newest line, follows again and selects the newest line.
+// While the pane follows, the selection moves on to each new line listed
+// (keepNewest): a selection left on the line that was newest would scroll
+// away under a flood, and enter would open a line no longer on screen.
 func (m *Model) Bottom() {
-	m.follow, m.newCnt, m.hasSel = true, 0, false
+	m.follow, m.newCnt, m.selNewest = true, 0, true
+	m.keepNewest()
+}
+
+// keepNewest moves a selection made by Bottom to the newest line listed,
+// while the pane follows.
+func (m *Model) keepNewest() {
+	if !m.selNewest || !m.follow {
+		return
+	}
+	if n := m.rows.count(); n > 0 {
+		m.sel, m.hasSel = m.rows.seqAt(n-1), true
+	} else {
+		m.hasSel = false
+	}
 }
 
 // SelectPrev selects the line above the selection (the last visible line
@@ -139,7 +165,7 @@ func (m *Model) selectPos(p int) {
 		return
 	}
 	p = max(0, min(p, total-1))
-	m.sel, m.hasSel = m.rows.seqAt(p), true
+	m.sel, m.hasSel, m.selNewest = m.rows.seqAt(p), true, false
 	if top, _, _ := m.window(); p < top {
 		m.ScrollUp(top - p)
 		return
@@ -170,7 +196,7 @@ func (m *Model) Unselect() {
 		m.expanded, m.detail = false, nil
 		return
 	}
-	m.hasSel = false
+	m.hasSel, m.selNewest = false, false
 }
 
 // Expand opens the selected message (the newest when none is selected) in
@@ -187,6 +213,8 @@ func (m *Model) Expand() {
 		}
 		m.sel, m.hasSel = m.rows.seqAt(top+n-1), true
 	}
+	// The selection stays on the opened line when newer ones arrive.
+	m.selNewest = false
 	m.expanded, m.detail, m.detailSeq, m.detailTop = true, nil, m.sel, 0
 }
 
