@@ -171,3 +171,25 @@ func TestPubReplaysASubRecording(t *testing.T) {
 		}
 	}
 }
+
+// TestPubReplayOfCutRecordsFails: a /save file whose pane kept only the
+// head of a payload replays the rest, says how many messages were not
+// replayed and why, and exits 1: the recording was not reproduced.
+func TestPubReplayOfCutRecordsFails(t *testing.T) {
+	n := local.RunT(t, local.Options{})
+	dir := n.CertDir()
+	rec := filepath.Join(t.TempDir(), "saved.jsonl")
+	lines := []string{
+		`{"time":"2026-01-02T03:04:05.000Z","kind":"sent","id":1,"topic":"svc","mode":"multicast","size":3,"data":"one"}`,
+		`{"time":"2026-01-02T03:04:05.100Z","kind":"sent","id":2,"topic":"svc","mode":"multicast","size":4194304,"data":"head","cut":true}`,
+	}
+	if err := os.WriteFile(rec, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, o, e := runCmd(t, "", "pub", "--certs", dir, "--replay", rec, "--as-fast-as-possible", n.Addr(0))
+	if code != exitFailure || !strings.Contains(o, "replay 1/1") ||
+		!strings.Contains(e, "1 message not replayed: /save kept only the head of its payload") ||
+		!strings.Contains(e, "1 of 2 sends failed") || strings.Contains(e, "unreadable") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, o, e)
+	}
+}

@@ -102,6 +102,14 @@ func replayPub(ctx context.Context, std stdio, cf *connFlags, args []string, o p
 	if sk.Lines > 0 {
 		std.notef("pub", "%s: skipped %s (%s)", r.file, plural(sk.Lines, "unreadable line", "unreadable lines"), sk.First)
 	}
+	if sk.Cut > 0 {
+		their := "their payloads"
+		if sk.Cut == 1 {
+			their = "its payload"
+		}
+		std.notef("pub", "%s: %s not replayed: /save kept only the head of %s, and sending a head would not be the message "+
+			"(a --transcript or sub --json recording holds payloads whole)", r.file, plural(sk.Cut, "message", "messages"), their)
+	}
 	span := replay.Span(msgs)
 	if r.fast {
 		std.notef("pub", "replaying %s as fast as the node answers", plural(len(msgs), "message", "messages"))
@@ -141,8 +149,10 @@ func replayPub(ctx context.Context, std stdio, cf *connFlags, args []string, o p
 	if err != nil {
 		return err
 	}
-	if failed > 0 {
-		return failedSends(failed, len(msgs))
+	if failed > 0 || sk.Cut > 0 {
+		// A message not replayed is a failure too: the run did not
+		// reproduce the recording.
+		return failedSends(failed+sk.Cut, len(msgs)+sk.Cut)
 	}
 	return nil
 }

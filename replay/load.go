@@ -64,6 +64,9 @@ const MaxLine = 12 << 20
 // session with large payloads can pass it; cut it with split -l first.
 var FileLimit = userfile.Limit{Max: 1 << 30, What: "a recording to replay"}
 
+// cutAdvice says where whole payloads are kept.
+const cutAdvice = "a --transcript or sub --json recording holds payloads whole"
+
 // line is any of the recorded shapes: a transcript record (kind), a
 // sub --json line (no kind, no ok) or a pub --json line (no kind, ok).
 type line struct {
@@ -83,6 +86,10 @@ type line struct {
 type Skipped struct {
 	Lines int
 	First string // "line 7: not JSON", for the report
+	// Cut counts the messages a pane's /save kept only the head of: read,
+	// but not replayed (the head is not the message). They are not in
+	// Lines: the file is fine, the messages are missing.
+	Cut int
 }
 
 // LoadFile is Load of a file; errors name it.
@@ -133,6 +140,10 @@ func Load(r io.Reader, sel Select) ([]Message, Skipped, error) {
 		if !isSent && !isRecv {
 			continue // a result, a state change, a note
 		}
+		if l.Cut && ((isSent && sel != SelectReceived) || (isRecv && sel != SelectSent)) {
+			sk.Cut++
+			continue
+		}
 		m, err := l.message(n)
 		if err != nil {
 			skip(n, err.Error())
@@ -171,6 +182,9 @@ func Load(r io.Reader, sel Select) ([]Message, Skipped, error) {
 			what = "received messages"
 		}
 		msg := "no " + what + " to replay"
+		if sk.Cut > 0 {
+			msg += fmt.Sprintf(" (%d saved cut by /save, only their heads kept: %s)", sk.Cut, cutAdvice)
+		}
 		if sk.Lines > 0 {
 			msg += fmt.Sprintf(" (%s skipped; %s)", lines(sk.Lines), sk.First)
 		}
@@ -190,7 +204,7 @@ func (l line) message(n int) (Message, error) {
 	}
 	if l.Cut {
 		// Sending the head as if it were the message would be a lie.
-		return Message{}, fmt.Errorf("the payload was saved cut (%d bytes, only its head kept by the pane); a --transcript or sub --json recording holds it whole", l.Size)
+		return Message{}, fmt.Errorf("the payload was saved cut (%d bytes, only its head kept by the pane); %s", l.Size, cutAdvice)
 	}
 	mode := amop.Unicast
 	if l.Mode != "" {

@@ -312,3 +312,29 @@ func TestSpeedBoundsAndScheduleOverflow(t *testing.T) {
 		}
 	}
 }
+
+// TestCutRecordsAreCountedApart: a /save file's records whose payload the
+// pane kept only the head of are read but not replayed, and counted as
+// cut — not as unreadable lines; a file of nothing else says so.
+func TestCutRecordsAreCountedApart(t *testing.T) {
+	dir := t.TempDir()
+	mixed := filepath.Join(dir, "mixed.jsonl")
+	if err := os.WriteFile(mixed, []byte(`{"time":"2026-01-02T03:04:05Z","kind":"sent","id":1,"topic":"a","mode":"unicast","size":3,"data":"one"}
+{"time":"2026-01-02T03:04:06Z","kind":"sent","id":2,"topic":"a","mode":"unicast","size":4194304,"data":"head","cut":true}
+{"time":"2026-01-02T03:04:07Z","kind":"sent","id":3,"topic":"a","mode":"unicast","size":5,"data":"three"}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	msgs, sk, err := replay.LoadFile(mixed, replay.SelectAuto)
+	if err != nil || len(msgs) != 2 || sk.Cut != 1 || sk.Lines != 0 {
+		t.Fatalf("%d messages, skipped %+v, %v", len(msgs), sk, err)
+	}
+	only := filepath.Join(dir, "only.jsonl")
+	if err := os.WriteFile(only, []byte(`{"time":"2026-01-02T03:04:06Z","kind":"sent","id":2,"topic":"a","mode":"unicast","size":4194304,"data":"head","cut":true}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := replay.LoadFile(only, replay.SelectAuto); err == nil || !strings.Contains(err.Error(), "no messages to replay (1 saved cut by /save") {
+		t.Fatalf("LoadFile of cut records only: %v", err)
+	}
+}
