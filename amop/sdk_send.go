@@ -62,6 +62,11 @@ func (a *SDK) run(ctx context.Context, si sendInfo, data []byte, call func() ([]
 	if a.isClosed() {
 		return nil, ErrClosed
 	}
+	if st := a.g.Status(); st.State == guard.Down && st.Err != nil {
+		// Refused for good (a certificate, the chain) or go-sdk's
+		// connection lost: a send would only wait out its deadline.
+		return nil, fmt.Errorf("%w: %v", ErrNotConnected, st.Err)
+	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, a.cfg.SendTimeout)

@@ -421,6 +421,13 @@ func TestNodeCertificateFromForeignCAIsRefused(t *testing.T) {
 	if st := a.Status(); st.State != amop.StateDown {
 		t.Fatalf("state %v, want down", st.State)
 	}
+	// A send fails at once, with the cause, instead of waiting out its
+	// deadline.
+	start := time.Now()
+	if _, err := a.Unicast(ctx, "t", []byte("x")); !errors.Is(err, amop.ErrNotConnected) || !strings.Contains(err.Error(), "not signed by") ||
+		time.Since(start) > time.Second {
+		t.Fatalf("a send while refused: %v after %v", err, time.Since(start))
+	}
 	// Without node verification the node refuses our foreign client
 	// certificate instead.
 	cfg := certConfig(foreign, n.Addr(0))
