@@ -3,6 +3,7 @@ package guard
 import (
 	"context"
 	stdtls "crypto/tls"
+	"encoding/binary"
 	"errors"
 	"net"
 	"sync"
@@ -49,7 +50,9 @@ func (d *downSession) write(raw []byte) {
 	case d.parked:
 		return
 	case d.failed:
-		d.lost(1)
+		if isPush(raw) {
+			d.lost(1) // a message go-sdk will never see; answers and heartbeats are not messages
+		}
 		return
 	}
 	// Inside a batch too: a frame larger than the batch's room goes to the
@@ -105,6 +108,17 @@ func (d *downSession) failLocked(err error, lost int) {
 	d.g.setState(func(s *Status) {
 		s.State, s.Err = Down, errors.New("go-sdk stopped reading its connection for "+downWriteTimeout.String()+"; restart amoptui")
 	})
+}
+
+// isPush reports whether raw is a frame that carries a message to go-sdk:
+// a unicast request or a multicast push (the type follows the 4-byte
+// length in the header).
+func isPush(raw []byte) bool {
+	if len(raw) < 6 {
+		return false
+	}
+	t := wire.Type(binary.BigEndian.Uint16(raw[4:6]))
+	return t == wire.TypeAMOPRequest || t == wire.TypeMulticast
 }
 
 func (d *downSession) lost(n int) {
