@@ -62,10 +62,12 @@ func (a *SDK) run(ctx context.Context, si sendInfo, data []byte, call func() ([]
 	if a.isClosed() {
 		return nil, ErrClosed
 	}
-	if st := a.g.Status(); st.State == guard.Down && st.Err != nil {
+	if a.g.IsDown() {
 		// Refused for good (a certificate, the chain) or go-sdk's
 		// connection lost: a send would only wait out its deadline.
-		return nil, fmt.Errorf("%w: %v", ErrNotConnected, st.Err)
+		if st := a.g.Status(); st.State == guard.Down && st.Err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNotConnected, st.Err)
+		}
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc

@@ -215,6 +215,7 @@ type Guard struct {
 	busy      map[*lane]struct{}    // lanes with a push in flight
 	marked    map[uint64]*push      // marked pushes queued or in flight, by id (lane.go)
 	relaying  atomic.Int32          // go-sdk answers to unicast pushes retired but not yet written to the node
+	isDown    atomic.Bool           // status.State == Down, read without mu by IsDown
 	nextMark  uint64
 	closed    bool
 }
@@ -271,6 +272,11 @@ func (g *Guard) Status() Status {
 	defer g.mu.Unlock()
 	return g.status
 }
+
+// IsDown reports, without taking the guard's lock, whether it is down
+// (refused for good, go-sdk's connection lost, or closed): a send then
+// fails at once (Status says why).
+func (g *Guard) IsDown() bool { return g.isDown.Load() }
 
 // Stats returns the counters.
 func (g *Guard) Stats() Stats {
@@ -367,6 +373,7 @@ func (g *Guard) setState(f func(*Status)) {
 	if g.status.State != before.State {
 		g.status.Since = time.Now()
 	}
+	g.isDown.Store(g.status.State == Down)
 	st := g.status
 	g.mu.Unlock()
 	if g.cfg.OnState != nil {

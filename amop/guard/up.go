@@ -31,6 +31,7 @@ type upSession struct {
 	g        *Guard
 	wmu      sync.Mutex
 	holds    int          // open batches (hold)
+	armed    time.Time    // when the write deadline was last set (deadlineRefresh)
 	lastRead atomic.Int64 // unix nanos of the last byte read
 	failOnce sync.Once
 	failed   chan struct{}
@@ -56,7 +57,10 @@ func (u *upSession) write(raw []byte) error {
 	}
 	// Inside a batch too: a frame larger than the batch's room goes to the
 	// socket now, and a deadline left from the last write would fail it.
-	_ = u.conn.SetWriteDeadline(time.Now().Add(upWriteTimeout))
+	if now := time.Now(); now.Sub(u.armed) > deadlineRefresh {
+		_ = u.conn.SetWriteDeadline(now.Add(upWriteTimeout))
+		u.armed = now
+	}
 	if _, err := u.conn.Write(raw); err != nil {
 		return fmt.Errorf("write to node %s: %w", u.endpoint, err)
 	}
@@ -88,7 +92,10 @@ func (u *upSession) release() {
 	u.wmu.Lock()
 	u.holds--
 	if u.holds == 0 && u.bc.Buffered() > 0 {
-		_ = u.conn.SetWriteDeadline(time.Now().Add(upWriteTimeout))
+		if now := time.Now(); now.Sub(u.armed) > deadlineRefresh {
+			_ = u.conn.SetWriteDeadline(now.Add(upWriteTimeout))
+			u.armed = now
+		}
 	}
 	err := u.bc.Release()
 	u.wmu.Unlock()
