@@ -1,6 +1,7 @@
 package amop
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -104,3 +105,21 @@ func OwnNodeRisk(topic string, n NodeInfo) []string {
 
 // OwnNodeAvoid is how to avoid the own-node drop (OwnNodeRisk).
 const OwnNodeAvoid = "send from a client that does not listen to the topic, or listen from another node"
+
+// NoSubscriberYet is how much longer a send that ended in err is worth
+// repeating: on a real chain, while the client's node session is younger
+// than window, the line's "no subscriber" answer (AMOP 100, 3001 on 3.x)
+// may only mean that the nodes have not yet told each other of a
+// subscriber (they sync topics every SyncWindow: real-nodes.md row 10).
+// It is 0 for any other outcome, on the ideal local network, or once the
+// window has passed. pub --wait and the TUI repeat their unicasts by it.
+func NoSubscriberYet(c Client, err error, window time.Duration) time.Duration {
+	if err == nil {
+		return 0
+	}
+	st := c.Status()
+	if st.State != StateConnected || st.Node.Ideal() || !errors.Is(err, &CodeError{Code: st.Node.NoSubscriberCode()}) {
+		return 0
+	}
+	return max(0, time.Until(st.Since.Add(window)))
+}

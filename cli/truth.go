@@ -45,11 +45,6 @@ func newSubscriberWait(a amop.Client, d time.Duration, std stdio) *subscriberWai
 	return &subscriberWait{a: a, d: d, std: std, active: d > 0 && realChain(a)}
 }
 
-// until is the end of the window: d after the node session began.
-func (s *subscriberWait) until() time.Time {
-	return s.a.Status().Since.Add(s.d)
-}
-
 // beforeMulticast waits, once, until subscribers that joined just before
 // pub started are known to its node: a multicast is acknowledged even when
 // no node knows a subscriber (real-nodes.md row 15), so there is no error
@@ -75,16 +70,16 @@ func (s *subscriberWait) beforeMulticast(ctx context.Context) bool {
 func (s *subscriberWait) unicast(ctx context.Context, send func() ([]byte, error)) ([]byte, error) {
 	for {
 		reply, err := send()
-		node := s.a.Status().Node
-		if !s.active || !errors.Is(err, &amop.CodeError{Code: node.NoSubscriberCode()}) {
+		if !s.active {
 			return reply, err
 		}
-		left := time.Until(s.until())
+		left := amop.NoSubscriberYet(s.a, err, s.d)
 		if left <= 0 {
 			return reply, err
 		}
 		if !s.told {
 			s.told = true
+			node := s.a.Status().Node
 			s.std.notef("pub", "no node knows a subscriber of this topic yet (AMOP %d); nodes learn of a new one within %s, "+
 				"so pub asks again for up to %.1f s more (--wait 0 turns this off)", node.NoSubscriberCode(), node.SyncWindowText(), left.Seconds())
 		}

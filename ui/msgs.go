@@ -171,23 +171,17 @@ func sendCmd(ctx context.Context, c amop.Client, id uint64, topic string, privat
 const noSubscriberRetry = 500 * time.Millisecond
 
 // retryNoSubscriber says whether a unicast that ended in err should be
-// sent again, and after what pause: on a real chain a node learns of the
-// subscribers on other nodes through a topic sync every 5 s (2 s on 3.x;
-// real-nodes.md row 10), so in that window after this client's node
-// session began — the TUI's start, or a reconnect after a node restart —
-// "no subscriber" (AMOP 100, 3001) may only mean "not known yet". pub
-// does the same (--wait). Outside the window the answer stands.
+// sent again, and after what pause: within the topic-sync window after this
+// client's node session began — the TUI's start, or a reconnect after a
+// node restart — "no subscriber" may only mean "not known yet"
+// (amop.NoSubscriberYet; pub --wait does the same). Outside the window the
+// answer stands.
 func retryNoSubscriber(c amop.Client, err error) (time.Duration, bool) {
-	st := c.Status()
-	if err == nil || st.State != amop.StateConnected || st.Node.Ideal() ||
-		!errors.Is(err, &amop.CodeError{Code: st.Node.NoSubscriberCode()}) {
+	if err == nil {
 		return 0, false
 	}
-	left := time.Until(st.Since.Add(st.Node.SyncWindow() + time.Second))
-	if left <= 0 {
-		return 0, false
-	}
-	return min(noSubscriberRetry, left), true
+	left := amop.NoSubscriberYet(c, err, c.Status().Node.SyncWindow()+time.Second)
+	return min(noSubscriberRetry, left), left > 0
 }
 
 // pause waits d, or less if ctx ends first (then it returns false).
