@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/FISCO-BCOS/go-sdk/conn"
+
+	"github.com/amoptui/amoptui/amop/guard"
 )
 
 // Bare is go-sdk v1.1.1 connected straight to a node, without the guard, as
@@ -14,8 +16,9 @@ import (
 // timeouts, no reconnect, crashes on malformed frames) and is not for
 // interactive use.
 type Bare struct {
-	c  *conn.Connection
-	mu sync.Mutex // go-sdk's topic map is unsynchronised
+	c     *conn.Connection
+	mu    sync.Mutex   // go-sdk's topic map is unsynchronised
+	relay *guard.Relay // with DialRelayed: open as long as go-sdk (closing it would send go-sdk down its reconnect path)
 }
 
 // DialBare connects go-sdk to cfg.Endpoints[0] with cfg's certificates,
@@ -27,22 +30,57 @@ func DialBare(cfg Config) (*Bare, error) {
 	if _, err := loadCredentials(cfg); err != nil {
 		return nil, err
 	}
-	group := cfg.GroupID
-	if group == 0 {
-		group = 1
-	}
 	ca, cert, key, err := readPEMs(cfg)
 	if err != nil {
 		return nil, err
 	}
-	c, err := conn.DialContextChannel(cfg.Endpoints[0], ca, cert, key, group)
+	c, err := conn.DialContextChannel(cfg.Endpoints[0], ca, cert, key, bareGroup(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("amop: bare go-sdk dial %s: %w", cfg.Endpoints[0], err)
 	}
-	if err := c.SubscribeTopic(BlockNotifyPrefix+strconv.Itoa(group), func([]byte, *[]byte) {}); err != nil {
+	return bareOn(c, cfg, nil)
+}
+
+// DialRelayed is DialBare through a guard.Relay: go-sdk behind the same two
+// in-process TLS sockets as behind the guard, with nothing done between
+// them. Benchmarks use it to measure the floor of the guard's design.
+func DialRelayed(cfg Config) (*Bare, error) {
+	if len(cfg.Endpoints) == 0 {
+		return nil, fmt.Errorf("amop: no node endpoint")
+	}
+	creds, err := loadCredentials(cfg)
+	if err != nil {
 		return nil, err
 	}
-	return &Bare{c: c}, nil
+	r, err := guard.StartRelay(cfg.Endpoints[0], creds)
+	if err != nil {
+		return nil, err
+	}
+	c, err := conn.DialChannelWithClient(r.Addr(), r.ClientTLS(), bareGroup(cfg))
+	if err != nil {
+		_ = r.Close()
+		return nil, fmt.Errorf("amop: go-sdk through a relay to %s: %w", cfg.Endpoints[0], err)
+	}
+	return bareOn(c, cfg, r)
+}
+
+func bareGroup(cfg Config) int {
+	if cfg.GroupID == 0 {
+		return 1
+	}
+	return cfg.GroupID
+}
+
+// bareOn installs the handler go-sdk needs on its block-notification topic
+// (it registers nil there and crashes on a message to it).
+func bareOn(c *conn.Connection, cfg Config, r *guard.Relay) (*Bare, error) {
+	if err := c.SubscribeTopic(BlockNotifyPrefix+strconv.Itoa(bareGroup(cfg)), func([]byte, *[]byte) {}); err != nil {
+		if r != nil {
+			_ = r.Close()
+		}
+		return nil, err
+	}
+	return &Bare{c: c, relay: r}, nil
 }
 
 // readPEMs returns the configured PEM material, inline or from files.

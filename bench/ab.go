@@ -13,19 +13,23 @@ import (
 
 // abCase is one amoptui case of an A/B comparison of two builds.
 type abCase struct {
-	name string
-	mode string
-	subs int
-	bare bool
+	name  string
+	mode  string
+	subs  int
+	bare  bool
+	relay bool
 }
 
 var abCases = map[string]abCase{
-	"uni":       {caseAmopUni, "unicast", 1, false},
-	"bare-uni":  {caseBareUni, "unicast", 1, true},
-	"mc1":       {caseAmopMc1, "multicast", 1, false},
-	"bare-mc1":  {caseBareMc1, "multicast", 1, true},
-	"mc10":      {caseAmopMc10, "multicast", 10, false},
-	"bare-mc10": {caseBareMc10, "multicast", 10, true},
+	"uni":        {caseAmopUni, "unicast", 1, false, false},
+	"bare-uni":   {caseBareUni, "unicast", 1, true, false},
+	"mc1":        {caseAmopMc1, "multicast", 1, false, false},
+	"bare-mc1":   {caseBareMc1, "multicast", 1, true, false},
+	"mc10":       {caseAmopMc10, "multicast", 10, false, false},
+	"bare-mc10":  {caseBareMc10, "multicast", 10, true, false},
+	"relay-uni":  {caseRelayUni, "unicast", 1, false, true},
+	"relay-mc1":  {caseRelayMc1, "multicast", 1, false, true},
+	"relay-mc10": {caseRelayMc10, "multicast", 10, false, true},
 }
 
 // abRecord is one run of one side of an A/B comparison, as written to
@@ -107,7 +111,7 @@ func cmdAB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				order = []side{sides[1], sides[0]}
 			}
 			for _, sd := range order {
-				r := amoptuiRun{Bin: sd.bin, Mode: cs.mode, Bare: cs.bare, Subscribers: cs.subs, loopOptions: o,
+				r := amoptuiRun{Bin: sd.bin, Mode: cs.mode, Bare: cs.bare, Relay: cs.relay, Subscribers: cs.subs, loopOptions: o,
 					Extra: append([]string{"--certs", sd.node.certs}, sd.node.addrs...), Env: sd.env}
 				la := loadAvg()
 				before, _ := procCPU(sd.node.pid())

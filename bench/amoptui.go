@@ -19,6 +19,7 @@ type amoptuiRun struct {
 	Bin         string
 	Mode        string // unicast or multicast
 	Bare        bool   // bare go-sdk → node instead of the adapter path
+	Relay       bool   // bare go-sdk through a null relay (the floor of the guard's design)
 	Subscribers int
 	Extra       []string // more flags, e.g. --cpuprofile FILE
 	Env         []string // more environment, e.g. GOMAXPROCS=1
@@ -31,7 +32,10 @@ func (r amoptuiRun) args() []string {
 		"--size", strconv.Itoa(r.Size),
 		"--duration", r.Duration.String(), "--warmup", r.Warmup.String(), "--timeout", r.Timeout.String(),
 		"--publishers", strconv.Itoa(r.Publishers), "--subscribers", strconv.Itoa(r.Subscribers)}
-	if r.Bare {
+	switch {
+	case r.Relay:
+		a = append(a, "--relay")
+	case r.Bare:
 		a = append(a, "--bare")
 	}
 	return append(a, r.Extra...)

@@ -155,6 +155,8 @@ func TestReportRatios(t *testing.T) {
 		add(caseNatsPub10, round, Result{Result: loadgen.Result{MsgsPerS: 1000}})
 		add(caseAmopMc10, round, Result{Result: loadgen.Result{MsgsPerS: 500}})
 		add(caseBareUni, round, Result{Result: loadgen.Result{P50us: 100}})
+		add(caseRelayUni, round, Result{Result: loadgen.Result{P50us: 80 * f, P99us: 400}})
+		add(caseRelayMc1, round, Result{Result: loadgen.Result{MsgsPerS: 1000}})
 	}
 	add(caseAmop1MiB, 1, Result{Result: loadgen.Result{P50us: 20000, P99us: 90000, MaxUs: 120000}})
 	byWhat := map[string]goal{}
@@ -178,6 +180,15 @@ func TestReportRatios(t *testing.T) {
 	check("multicast loss / reordering seen by the adapter", 0, "missed")
 	check("1 MiB unicast round trip, p50 (p99, max)", 20, "p50 met, p99 met")
 	check("guard overhead: whole path / bare go-sdk, unicast p50", 2, "missed")
+	for _, g := range floors(recs) {
+		byWhat[g.What] = g
+	}
+	check("floor of the design: null relay / bare go-sdk, unicast p50", 1.6, "")
+	check("above the floor: whole path / null relay, unicast p50", 1.25, "")
+	check("above the floor: whole path / null relay, multicast msgs/s, 1 sub", 0.95, "")
+	if g := byWhat["floor of the design: null relay multicast msgs/s / NATS, 10 subs"]; !g.Ignored {
+		t.Errorf("a floor without its null relay runs was computed: %+v", g)
+	}
 	if g := byWhat["unicast p50 / NATS request/reply p50"]; len(g.Rounds) != 3 || g.Rounds[2] != 1.5 {
 		t.Errorf("per-round ratios %v, want 0.5, 1, 1.5", g.Rounds)
 	}

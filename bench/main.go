@@ -263,6 +263,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		r := amoptuiRun{Bin: *bin, Mode: mode, Bare: bare, Subscribers: subs, loopOptions: o}
 		return func() (Result, error) { return r.run(ctx) }
 	}
+	relay := func(o loopOptions, mode string, subs int) func() (Result, error) {
+		r := amoptuiRun{Bin: *bin, Mode: mode, Relay: true, Subscribers: subs, loopOptions: o,
+			Extra: append([]string{"--certs", node.certs}, node.addrs...)}
+		return func() (Result, error) { return r.run(ctx) }
+	}
 	type stepT struct {
 		name    string
 		measure func() (Result, error)
@@ -272,12 +277,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			{caseNatsRR, func() (Result, error) { return natsRequestReply(ctx, nats(o, 1)) }},
 			{caseAmopUni, amop(o, "unicast", 1, false)},
 			{caseBareUni, amop(o, "unicast", 1, true)},
+			{caseRelayUni, relay(o, "unicast", 1)},
 			{caseNatsPub1, func() (Result, error) { return natsPublishFlush(ctx, nats(o, 1)) }},
 			{caseAmopMc1, amop(o, "multicast", 1, false)},
 			{caseBareMc1, amop(o, "multicast", 1, true)},
+			{caseRelayMc1, relay(o, "multicast", 1)},
 			{caseNatsPub10, func() (Result, error) { return natsPublishFlush(ctx, nats(o, 10)) }},
 			{caseAmopMc10, amop(o, "multicast", 10, false)},
 			{caseBareMc10, amop(o, "multicast", 10, true)},
+			{caseRelayMc10, relay(o, "multicast", 10)},
 			{caseTLSEcho, func() (Result, error) { return tlsEcho(ctx, o, c.certs) }},
 		}
 		if *inProc {

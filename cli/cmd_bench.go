@@ -17,7 +17,7 @@ import (
 func init() {
 	register(&command{
 		name:    "bench",
-		usage:   "[--fisco 2|3|auto] [--mode unicast|multicast] [--size BYTES] [--duration D] [--subscribers N] [--publishers N] [--bare] [--json] [--cpuprofile FILE] [--memprofile FILE] [--certs DIR] [ENDPOINT...]",
+		usage:   "[--fisco 2|3|auto] [--mode unicast|multicast] [--size BYTES] [--duration D] [--subscribers N] [--publishers N] [--bare | --relay] [--json] [--cpuprofile FILE] [--memprofile FILE] [--certs DIR] [ENDPOINT...]",
 		summary: "measure unicast round trips or multicast fan-out (starts its own local network without ENDPOINT)",
 		run:     runBench,
 	})
@@ -35,6 +35,7 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 	fs.IntVar(&o.Subscribers, "subscribers", 1, "subscriber connections")
 	fs.IntVar(&o.Publishers, "publishers", 1, "closed-loop publisher connections")
 	fs.BoolVar(&o.Bare, "bare", false, "measure bare go-sdk → node instead of the adapter path the TUI uses")
+	fs.BoolVar(&o.Relay, "relay", false, "measure bare go-sdk through a null relay (the guard's two TLS sockets, nothing done between): the floor of the guard's design")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "deadline of each send")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	// The profiles cover the whole process — adapter, go-sdk, guard and,
@@ -64,6 +65,9 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 		return exitCode(std, "bench", err)
 	}
 	o.Line, o.PlainWS = line, cf.noTLS
+	if o.Relay && line == amop.Line3 {
+		return exitCode(std, "bench", usagef("--relay measures go-sdk v1.1.1, which speaks FISCO BCOS 2.x only: drop --relay or --fisco 3"))
+	}
 	if o.Bare && line == amop.Line3 {
 		return exitCode(std, "bench", usagef("--bare measures go-sdk v1.1.1, which speaks FISCO BCOS 2.x only: drop --bare or --fisco 3"))
 	}
@@ -103,7 +107,7 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 	}
 	if !*asJSON {
 		std.notef("bench", "%s, %d B, %s, %s, %s path, %s after warm-up…", m, o.Size,
-			plural(max(1, o.Publishers), "publisher", "publishers"), plural(max(1, o.Subscribers), "subscriber", "subscribers"), pathName(o.Bare, o.Line), o.Duration)
+			plural(max(1, o.Publishers), "publisher", "publishers"), plural(max(1, o.Subscribers), "subscriber", "subscribers"), pathName(o, o.Line), o.Duration)
 		std.note("bench", nodePlacement(o.Endpoints))
 	}
 	res, err := loadgen.Run(ctx, o)
@@ -179,9 +183,11 @@ func writeAllocProfile(path string) error {
 	return f.Close()
 }
 
-func pathName(bare bool, line amop.Line) string {
+func pathName(o loadgen.Options, line amop.Line) string {
 	switch {
-	case bare:
+	case o.Relay:
+		return "bare go-sdk → null relay → node"
+	case o.Bare:
 		return "bare go-sdk → node"
 	case line == amop.Line3:
 		return "FISCO BCOS 3.x: amop/fisco3 → node"

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +241,37 @@ func waitSubs(t *testing.T, n *local.Network, topic string, want int) {
 	defer cancel()
 	if err := n.WaitSubscribers(ctx, topic, want); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBenchRelayMeasuresTheFloor: `bench --relay` (the real binary, against
+// two nodes outside it) carries every message through the null relay and
+// says so, in the report and in its JSON, so that the floor of the guard's
+// design is measured by the same closed loop as the whole path (issue 14).
+func TestBenchRelayMeasuresTheFloor(t *testing.T) {
+	bin := filepath.Join(testBinaries(t), "amoptui")
+	n := local.RunT(t, local.Options{})
+	for _, mode := range []string{"unicast", "multicast"} {
+		out, err := exec.Command(bin, "bench", "--relay", "--mode", mode, "--duration", "500ms", "--warmup", "100ms", "--json",
+			"--certs", n.CertDir(), n.Addr(0), n.Addr(1)).Output()
+		if err != nil {
+			t.Fatalf("bench --relay --mode %s: %v", mode, err)
+		}
+		var res struct {
+			Path   string `json:"path"`
+			Msgs   int64  `json:"msgs"`
+			Errors int64  `json:"errors"`
+			Lost   int64  `json:"lost"`
+		}
+		if err := json.Unmarshal(out, &res); err != nil {
+			t.Fatalf("bench --relay --json printed %q: %v", out, err)
+		}
+		if res.Path != "relay" || res.Msgs == 0 || res.Errors != 0 || res.Lost != 0 {
+			t.Errorf("bench --relay --mode %s: %+v, want path relay, messages, no errors or loss", mode, res)
+		}
+	}
+	code, errOut, _ := runBin(t, bin, nil, "bench", "--relay", "--duration", "200ms", "--warmup", "100ms", "--certs", n.CertDir(), n.Addr(0), n.Addr(1))
+	if code != 0 || !strings.Contains(errOut, "bare go-sdk → null relay → node path") {
+		t.Errorf("bench --relay: exit %d, stderr lacks the path:\n%s", code, errOut)
 	}
 }

@@ -39,7 +39,10 @@ type Options struct {
 	GroupID   int
 	// Bare measures go-sdk straight to the node instead of the adapter path
 	// (2.x only: go-sdk has no 3.x).
-	Bare    bool
+	Bare bool
+	// Relay, with Bare, puts a guard.Relay between go-sdk and the node: the
+	// floor of the guard's design (two TLS sockets, nothing done between).
+	Relay   bool
 	Timeout time.Duration // per send (10 s)
 	// Line is the FISCO BCOS line: Line2 (the default when no endpoint is
 	// given), Line3, or LineAuto to detect it at Endpoints. PlainWS is
@@ -52,7 +55,7 @@ type Options struct {
 // contract.
 type Result struct {
 	Mode           string  `json:"mode"`
-	Path           string  `json:"path"` // "adapter" or "bare"
+	Path           string  `json:"path"` // "adapter", "bare" or "relay"
 	Line           string  `json:"line"` // "2" or "3": the FISCO BCOS line measured
 	Size           int     `json:"size"`
 	Publishers     int     `json:"publishers"`
@@ -123,6 +126,9 @@ func (o *Options) defaults() error {
 	if o.Line == amop.LineAuto && len(o.Endpoints) == 0 {
 		o.Line = amop.Line2
 	}
+	if o.Relay {
+		o.Bare = true
+	}
 	if o.Bare && o.Line == amop.Line3 {
 		return errors.New("bare measures go-sdk v1.1.1, which speaks FISCO BCOS 2.x only")
 	}
@@ -148,7 +154,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	// Summarise fills in the sizes, counters and machine.
 	res := Result{Mode: o.Mode.String(), Path: "adapter", Subscribers: o.Subscribers, Network: "local", Node: NodeInProcess}
-	if o.Bare {
+	switch {
+	case o.Relay:
+		res.Path = "relay"
+	case o.Bare:
 		res.Path = "bare"
 	}
 	pubEP, subEP, certDir := "", "", o.CertDir
@@ -272,6 +281,14 @@ func (s adapterSender) close() { _ = s.a.Close() }
 
 type bareSender struct{ b *amop.Bare }
 
+// dialBare is go-sdk to the node, or through a relay with o.Relay.
+func dialBare(cfg amop.Config, o Options) (*amop.Bare, error) {
+	if o.Relay {
+		return amop.DialRelayed(cfg)
+	}
+	return amop.DialBare(cfg)
+}
+
 // send has no deadline: bare go-sdk cannot honour one, which is one of the
 // reasons the guard exists.
 func (s bareSender) send(_ context.Context, topic string, data []byte, mode amop.Mode) error {
@@ -282,7 +299,8 @@ func (s bareSender) send(_ context.Context, topic string, data []byte, mode amop
 	return err
 }
 
-// close does nothing: go-sdk's Close spins a core forever.
+// close does nothing: go-sdk's Close spins a core forever, and closing a
+// relay under it would send it down its reconnect path.
 func (s bareSender) close() {}
 
 func connectAdapter(ctx context.Context, cfg amop.Config, o Options) (dial.Client, error) {
@@ -303,7 +321,7 @@ func publisher(ctx context.Context, base amop.Config, ep string, o Options) (sen
 	cfg := base
 	cfg.Endpoints = []string{ep}
 	if o.Bare {
-		b, err := amop.DialBare(cfg)
+		b, err := dialBare(cfg, o)
 		if err != nil {
 			return nil, err
 		}
@@ -321,7 +339,7 @@ func subscribe(ctx context.Context, base amop.Config, ep, topic string, o Option
 	cfg.Endpoints = []string{ep}
 	r := &subscriber{Receiver: NewReceiver(o.Publishers), close: func() {}}
 	if o.Bare {
-		b, err := amop.DialBare(cfg)
+		b, err := dialBare(cfg, o)
 		if err != nil {
 			return nil, err
 		}
