@@ -187,6 +187,11 @@ func tui(std stdio, f *tuiFlags) error {
 			plan.ui.Network, plan.ui.NetworkTitle = e.network, networkTitle(e.network)
 		}
 	}
+	if s.embedded == nil && plan.dial.Line == amop.Line2 {
+		// Forced 2.x against a 3.x node only ever times out: say why.
+		cfg := plan.adapter
+		plan.ui.Diagnose = func() string { return strings.TrimPrefix(wrongLineHint(cfg, amop.Line2), "; ") }
+	}
 	client, choice, err := dial.Open(plan.adapter, plan.dial)
 	if err != nil {
 		return err

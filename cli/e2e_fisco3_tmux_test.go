@@ -101,3 +101,25 @@ func TestAutoPicksTheLineInTmux(t *testing.T) {
 		tm.keys(c.name, "C-c")
 	}
 }
+
+// TestForcedLine2On3xNodeSaysSoInTmux: the TUI forced to the 2.x line
+// (`--fisco 2`) against a 3.x node does not just retry timeouts: after the
+// first failed attempt it tells that the endpoint is a 3.x node and what to
+// run instead, as sub and pub do.
+func TestForcedLine2On3xNodeSaysSoInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs it in tmux")
+	}
+	tm := newTmux(t)
+	bin := filepath.Join(testBinaries(t), "amoptui")
+	certs := t.TempDir()
+	addrs := ntFreePorts(t, 1)
+	node := ntStart(t, certs, bin, "node", "--fisco", "3", "--log", "--listen", addrs[0], "--certs", certs)
+	ntWait(t, 60*time.Second, "the 3.x node's banner", func() bool { return strings.Contains(node.out.String(), "Ctrl+C") })
+	tm.start("forced", 150, 30, fmt.Sprintf("env TERM=xterm-256color XDG_STATE_HOME=%s %s --node %s --certs %s --fisco 2", certs, bin, addrs[0], certs))
+	scr := tm.waitScreen("forced", addrs[0]+" is a FISCO BCOS 3.x node")
+	if !strings.Contains(scr, "--fisco 3") || strings.Contains(scr, "● connected") {
+		t.Fatalf("the screen does not name the fix:\n%s", scr)
+	}
+	tm.keys("forced", "C-c")
+}

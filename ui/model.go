@@ -132,6 +132,7 @@ type Model struct {
 	replies    replyState     // per-topic responders (replies.go)
 	seqs       map[string]int // {{.Seq}} of payload templates, per topic
 	histWarned bool           // a failed history save was told once
+	diagnosed  bool           // Options.Diagnose was asked
 	find       findState      // /find (find.go)
 	stats      statsState     // latency at a glance, /stats (stats.go)
 	net        netState       // /network (network.go)
@@ -330,6 +331,8 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.updateSaved(msg)
 	case syncTickMsg:
 		return m.updateSyncTick()
+	case diagnosisMsg:
+		return m.updateDiagnosis(msg)
 	case noticeExpiredMsg:
 		if msg.id == m.noticeID {
 			m.notice = ""

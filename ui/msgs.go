@@ -25,6 +25,9 @@ type eventsMsg struct {
 	closed bool      // the stream ended after these events
 }
 
+// diagnosisMsg is Options.Diagnose's answer.
+type diagnosisMsg struct{ text string }
+
 // disconnectedMsg says Events was closed: the client is gone for good.
 type disconnectedMsg struct{}
 

@@ -114,6 +114,12 @@ type Options struct {
 	// Banner lines are shown in every pane at start, e.g. that an embedded
 	// local network was started and the command a second terminal runs.
 	Banner []string
+	// Diagnose, when set, is asked once, off the UI thread, after the first
+	// failed connection attempt, for what the error alone does not say — that
+	// the endpoint is a FISCO BCOS 3.x node while the 2.x line was forced,
+	// say. A non-empty answer goes to every pane and the footer; "" says
+	// nothing.
+	Diagnose func() string
 	// Transcript, when set, receives every event as it happens (see
 	// Transcript). The UI never closes it.
 	Transcript Transcript

@@ -121,6 +121,11 @@ func (m *Model) onState(st amop.Status) tea.Cmd {
 	} else {
 		m.status.SetResubscribed(0)
 		note, isErr = m.causeNote(st, note, isErr)
+		if st.LastErr != "" && m.opts.Diagnose != nil && !m.diagnosed {
+			m.diagnosed = true
+			diagnose := m.opts.Diagnose // may take a network round trip: not in Update
+			cmd = tea.Batch(cmd, func() tea.Msg { return diagnosisMsg{diagnose()} })
+		}
 	}
 	if note == "" {
 		return cmd
@@ -151,6 +156,18 @@ func (m *Model) causeNote(st amop.Status, note string, isErr bool) (string, bool
 		return note, isErr // "connection lost: <the error>" has it whole
 	}
 	return m.cause + " · retrying", true
+}
+
+// updateDiagnosis tells what Options.Diagnose found, unless the session
+// came up meanwhile.
+func (m Model) updateDiagnosis(msg diagnosisMsg) (tea.Model, tea.Cmd) {
+	if msg.text == "" || m.status.Status().State == amop.StateConnected {
+		return m, nil
+	}
+	text := sanitize.String(msg.text)
+	m.noteAll(text, true)
+	m.record(note(transcript.KindError, "", text))
+	return m, m.setNotice(text, true)
 }
 
 // noteAll adds a note to every pane.
