@@ -18,7 +18,7 @@ import (
 type Bare struct {
 	c     *conn.Connection
 	mu    sync.Mutex   // go-sdk's topic map is unsynchronised
-	relay *guard.Relay // with DialRelayed: open as long as go-sdk (closing it would send go-sdk down its reconnect path)
+	relay *guard.Relay // with DialRelayed
 }
 
 // DialBare connects go-sdk to cfg.Endpoints[0] with cfg's certificates,
@@ -108,4 +108,17 @@ func (b *Bare) Unicast(topic string, data []byte) ([]byte, error) {
 // Multicast sends with go-sdk's BroadcastAMOPMsg; it has no deadline.
 func (b *Bare) Multicast(topic string, data []byte) error {
 	return mapSDKError(topic, b.c.BroadcastAMOPMsg(topic, data))
+}
+
+// Close closes the relay of a DialRelayed connection (nothing for
+// DialBare: go-sdk's own Close spins a core). go-sdk then enters its
+// reconnect path, which races its own goroutines once a redial succeeds
+// (gosdk-pitfalls.md A#4): the relay's listener closes first, so every
+// redial is refused. Call it before the node goes away, never while
+// go-sdk's handlers run.
+func (b *Bare) Close() error {
+	if b.relay == nil {
+		return nil
+	}
+	return b.relay.Close()
 }

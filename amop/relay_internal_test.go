@@ -26,6 +26,10 @@ func TestRelayCarriesGoSDK(t *testing.T) {
 	if sub.relay == nil {
 		t.Fatal("DialRelayed connected go-sdk without a relay")
 	}
+	// Before the network closes (cleanups run last first): a relay left
+	// listening would take go-sdk's redials, and a redial that succeeds
+	// races inside go-sdk (gosdk-pitfalls.md A#4).
+	t.Cleanup(func() { _ = sub.Close() })
 	got := make(chan string, 10)
 	if err := sub.Subscribe("floor", func(data []byte) []byte {
 		got <- string(data)
@@ -38,6 +42,7 @@ func TestRelayCarriesGoSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = pub.Close() })
 	for i := range 20 {
 		reply, err := pub.Unicast("floor", []byte{'a' + byte(i)})
 		if err != nil {

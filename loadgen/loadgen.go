@@ -299,9 +299,9 @@ func (s bareSender) send(_ context.Context, topic string, data []byte, mode amop
 	return err
 }
 
-// close does nothing: go-sdk's Close spins a core forever, and closing a
-// relay under it would send it down its reconnect path.
-func (s bareSender) close() {}
+// close closes a relay before the node goes (see amop.Bare.Close); go-sdk's
+// own Close spins a core forever.
+func (s bareSender) close() { _ = s.b.Close() }
 
 func connectAdapter(ctx context.Context, cfg amop.Config, o Options) (dial.Client, error) {
 	a, _, err := dial.Open(cfg, dial.Options{Line: o.Line, PlainWS: o.PlainWS})
@@ -343,6 +343,7 @@ func subscribe(ctx context.Context, base amop.Config, ep, topic string, o Option
 		if err != nil {
 			return nil, err
 		}
+		r.close = func() { _ = b.Close() }
 		if err := b.Subscribe(topic, func(data []byte) []byte {
 			r.Record(data)
 			return data
