@@ -3,8 +3,11 @@
 # mutual TLS on this machine, interleaved A/B, with the same method on both
 # sides and the same shape (issue 14): nats-server runs in a process of its
 # own, and so does `amoptui node` (started by `compare run`, publisher on one
-# node, subscribers on the other). A secondary table keeps the figures with
-# the nodes inside the measuring process. It installs Debian's nats-server
+# node, subscribers on the other). Beside each amoptui case run bare go-sdk
+# (no guard, no adapter: the ceiling of any client on go-sdk) and go-sdk
+# through a null relay (`amoptui bench --relay`: the floor of the guard's
+# design). A secondary table keeps the figures with the nodes inside the
+# measuring process. It installs Debian's nats-server
 # when missing, builds amoptui (root module) and the harness (this module),
 # makes throwaway P-256 TLS material, starts nats-server on 127.0.0.1 with
 # client-certificate verification, runs `compare run` and stops the servers
@@ -17,7 +20,7 @@
 # append every run to; default: a file in the scratch directory, printed),
 # BENCH_NODE_PROFILE (a file for a CPU profile of the node process),
 # BENCH_IN_PROCESS (true; false skips the secondary table).
-# Takes about 8 minutes with the defaults. Not part of CI.
+# Takes about 12 minutes with the defaults. Not part of CI.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
