@@ -13,6 +13,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/amoptui/amoptui/amop/netobs"
 	"github.com/amoptui/amoptui/amop/wire"
 )
 
@@ -122,7 +123,7 @@ func (u *fUnicast) next() {
 		// "Send topics message all failed" / "No topic to be sent": the
 		// publisher's own frame, type 0x31, result 100, data cleared.
 		n.stats.replies100.Add(1)
-		n.obs.record(Decision{Kind: NoSubscriber, Topic: u.topic, From: u.pub.ref()})
+		n.obs.Record(netobs.Decision{Kind: netobs.NoSubscriber, Topic: u.topic, From: u.pub.ref()})
 		u.pub.relay(reply(wire.TypeAMOPResponse, &u.seq, codeRemotePeerUnavailable, nil))
 		return
 	}
@@ -130,7 +131,7 @@ func (u *fUnicast) next() {
 	cur := u.left[i]
 	u.left = append(u.left[:i:i], u.left[i+1:]...)
 	if cur == u.node.idx {
-		n.obs.record(Decision{Kind: OwnNodeDropped, Topic: u.topic, From: u.pub.ref()})
+		n.obs.Record(netobs.Decision{Kind: netobs.OwnNodeDropped, Topic: u.topic, From: u.pub.ref()})
 		u.node.localAMOP(u)
 		return
 	}
@@ -216,7 +217,7 @@ func (fn *fnode) sendToPeer(to int, u *fUnicast) {
 	c := &p2pCall{to: to}
 	c.done = func(resp []byte) {
 		if resp == nil {
-			n.obs.record(Decision{Kind: Retried, Topic: u.topic, From: u.pub.ref(), To: SessionRef{Node: to}})
+			n.obs.Record(netobs.Decision{Kind: netobs.Retried, Topic: u.topic, From: u.pub.ref(), To: netobs.SessionRef{Node: to}})
 			u.next()
 			return
 		}
@@ -224,10 +225,10 @@ func (fn *fnode) sendToPeer(to int, u *fUnicast) {
 		// answer, success or 104, is relayed as the peer built it (row 14).
 		if resultOf(resp) == codeSendFailed {
 			n.stats.replies104.Add(1)
-			n.obs.record(Decision{Kind: PushFailed, Topic: u.topic, From: u.pub.ref()})
+			n.obs.Record(netobs.Decision{Kind: netobs.PushFailed, Topic: u.topic, From: u.pub.ref()})
 		} else {
 			n.stats.unicastReplies.Add(1)
-			n.obs.record(Decision{Kind: Routed, Topic: u.topic, From: u.pub.ref(), To: SessionRef{Node: to}, Latency: time.Since(u.start)})
+			n.obs.Record(netobs.Decision{Kind: netobs.Routed, Topic: u.topic, From: u.pub.ref(), To: netobs.SessionRef{Node: to}, Latency: time.Since(u.start)})
 		}
 		u.pub.relay(resp)
 	}
@@ -387,7 +388,7 @@ func (fn *fnode) multicast(pub *session, raw []byte, topic string) {
 	for _, j := range fn.peersByTopic(topic) {
 		if j == fn.idx {
 			n.f.stats.ownNodeDropped.Add(1)
-			n.obs.record(Decision{Kind: OwnNodeDropped, Topic: topic, From: pub.ref()})
+			n.obs.Record(netobs.Decision{Kind: netobs.OwnNodeDropped, Topic: topic, From: pub.ref()})
 			continue
 		}
 		fn.mu.Lock()
@@ -398,7 +399,7 @@ func (fn *fnode) multicast(pub *session, raw []byte, topic string) {
 			targets += n.f.nodes[j].onNodeMulticast(raw, topic)
 		}
 	}
-	n.obs.record(Decision{Kind: Multicast, Topic: topic, From: pub.ref(), Targets: targets})
+	n.obs.Record(netobs.Decision{Kind: netobs.Multicast, Topic: topic, From: pub.ref(), Targets: targets})
 	n.stats.multicast.Add(1)
 	ack := append([]byte(nil), raw...)
 	wire.SetType(ack, wire.TypeAMOPResponse)

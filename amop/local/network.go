@@ -16,6 +16,7 @@ import (
 	"github.com/FISCO-BCOS/crypto/tls"
 	"github.com/FISCO-BCOS/crypto/x509"
 
+	"github.com/amoptui/amoptui/amop/netobs"
 	"github.com/amoptui/amoptui/amop/wire"
 )
 
@@ -64,7 +65,7 @@ type Network struct {
 	verifyKick chan struct{} // wakes the verifier (private.go)
 	verifySeq  uint64        // seq counter of 0x37, as dev::newSeq()
 
-	obs observer // routing decisions for whoever watches (observe.go)
+	obs netobs.Observer // routing decisions for whoever watches (observe.go)
 
 	hsMu   sync.Mutex
 	hsSeen map[string]*hsEntry

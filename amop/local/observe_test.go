@@ -9,6 +9,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/amop/netobs"
 )
 
 func observeClient(t *testing.T, n *local.Network, node int) *amop.SDK {
@@ -29,7 +30,7 @@ func observeClient(t *testing.T, n *local.Network, node int) *amop.SDK {
 }
 
 // waitDecisions polls until want decisions have come since `since`.
-func waitDecisions(t *testing.T, n *local.Network, since uint64, want int) []local.Decision {
+func waitDecisions(t *testing.T, n *local.Network, since uint64, want int) []netobs.Decision {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -71,20 +72,20 @@ func TestObserverSeesRoutingDecisions(t *testing.T) {
 	}
 	ds := waitDecisions(t, n, 0, 3)
 	r, m, none := ds[0], ds[1], ds[2]
-	if r.Kind != local.Routed || r.Topic != "svc" || r.From.Node != 0 || r.To.Node != 1 || r.To.ID == 0 || r.Latency <= 0 {
+	if r.Kind != netobs.Routed || r.Topic != "svc" || r.From.Node != 0 || r.To.Node != 1 || r.To.ID == 0 || r.Latency <= 0 {
 		t.Fatalf("routed: %+v", r)
 	}
 	if !strings.HasPrefix(r.String(), "unicast 'svc' from s") || !strings.Contains(r.String(), "@node0 → s") || !strings.Contains(r.String(), "@node1, ") {
 		t.Fatalf("routed in words: %q", r.String())
 	}
-	if m.Kind != local.Multicast || m.Targets != 1 || none.Kind != local.NoSubscriber || !strings.Contains(none.String(), "AMOP 100") {
+	if m.Kind != netobs.Multicast || m.Targets != 1 || none.Kind != netobs.NoSubscriber || !strings.Contains(none.String(), "AMOP 100") {
 		t.Fatalf("multicast %+v, no subscriber %+v", m, none)
 	}
 	v := n.View()
 	if len(v.Nodes) != 2 || len(v.Nodes[0].Sessions) != 1 || len(v.Nodes[1].Sessions) != 1 {
 		t.Fatalf("view nodes %+v", v.Nodes)
 	}
-	var svc *local.TopicView
+	var svc *netobs.TopicView
 	for i := range v.Topics {
 		if v.Topics[i].Topic == "svc" {
 			svc = &v.Topics[i]
@@ -134,7 +135,7 @@ func TestObserverFaithfulOwnNodeDrop(t *testing.T) {
 		}
 		ds, _, _ := n.Decisions(0)
 		for _, d := range ds {
-			if d.Kind == local.OwnNodeDropped {
+			if d.Kind == netobs.OwnNodeDropped {
 				if !strings.Contains(d.String(), "dropped 'own' from s") || !strings.Contains(d.String(), "own node (2.9 semantics)") {
 					t.Fatalf("in words: %q", d.String())
 				}
@@ -172,15 +173,15 @@ func TestCountsFromTheStart(t *testing.T) {
 	if _, err := pub.Unicast(ctx, "nobody", []byte("x")); err == nil {
 		t.Fatal("unicast to nobody answered")
 	}
-	counts := func() map[string]local.TopicCounts {
-		out := map[string]local.TopicCounts{}
+	counts := func() map[string]netobs.TopicCounts {
+		out := map[string]netobs.TopicCounts{}
 		for _, tv := range n.View().Topics {
 			out[tv.Topic] = tv.Counts
 		}
 		return out
 	}
 	got := counts()
-	if got["early"] != (local.TopicCounts{Unicast: 1, Multicast: 1}) || got["nobody"] != (local.TopicCounts{Failed: 1}) {
+	if got["early"] != (netobs.TopicCounts{Unicast: 1, Multicast: 1}) || got["nobody"] != (netobs.TopicCounts{Failed: 1}) {
 		t.Fatalf("counts before watching: %+v", got)
 	}
 	if ds, _, _ := n.Decisions(0); len(ds) != 0 {
@@ -189,7 +190,7 @@ func TestCountsFromTheStart(t *testing.T) {
 	if _, err := pub.Unicast(ctx, "early", []byte("two")); err != nil {
 		t.Fatal(err)
 	}
-	if ds := waitDecisions(t, n, 0, 1); ds[0].Kind != local.Routed || ds[0].Topic != "early" {
+	if ds := waitDecisions(t, n, 0, 1); ds[0].Kind != netobs.Routed || ds[0].Topic != "early" {
 		t.Fatalf("decision after watching: %+v", ds[0])
 	}
 	if c := counts()["early"]; c.Unicast != 2 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/amoptui/amoptui/amop/netobs"
 	"github.com/amoptui/amoptui/amop/wire"
 )
 
@@ -181,7 +182,7 @@ func (n *Network) unicast(pub *session, raw []byte, f *wire.Frame) error {
 	}
 	if reserved(topic) {
 		n.stats.refused.Add(1)
-		n.obs.record(Decision{Kind: Refused, Topic: string(topic), From: pub.ref()})
+		n.obs.Record(netobs.Decision{Kind: netobs.Refused, Topic: string(topic), From: pub.ref()})
 		pub.enqueue(reply(wire.TypeAMOPResponse, &f.Seq, CodeRefused, nil))
 		return nil
 	}
@@ -204,7 +205,7 @@ func (n *Network) unicast(pub *session, raw []byte, f *wire.Frame) error {
 		req.answered = true
 		n.mu.Unlock()
 		n.stats.replies100.Add(1)
-		n.obs.record(Decision{Kind: NoSubscriber, Topic: req.topic, From: pub.ref()})
+		n.obs.Record(netobs.Decision{Kind: netobs.NoSubscriber, Topic: req.topic, From: pub.ref()})
 		pub.enqueue(reply(wire.TypeAMOPResponse, &f.Seq, CodeNoSubscriber, nil))
 		return nil
 	}
@@ -246,7 +247,7 @@ func (n *Network) deliver(req *unicastReq, s *session, fl *flushSet) {
 		n.stopTimerLocked(req)
 		n.mu.Unlock()
 		if req.verify == nil {
-			n.obs.record(Decision{Kind: Retried, Topic: req.topic, From: req.pub.ref(), To: s.ref()})
+			n.obs.Record(netobs.Decision{Kind: netobs.Retried, Topic: req.topic, From: req.pub.ref(), To: s.ref()})
 		}
 		if s = n.next(req); s == nil {
 			return
@@ -274,7 +275,7 @@ func (n *Network) pushTimedOut(req *unicastReq, s *session) {
 	req.timer, req.cur = nil, nil
 	n.mu.Unlock()
 	if req.verify == nil {
-		n.obs.record(Decision{Kind: Retried, Topic: req.topic, From: req.pub.ref(), To: s.ref()})
+		n.obs.Record(netobs.Decision{Kind: netobs.Retried, Topic: req.topic, From: req.pub.ref(), To: s.ref()})
 	}
 	n.advance(req)
 }
@@ -311,7 +312,7 @@ func (n *Network) next(req *unicastReq) *session {
 		req.settleLocked()
 		n.mu.Unlock()
 		n.stats.replies104.Add(1)
-		n.obs.record(Decision{Kind: PushFailed, Topic: req.topic, From: req.pub.ref()})
+		n.obs.Record(netobs.Decision{Kind: netobs.PushFailed, Topic: req.topic, From: req.pub.ref()})
 		failed := append([]byte(nil), req.raw...) // raw is shared with queued pushes
 		wire.SetType(failed, wire.TypeAMOPResponse)
 		wire.SetResult(failed, CodePushFailed)
@@ -369,7 +370,7 @@ func (n *Network) reply(s *session, raw []byte, f *wire.Frame) (bool, error) {
 	pub := req.pub
 	n.mu.Unlock()
 	n.stats.unicastReplies.Add(1)
-	n.obs.record(Decision{Kind: Routed, Topic: req.topic, From: pub.ref(), To: s.ref(), Latency: time.Since(req.start)})
+	n.obs.Record(netobs.Decision{Kind: netobs.Routed, Topic: req.topic, From: pub.ref(), To: s.ref(), Latency: time.Since(req.start)})
 	pub.relayVia(raw, s.fl) // verbatim, as a real node relays it
 	return true, nil
 }
@@ -391,7 +392,7 @@ func (n *Network) multicast(pub *session, raw []byte, f *wire.Frame) error {
 	n.mu.Lock()
 	targets := n.eligibleLocked(pub, string(topic), nil, nil)
 	n.mu.Unlock()
-	n.obs.record(Decision{Kind: Multicast, Topic: string(topic), From: pub.ref(), Targets: len(targets)})
+	n.obs.Record(netobs.Decision{Kind: netobs.Multicast, Topic: string(topic), From: pub.ref(), Targets: len(targets)})
 	n.fanOut(raw, targets, pub.fl)
 	n.stats.multicast.Add(1)
 	pub.enqueue(multicastAck(&f.Seq, topic))

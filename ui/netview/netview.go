@@ -21,15 +21,16 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/amop/netobs"
+	"github.com/amoptui/amoptui/amop/wire"
 	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/ui/internal/paint"
 )
 
-// Source is what the view watches: a *local.Network.
+// Source is what the view watches: a *local.Network or a *local3.Network.
 type Source interface {
-	View() local.View
-	Decisions(since uint64) (ds []local.Decision, next, lost uint64)
+	View() netobs.View
+	Decisions(since uint64) (ds []netobs.Decision, next, lost uint64)
 }
 
 // PollInterval is how often the view asks the network.
@@ -70,8 +71,8 @@ type paints struct {
 type pollMsg struct {
 	id   int
 	at   time.Time
-	view local.View
-	ds   []local.Decision
+	view netobs.View
+	ds   []netobs.Decision
 	next uint64
 	lost uint64
 }
@@ -85,10 +86,10 @@ type Model struct {
 	since uint64
 	lost  uint64
 
-	view   local.View
-	recent []local.Decision // newest last, at most keep
+	view   netobs.View
+	recent []netobs.Decision // newest last, at most keep
 	// rates: per topic, messages per second over the last poll window.
-	prev     map[string]local.TopicCounts
+	prev     map[string]netobs.TopicCounts
 	prevAt   time.Time
 	rates    map[string]float64
 	now      func() time.Time
@@ -108,7 +109,7 @@ func New(src Source, st Styles, subtitle string) Model {
 	nextID++
 	return Model{
 		src: src, id: nextID, subtitle: subtitle, now: time.Now,
-		prev: map[string]local.TopicCounts{}, rates: map[string]float64{},
+		prev: map[string]netobs.TopicCounts{}, rates: map[string]float64{},
 		p: paints{
 			frame: paint.FrameStyle{Border: paint.Heavy, Line: paint.From(st.Frame), Title: paint.From(st.Title)},
 			head:  paint.From(st.Head), text: paint.From(st.Text), dim: paint.From(st.Dim),
@@ -155,7 +156,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 }
 
 // apply folds a snapshot and new decisions into the model.
-func (m *Model) apply(v local.View, ds []local.Decision, next, lost uint64, now time.Time) {
+func (m *Model) apply(v netobs.View, ds []netobs.Decision, next, lost uint64, now time.Time) {
 	m.polls++
 	m.view = v
 	m.since, m.lost = next, m.lost+lost
@@ -218,7 +219,7 @@ func (m Model) Lines() []string {
 	var routed uint64
 	for _, t := range m.view.Topics {
 		routed += t.Counts.Unicast + t.Counts.Multicast + t.Counts.Failed
-		if strings.HasPrefix(t.Topic, local.ReservedTopicPrefix) {
+		if strings.HasPrefix(t.Topic, wire.BlockNotifyPrefix) {
 			continue // go-sdk's block notifications: every session has one
 		}
 		var subs []string
@@ -279,9 +280,9 @@ func (m Model) Lines() []string {
 		d := m.recent[i]
 		p := m.p.text
 		switch d.Kind {
-		case local.NoSubscriber, local.PushFailed, local.Refused:
+		case netobs.NoSubscriber, netobs.PushFailed, netobs.Refused:
 			p = m.p.err
-		case local.OwnNodeDropped, local.Retried:
+		case netobs.OwnNodeDropped, netobs.Retried:
 			p = m.p.warn
 		}
 		ls := decisionLines(d, inner-16)
@@ -321,7 +322,7 @@ func (m Model) View() string { return strings.Join(m.Lines(), "\n") }
 // shortened first (down to 8 cells), so that what happened — the
 // destination and latency, the verdict — stays; what still does not fit
 // wraps onto more lines.
-func decisionLines(d local.Decision, w int) []string {
+func decisionLines(d netobs.Decision, w int) []string {
 	topic := sanitize.String(d.Topic)
 	d.Topic = topic
 	text := sanitize.String(d.String())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/amop/netobs"
 )
 
 func TestMain(m *testing.M) {
@@ -37,28 +38,28 @@ var t0 = time.Date(2026, 5, 17, 21, 21, 50, 123_000_000, time.UTC)
 func demoModel(w, h int) Model {
 	m := New(nil, ascii(), "chain 1 · group 1 · like FISCO BCOS 2.9.1")
 	m.SetSize(w, h)
-	v := local.View{Like: "2.9", Nodes: []local.NodeView{
-		{Index: 0, Addr: "127.0.0.1:20200", Up: true, Sessions: []local.SessionView{{ID: 1, Topics: []string{"news"}}, {ID: 3}}},
-		{Index: 1, Addr: "127.0.0.1:20201", Up: true, Sessions: []local.SessionView{{ID: 2, Topics: []string{"news", "svc"}}, {ID: 4, Topics: []string{"svc"}}}},
+	v := netobs.View{Like: "2.9", Nodes: []netobs.NodeView{
+		{Index: 0, Addr: "127.0.0.1:20200", Up: true, Sessions: []netobs.SessionView{{ID: 1, Topics: []string{"news"}}, {ID: 3}}},
+		{Index: 1, Addr: "127.0.0.1:20201", Up: true, Sessions: []netobs.SessionView{{ID: 2, Topics: []string{"news", "svc"}}, {ID: 4, Topics: []string{"svc"}}}},
 	}}
-	sref := func(node int, id uint64) local.SessionRef { return local.SessionRef{Node: node, ID: id} }
-	v.Topics = []local.TopicView{
-		{Topic: "news", Subscribers: []local.SessionRef{sref(0, 1), sref(1, 2)}},
-		{Topic: "svc", Subscribers: []local.SessionRef{sref(1, 2), sref(1, 4)}},
-		{Topic: "\x1b[2Jevil", Counts: local.TopicCounts{Failed: 1}},
+	sref := func(node int, id uint64) netobs.SessionRef { return netobs.SessionRef{Node: node, ID: id} }
+	v.Topics = []netobs.TopicView{
+		{Topic: "news", Subscribers: []netobs.SessionRef{sref(0, 1), sref(1, 2)}},
+		{Topic: "svc", Subscribers: []netobs.SessionRef{sref(1, 2), sref(1, 4)}},
+		{Topic: "\x1b[2Jevil", Counts: netobs.TopicCounts{Failed: 1}},
 	}
 	m.apply(v, nil, 0, 0, t0)
-	v.Topics[0].Counts = local.TopicCounts{Multicast: 4}
-	v.Topics[1].Counts = local.TopicCounts{Unicast: 10, Failed: 1}
+	v.Topics[0].Counts = netobs.TopicCounts{Multicast: 4}
+	v.Topics[1].Counts = netobs.TopicCounts{Unicast: 10, Failed: 1}
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
-	ds := []local.Decision{
-		{At: at(100), Kind: local.Routed, Topic: "svc", From: sref(0, 3), To: sref(1, 4), Latency: 420 * time.Microsecond},
-		{At: at(200), Kind: local.Routed, Topic: "svc", From: sref(0, 3), To: sref(1, 2), Latency: 1300 * time.Microsecond},
-		{At: at(300), Kind: local.Multicast, Topic: "news", From: sref(0, 3), Targets: 2},
-		{At: at(400), Kind: local.OwnNodeDropped, Topic: "news", From: sref(0, 3)},
-		{At: at(500), Kind: local.NoSubscriber, Topic: "\x1b[2Jevil", From: sref(0, 3)},
-		{At: at(600), Kind: local.Retried, Topic: "svc", From: sref(0, 3), To: sref(1, 4)},
-		{At: at(700), Kind: local.PushFailed, Topic: "svc", From: sref(0, 3)},
+	ds := []netobs.Decision{
+		{At: at(100), Kind: netobs.Routed, Topic: "svc", From: sref(0, 3), To: sref(1, 4), Latency: 420 * time.Microsecond},
+		{At: at(200), Kind: netobs.Routed, Topic: "svc", From: sref(0, 3), To: sref(1, 2), Latency: 1300 * time.Microsecond},
+		{At: at(300), Kind: netobs.Multicast, Topic: "news", From: sref(0, 3), Targets: 2},
+		{At: at(400), Kind: netobs.OwnNodeDropped, Topic: "news", From: sref(0, 3)},
+		{At: at(500), Kind: netobs.NoSubscriber, Topic: "\x1b[2Jevil", From: sref(0, 3)},
+		{At: at(600), Kind: netobs.Retried, Topic: "svc", From: sref(0, 3), To: sref(1, 4)},
+		{At: at(700), Kind: netobs.PushFailed, Topic: "svc", From: sref(0, 3)},
 	}
 	m.apply(v, ds, 7, 0, t0.Add(2*time.Second))
 	return m
@@ -155,11 +156,11 @@ func TestLongTopicKeepsTheOutcome(t *testing.T) {
 	m := New(nil, ascii(), "")
 	m.SetSize(80, 24)
 	long := "a-rather-long-topic-name-for-display"
-	sref := func(node int, id uint64) local.SessionRef { return local.SessionRef{Node: node, ID: id} }
-	v := local.View{Topics: []local.TopicView{{Topic: long, Subscribers: []local.SessionRef{sref(1, 7)}, Counts: local.TopicCounts{Unicast: 1, Failed: 1}}}}
-	ds := []local.Decision{
-		{At: t0, Kind: local.Routed, Topic: long, From: sref(0, 3), To: sref(1, 7), Latency: 400 * time.Microsecond},
-		{At: t0, Kind: local.OwnNodeDropped, Topic: long, From: sref(0, 3)},
+	sref := func(node int, id uint64) netobs.SessionRef { return netobs.SessionRef{Node: node, ID: id} }
+	v := netobs.View{Topics: []netobs.TopicView{{Topic: long, Subscribers: []netobs.SessionRef{sref(1, 7)}, Counts: netobs.TopicCounts{Unicast: 1, Failed: 1}}}}
+	ds := []netobs.Decision{
+		{At: t0, Kind: netobs.Routed, Topic: long, From: sref(0, 3), To: sref(1, 7), Latency: 400 * time.Microsecond},
+		{At: t0, Kind: netobs.OwnNodeDropped, Topic: long, From: sref(0, 3)},
 	}
 	m.apply(v, ds, 2, 0, t0)
 	out := m.View()
@@ -181,11 +182,11 @@ func TestLongTopicKeepsTheOutcome(t *testing.T) {
 func TestNothingRoutedOnlyWhenNothingWas(t *testing.T) {
 	m := New(nil, ascii(), "")
 	m.SetSize(80, 24)
-	m.apply(local.View{Topics: []local.TopicView{{Topic: "svc"}}}, nil, 0, 0, t0)
+	m.apply(netobs.View{Topics: []netobs.TopicView{{Topic: "svc"}}}, nil, 0, 0, t0)
 	if v := m.View(); !strings.Contains(v, "nothing routed yet") {
 		t.Fatalf("idle network:\n%s", v)
 	}
-	m.apply(local.View{Topics: []local.TopicView{{Topic: "svc", Counts: local.TopicCounts{Unicast: 1}}}}, nil, 0, 0, t0)
+	m.apply(netobs.View{Topics: []netobs.TopicView{{Topic: "svc", Counts: netobs.TopicCounts{Unicast: 1}}}}, nil, 0, 0, t0)
 	v := m.View()
 	if strings.Contains(v, "nothing routed yet") || !strings.Contains(v, "no routing decision since this view first opened") || !strings.Contains(v, "uni 1") {
 		t.Fatalf("after traffic:\n%s", v)

@@ -1,4 +1,4 @@
-package local
+package netobs
 
 import (
 	"strconv"
@@ -12,18 +12,18 @@ import (
 func BenchmarkObserverRecord(b *testing.B) {
 	d := Decision{Kind: Routed, Topic: "svc", From: SessionRef{Node: 0, ID: 3}, To: SessionRef{Node: 1, ID: 7}, Latency: time.Millisecond, At: time.Now()}
 	b.Run("off", func(b *testing.B) {
-		var o observer
+		var o Observer
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			o.record(d)
+			o.Record(d)
 		}
 	})
 	b.Run("on", func(b *testing.B) {
-		var o observer
-		o.start()
+		var o Observer
+		o.Start()
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			o.record(d)
+			o.Record(d)
 		}
 	})
 }
@@ -31,9 +31,9 @@ func BenchmarkObserverRecord(b *testing.B) {
 // TestCountersAreBounded: a client inventing topics shares one counter
 // past maxObservedTopics; nothing is lost from the totals.
 func TestCountersAreBounded(t *testing.T) {
-	var o observer
+	var o Observer
 	for i := 0; i < maxObservedTopics+50; i++ {
-		o.record(Decision{Kind: Multicast, Topic: "t" + strconv.Itoa(i)})
+		o.Record(Decision{Kind: Multicast, Topic: "t" + strconv.Itoa(i)})
 	}
 	if n := o.ncounts.Load(); n != maxObservedTopics {
 		t.Fatalf("%d counters", n)
@@ -41,7 +41,7 @@ func TestCountersAreBounded(t *testing.T) {
 	if c := o.other.load(); c.Multicast != 50 {
 		t.Fatalf("shared counter %+v", c)
 	}
-	if c := o.countsOf("t7"); c.Multicast != 1 {
+	if c := o.CountsOf("t7"); c.Multicast != 1 {
 		t.Fatalf("t7 %+v", c)
 	}
 }
