@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/amoptui/amoptui/amop/netobs"
 	"github.com/amoptui/amoptui/amop/wire3"
 )
 
@@ -175,6 +176,7 @@ type Network struct {
 	closing  chan struct{}
 	wg       sync.WaitGroup // every goroutine and timer callback
 	stats    counters
+	obs      netobs.Observer // routing decisions for whoever watches (observe.go)
 
 	mu      sync.Mutex // guards what follows and the nodes' and sessions' routing state
 	closed  bool

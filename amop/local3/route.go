@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/amoptui/amoptui/amop/netobs"
 	"github.com/amoptui/amoptui/amop/wire3"
 )
 
@@ -168,6 +169,7 @@ func (n *Network) broadcast(from *session, m wire3.Message) {
 		}
 	}
 	n.mu.Unlock()
+	n.obs.Record(netobs.Decision{Kind: netobs.Multicast, Topic: req.Topic, From: from.ref(), Targets: len(targets)})
 	for _, t := range targets {
 		n.stats.bpushes.Add(1)
 		t.s.enqueue(outMsg{data: t.data, push: true})
@@ -176,16 +178,18 @@ func (n *Network) broadcast(from *session, m wire3.Message) {
 
 // unicast routes an AMOP request and answers the sender on its seq.
 func (n *Network) unicast(from *session, m wire3.Message) {
+	start := time.Now() // for the observer's latency
 	req, ok := n.request(m.Payload)
 	if !ok {
 		if !n.faithful {
+			n.obs.Record(netobs.Decision{Kind: netobs.Refused, From: from.ref(), Code: wire3.CodeWsPacket})
 			n.answerError(from, m.Seq, wire3.CodeWsPacket, "malformed AMOP request")
 		}
 		return
 	}
 	n.stats.unicast.Add(1)
 	if n.faithful {
-		n.unicastFaithful(from, m, req.Topic)
+		n.unicastFaithful(from, m, req.Topic, start)
 		return
 	}
 	// Ideal: one pick among every subscriber the sender's node can see,
@@ -207,14 +211,17 @@ func (n *Network) unicast(from *session, m wire3.Message) {
 	}
 	n.mu.Unlock()
 	if pick == nil {
+		n.recordFailure(from, req.Topic, wire3.CodeNoPeer)
 		n.answerError(from, m.Seq, wire3.CodeNoPeer, wire3.TextNoPeerPrefix+req.Topic)
 		return
 	}
 	n.push(pick, m.Payload, func(r result) {
 		if r.resp == nil {
+			n.recordFailure(from, req.Topic, r.code)
 			n.answerError(from, m.Seq, r.code, r.text)
 			return
 		}
+		n.recordRouted(from, req.Topic, pick, start)
 		n.stats.replies.Add(1)
 		from.send(wire3.Message{Type: wire3.TypeResponse, Status: r.resp.Status, Seq: m.Seq, Payload: r.resp.Payload}, true)
 	})
@@ -226,7 +233,7 @@ func (n *Network) unicast(from *session, m wire3.Message) {
 func (n *Network) push(s *session, body []byte, done func(result)) {
 	seq := newSeq()
 	if !s.expect(seq, done) {
-		done(result{code: wire3.CodeWsSessionDisconnect, text: wire3.TextDisconnectPrefix + "-4006"})
+		done(result{code: wire3.CodeWsSessionDisconnect, text: wire3.TextDisconnectPrefix + "-4006", by: s})
 		return
 	}
 	n.stats.pushes.Add(1)
@@ -259,7 +266,7 @@ func (n *Network) answerError(to *session, seq string, code int, text string) {
 //     more (trySendAMOPRequestToLocalNode, with the sender's own message),
 //     and only when that node has no session is the error sent, as a
 //     message of type 0.
-func (n *Network) unicastFaithful(from *session, m wire3.Message, topic string) {
+func (n *Network) unicastFaithful(from *session, m wire3.Message, topic string, start time.Time) {
 	forward := func(resp *wire3.Message) {
 		out := *resp
 		out.Seq = m.Seq
@@ -272,10 +279,11 @@ func (n *Network) unicastFaithful(from *session, m wire3.Message, topic string) 
 	}
 	onResult := func(r result) {
 		if r.resp != nil {
+			n.recordRouted(from, topic, r.by, start)
 			forward(r.resp)
 			return
 		}
-		n.fallback(from, m, topic, r)
+		n.fallback(from, m, topic, r, start)
 	}
 	n.mu.Lock()
 	var remote []*node
@@ -288,18 +296,19 @@ func (n *Network) unicastFaithful(from *session, m wire3.Message, topic string) 
 	n.mu.Unlock()
 	switch {
 	case len(remote) > 0:
-		n.retrySend(remote, m.Payload, topic, onResult)
+		n.retrySend(from, remote, m.Payload, topic, onResult)
 	case local:
 		n.deliver(from.node, m.Payload, topic, onResult)
 	default:
-		n.fallback(from, m, topic, result{code: wire3.CodeNoPeer, text: wire3.TextNoPeerPrefix + topic})
+		n.fallback(from, m, topic, result{code: wire3.CodeNoPeer, text: wire3.TextNoPeerPrefix + topic}, start)
 	}
 }
 
 // retrySend is AMOPImpl's RetrySender: a random node of the list; when it
 // cannot be reached, again — and, as in v3.16.4, the list loses its first
-// entry each time rather than the node just tried.
-func (n *Network) retrySend(nodes []*node, body []byte, topic string, done func(result)) {
+// entry each time rather than the node just tried. Each unreachable node
+// followed by another try is a Retried decision (of from's request).
+func (n *Network) retrySend(from *session, nodes []*node, body []byte, topic string, done func(result)) {
 	for len(nodes) > 0 {
 		n.mu.Lock()
 		nd := nodes[faithfulPick(len(nodes))]
@@ -309,6 +318,9 @@ func (n *Network) retrySend(nodes []*node, body []byte, topic string, done func(
 		if reachable {
 			n.deliver(nd, body, topic, done)
 			return
+		}
+		if len(nodes) > 0 {
+			n.obs.Record(netobs.Decision{Kind: netobs.Retried, Topic: topic, From: from.ref(), To: netobs.SessionRef{Node: nd.idx}})
 		}
 	}
 	done(result{code: wire3.CodeSendFailed, text: wire3.TextSendFailed})
@@ -365,11 +377,15 @@ func faithfulPick(k int) int {
 // sessions (the sender included), whose answer goes back as it is; when
 // that fails too the sender gets an empty message it cannot match. With no
 // session to try, the first error is the answer.
-func (n *Network) fallback(from *session, m wire3.Message, topic string, first result) {
+func (n *Network) fallback(from *session, m wire3.Message, topic string, first result, start time.Time) {
 	s := n.chooseSession(from.node, topic)
 	if s == nil {
+		n.recordFailure(from, topic, first.code)
 		n.answerError(from, m.Seq, first.code, first.text)
 		return
+	}
+	if first.by != nil {
+		n.obs.Record(netobs.Decision{Kind: netobs.Retried, Topic: topic, From: from.ref(), To: first.by.ref()})
 	}
 	n.stats.fallbacks.Add(1)
 	raw, err := m.Encode()
@@ -378,10 +394,12 @@ func (n *Network) fallback(from *session, m wire3.Message, topic string, first r
 	}
 	ok := s.expect(m.Seq, func(r result) {
 		if r.resp == nil {
+			n.recordFailure(from, topic, r.code)
 			empty, _ := (&wire3.Message{}).Encode()
 			from.enqueue(outMsg{data: empty, answer: true})
 			return
 		}
+		n.recordRouted(from, topic, s, start)
 		b, err := r.resp.Encode()
 		if err != nil {
 			return
@@ -390,6 +408,7 @@ func (n *Network) fallback(from *session, m wire3.Message, topic string, first r
 		from.enqueue(outMsg{data: b, answer: true})
 	})
 	if !ok {
+		n.recordFailure(from, topic, first.code)
 		n.answerError(from, m.Seq, first.code, first.text)
 		return
 	}

@@ -73,6 +73,7 @@ type result struct {
 	resp *wire3.Message
 	code int
 	text string
+	by   *session // the subscriber pushed to; nil when none was reached
 }
 
 func (n *Network) newSession(nd *node, conn *websocket.Conn) {
@@ -153,7 +154,7 @@ func (s *session) close(why closeReason) {
 		// Taking the map took ownership of every push in it (see answered).
 		for _, p := range pend {
 			p.stop()
-			p.done(result{code: wire3.CodeWsSessionDisconnect, text: text})
+			p.done(result{code: wire3.CodeWsSessionDisconnect, text: text, by: s})
 		}
 	})
 }
@@ -326,7 +327,7 @@ func (s *session) expect(seq string, done func(result)) bool {
 		}
 		delete(s.pending, seq)
 		s.pmu.Unlock()
-		done(result{code: wire3.CodeWsTimeout, text: wire3.TextWsTimeout})
+		done(result{code: wire3.CodeWsTimeout, text: wire3.TextWsTimeout, by: s})
 	})
 	s.pending[seq] = p
 	return true
@@ -346,7 +347,7 @@ func (s *session) answered(m *wire3.Message) bool {
 		return false
 	}
 	p.stop()
-	p.done(result{resp: m})
+	p.done(result{resp: m, by: s})
 	return true
 }
 

@@ -20,16 +20,19 @@ const (
 	// Retried: a subscriber failed a unicast push (timeout, gone, full);
 	// the next one is tried.
 	Retried
-	// NoSubscriber: a unicast with nobody to take it (AMOP 100).
+	// NoSubscriber: a unicast with nobody to take it (AMOP 100; on 3.x
+	// 3001, or 3002 when the node picked had no session after all).
 	NoSubscriber
-	// PushFailed: every subscriber tried failed (AMOP 104).
+	// PushFailed: every subscriber tried failed (AMOP 104; on 3.x the code
+	// of the last failure, e.g. -4008 for a timeout).
 	PushFailed
 	// Multicast: a multicast pushed to Targets sessions.
 	Multicast
 	// OwnNodeDropped: the faithful 2.9 mode dropped AMOP for a session on
 	// the sender's own node, as FISCO BCOS 2.8–2.11 nodes do.
 	OwnNodeDropped
-	// Refused: AMOP refused (a reserved topic, a limit: AMOP 103).
+	// Refused: AMOP refused (a reserved topic, a limit: AMOP 103; on 3.x an
+	// ideal node's answer to a request it cannot decode, -4005).
 	Refused
 )
 
@@ -56,6 +59,11 @@ type Decision struct {
 	To      SessionRef    // Routed, Retried: the subscriber
 	Targets int           // Multicast: sessions pushed to
 	Latency time.Duration // Routed: from the request to the reply
+	// Code is the failure's code (NoSubscriber, PushFailed, Refused) as
+	// the network's line numbers it: a 3.x network's 3001, -4008… Zero is
+	// the 2.x code of the kind (100, 104, 103), which the 2.x network
+	// never needs to spell out: each of its kinds has one code.
+	Code int
 }
 
 // String is the decision in words, e.g.
@@ -69,17 +77,25 @@ func (d Decision) String() string {
 	case Retried:
 		return fmt.Sprintf("unicast %s from %s: %s did not answer, trying the next subscriber", t, d.From, d.To)
 	case NoSubscriber:
-		return fmt.Sprintf("unicast %s from %s: no subscriber (AMOP 100)", t, d.From)
+		return fmt.Sprintf("unicast %s from %s: no subscriber (AMOP %d)", t, d.From, d.code(100))
 	case PushFailed:
-		return fmt.Sprintf("unicast %s from %s: every subscriber failed (AMOP 104)", t, d.From)
+		return fmt.Sprintf("unicast %s from %s: every subscriber failed (AMOP %d)", t, d.From, d.code(104))
 	case Multicast:
 		return fmt.Sprintf("multicast %s from %s → %d sessions", t, d.From, d.Targets)
 	case OwnNodeDropped:
 		return fmt.Sprintf("dropped %s from %s: own node (2.9 semantics)", t, d.From)
 	case Refused:
-		return fmt.Sprintf("refused %s from %s (AMOP 103)", t, d.From)
+		return fmt.Sprintf("refused %s from %s (AMOP %d)", t, d.From, d.code(103))
 	}
 	return "?"
+}
+
+// code is d.Code, or the 2.x code of its kind when d.Code is zero.
+func (d Decision) code(v2 int) int {
+	if d.Code != 0 {
+		return d.Code
+	}
+	return v2
 }
 
 func ms(d time.Duration) string {
