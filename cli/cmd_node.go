@@ -169,7 +169,12 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		return nodeStartError(err)
 	}
 	if term != nil {
-		err := runNodeView(std, term, n, dir != defaultDir)
+		a := n.Addrs()
+		join := fmt.Sprintf("%s --node %s", selfCommand(), reachable(a[len(a)-1]))
+		if dir != defaultDir {
+			join += " --certs " + n.CertDir()
+		}
+		err := runNodeView(std, term, n, networkTitle(n), nodeViewFooter(n.CertDir(), join, selfCommand()+" node"))
 		fmt.Fprintln(std.out, "stopping")
 		if cerr := n.Close(); err == nil {
 			err = cerr

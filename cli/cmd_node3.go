@@ -40,7 +40,8 @@ func nodeLine(args []string) (amop.Line, error) {
 }
 
 // node3Main is `amoptui node --fisco 3`: a local 3.x network in the
-// foreground, printing lines (the live view is the 2.x network's).
+// foreground, showing its live routing view on a terminal and printing
+// lines otherwise (or with --log), as `amoptui node` does for 2.x.
 func node3Main(ctx context.Context, args []string, std stdio) error {
 	defaultDir, derr := local3.DefaultCertDir()
 	certsHelp := "certificate directory, created on first use (default " + defaultDir + ")"
@@ -62,7 +63,7 @@ func node3Main(ctx context.Context, args []string, std stdio) error {
 		noTLS        = fs.Bool("no-tls", false, "plain ws:// (rpc.enable_ssl=false)")
 		sm           = fs.Bool("sm", false, "act as an SM chain (build_chain -s): SM2 certificates over TLS, which clients without SM TLS refuse")
 		verbose      = fs.Bool("verbose", false, "log every session to stderr (warnings are always logged)")
-		_            = fs.Bool("log", true, "print lines (always so: the live view is the 2.x network's)")
+		logLines     = fs.Bool("log", false, "print lines, not the live view, even on a terminal (the view shows when stdin and stdout are terminals)")
 	)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -99,6 +100,16 @@ func node3Main(ctx context.Context, args []string, std stdio) error {
 		}
 		dir = defaultDir
 	}
+	// On a terminal the node shows its live routing view; its log would
+	// scribble over it, so it goes nowhere then (--log keeps the lines).
+	var term *terminal
+	if !*logLines {
+		term, _ = openTerminal(std)
+	}
+	logOut := std.err
+	if term != nil {
+		logOut = io.Discard
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
@@ -107,10 +118,18 @@ func node3Main(ctx context.Context, args []string, std stdio) error {
 		Listen: addrs, CertDir: dir, ChainID: *chain, GroupID: *group, NodeVersion: *nodeVersion,
 		Like: likeName, ReplyTimeout: *replyTimeout, TopicSync: *topicSync, IdleTimeout: *idle,
 		DisableTLS: *noTLS, SM: *sm,
-		Logger: slog.New(slog.NewTextHandler(std.err, &slog.HandlerOptions{Level: level})),
+		Logger: slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
 		return nodeStartError(err)
+	}
+	if term != nil {
+		err := runNodeView(std, term, n, networkTitle3(n), nodeViewFooter(n.CertDir(), join3Command(n, dir != defaultDir), selfCommand()+" node --fisco 3"))
+		fmt.Fprintln(std.out, "stopping")
+		if cerr := n.Close(); err == nil {
+			err = cerr
+		}
+		return err
 	}
 	printNode3Banner(std.out, n, dir != defaultDir)
 	<-ctx.Done()
@@ -132,17 +151,28 @@ func printNode3Banner(w io.Writer, n *local3.Network, customDir bool) {
 	for i, a := range addrs {
 		fmt.Fprintf(w, "  node %d  %s (RPC port: AMOP over WebSocket)\n", i, a)
 	}
-	flags := ""
-	if customDir {
-		flags += " --certs " + sanitize.String(n.CertDir())
-	}
 	if o.DisableTLS {
 		fmt.Fprintln(w, "TLS off: plain ws://")
-		flags += " --no-tls"
 	} else {
 		fmt.Fprintf(w, "certificates: %s (ca.crt, sdk.crt, sdk.key: RSA-2048, as 3.x build_chain.sh makes them)\n", sanitize.String(n.CertDir()))
 	}
 	fmt.Fprintln(w, "\na second terminal joins with:")
-	fmt.Fprintf(w, "  amoptui --node %s%s\n", reachable(addrs[len(addrs)-1]), flags)
+	fmt.Fprintf(w, "  %s\n", sanitize.String(join3Command(n, customDir)))
 	fmt.Fprintln(w, "Ctrl+C stops the network.")
+}
+
+// join3Command is what a second terminal runs to join n: the TUI on the
+// last node, told the line (3.x clients need --fisco 3, or auto, which
+// asks the node), the certificates when they are not the default ones,
+// and --no-tls when the nodes serve ws://.
+func join3Command(n *local3.Network, customDir bool) string {
+	addrs := n.Addrs()
+	cmd := fmt.Sprintf("%s --fisco 3 --node %s", selfCommand(), reachable(addrs[len(addrs)-1]))
+	if customDir {
+		cmd += " --certs " + n.CertDir()
+	}
+	if n.Options().DisableTLS {
+		cmd += " --no-tls"
+	}
+	return cmd
 }

@@ -26,7 +26,7 @@ func TestNode3SubPub(t *testing.T) {
 	// The first start makes four RSA-2048 keys, which takes seconds on a
 	// loaded machine.
 	ntWait(t, 60*time.Second, "the banner", func() bool { return strings.Contains(out.String(), "Ctrl+C") })
-	for _, want := range []string{"FISCO BCOS 3.x network", "node 0  " + addrs[0], "RSA-2048", "amoptui --node " + addrs[1] + " --certs " + dir} {
+	for _, want := range []string{"FISCO BCOS 3.x network", "node 0  " + addrs[0], "RSA-2048", "--fisco 3 --node " + addrs[1] + " --certs " + dir} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, out.String())
 		}

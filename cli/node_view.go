@@ -7,10 +7,12 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/amoptui/amoptui/amop/local"
+	"github.com/amoptui/amoptui/amop/local3"
+	"github.com/amoptui/amoptui/sanitize"
 	"github.com/amoptui/amoptui/ui/netview"
 )
 
-// networkTitle describes the network in the view's frame.
+// networkTitle describes the 2.x network in the view's frame.
 func networkTitle(n *local.Network) string {
 	o := n.Options()
 	kind := "ideal nodes"
@@ -20,19 +22,32 @@ func networkTitle(n *local.Network) string {
 	return fmt.Sprintf("chain %d · group %d · %s", o.ChainID, o.GroupID, kind)
 }
 
-// runNodeView shows the live routing view of n until q, ctrl+c or a
-// signal; the footer says what the banner of --log says in short.
-func runNodeView(std stdio, term *terminal, n *local.Network, customDir bool) error {
-	addrs := n.Addrs()
-	certsFlag := ""
-	if customDir {
-		certsFlag = " --certs " + n.CertDir()
+// networkTitle3 describes the 3.x network in the view's frame. Its chain
+// and group are names from the command line: shown, never obeyed by the
+// terminal.
+func networkTitle3(n *local3.Network) string {
+	o := n.Options()
+	kind := "ideal nodes"
+	if o.Like == local3.Like3164 {
+		kind = "like FISCO BCOS 3.16.4"
 	}
-	footer := []string{
-		fmt.Sprintf("certificates: %s · a second terminal: %s --node %s%s", n.CertDir(), selfCommand(), reachable(addrs[len(addrs)-1]), certsFlag),
-		"q or ctrl+c stops the network · " + selfCommand() + " node --log prints lines instead of this view",
+	return fmt.Sprintf("FISCO BCOS 3.x · chain %s · group %s · %s", sanitize.String(o.ChainID), sanitize.String(o.GroupID), kind)
+}
+
+// nodeViewFooter is what the banner of --log says, in short: where the
+// certificates are, what a second terminal runs to join (join), and how to
+// get lines instead (node, the node command as typed).
+func nodeViewFooter(certDir, join, node string) []string {
+	return []string{
+		fmt.Sprintf("certificates: %s · a second terminal: %s", sanitize.String(certDir), sanitize.String(join)),
+		"q or ctrl+c stops the network · " + node + " --log prints lines instead of this view",
 	}
-	app := netview.NewApp(n, netview.DefaultStyles(lipgloss.NewRenderer(std.out)), networkTitle(n), footer)
+}
+
+// runNodeView shows the live routing view of src until q, ctrl+c or a
+// signal, title in its frame and footer under it.
+func runNodeView(std stdio, term *terminal, src netview.Source, title string, footer []string) error {
+	app := netview.NewApp(src, netview.DefaultStyles(lipgloss.NewRenderer(std.out)), title, footer)
 	p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithoutSignalHandler(), tea.WithInput(std.in), tea.WithOutput(std.out))
 	_, _, err := runOwned(p, term)
 	return err
