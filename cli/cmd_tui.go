@@ -183,8 +183,13 @@ func tui(std stdio, f *tuiFlags) error {
 		plan.adapter.CAFile, plan.adapter.CertFile, plan.adapter.KeyFile =
 			filepath.Join(dir, "ca.crt"), filepath.Join(dir, "sdk.crt"), filepath.Join(dir, "sdk.key")
 		plan.ui.Banner = append(plan.ui.Banner, e.banner...)
-		if e.network != nil {
+		// Only a network this process started can be watched (never a nil
+		// pointer in the interface: /network tells "none" by a nil Source).
+		switch {
+		case e.network != nil:
 			plan.ui.Network, plan.ui.NetworkTitle = e.network, networkTitle(e.network)
+		case e.network3 != nil:
+			plan.ui.Network, plan.ui.NetworkTitle = e.network3, networkTitle3(e.network3)
 		}
 	}
 	if s.embedded == nil && plan.dial.Line == amop.Line2 {

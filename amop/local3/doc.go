@@ -16,6 +16,7 @@
 //	n.Inject(1, "hello", [][]byte{a, b})        // raw messages, valid or not
 //	n.Hostile(0, "victim", local3.Behaviour{Kind: local3.Silence})
 //	n.Stats()
+//	n.View(); n.Decisions(since)                // what routing did, for ui/netview (package netobs)
 //
 // # Certificates
 //
