@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/FISCO-BCOS/go-sdk/conn"
 
@@ -30,6 +31,7 @@ func DialBare(cfg Config) (*Bare, error) {
 	if _, err := loadCredentials(cfg); err != nil {
 		return nil, err
 	}
+	redirectSDKLog(cfg)
 	ca, cert, key, err := readPEMs(cfg)
 	if err != nil {
 		return nil, err
@@ -40,6 +42,9 @@ func DialBare(cfg Config) (*Bare, error) {
 	}
 	return bareOn(c, cfg, nil)
 }
+
+// relayProbeWait bounds DialRelayed's check of the node.
+const relayProbeWait = 5 * time.Second
 
 // DialRelayed is DialBare through a guard.Relay: go-sdk behind the same two
 // in-process TLS sockets as behind the guard, with nothing done between
@@ -52,6 +57,13 @@ func DialRelayed(cfg Config) (*Bare, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The relay takes go-sdk's TLS session whatever the node does: ask the
+	// node first, so that a refusal is told in its own words, not as
+	// go-sdk's failed handshake with the relay.
+	if err := guard.Probe(cfg.Endpoints[0], creds, false, relayProbeWait); err != nil {
+		return nil, fmt.Errorf("amop: go-sdk through a relay to %s: %w", cfg.Endpoints[0], err)
+	}
+	redirectSDKLog(cfg)
 	r, err := guard.StartRelay(cfg.Endpoints[0], creds)
 	if err != nil {
 		return nil, err

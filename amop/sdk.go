@@ -155,16 +155,7 @@ func New(cfg Config) (*SDK, error) {
 	if err != nil {
 		return nil, err
 	}
-	// go-sdk logs through the global logrus; its lines must never reach a
-	// terminal the TUI owns.
-	logrusOnce.Lock()
-	if cfg.SDKLog != nil {
-		logrus.SetOutput(cfg.SDKLog)
-	} else {
-		logrus.SetOutput(io.Discard)
-	}
-	logrus.SetLevel(logrus.WarnLevel)
-	logrusOnce.Unlock()
+	redirectSDKLog(cfg)
 
 	a := &SDK{
 		cfg:     cfg,
@@ -371,4 +362,18 @@ func Probe(cfg Config, endpoint string, timeout time.Duration) error {
 		return err
 	}
 	return guard.Probe(endpoint, creds, !cfg.SkipNodeVerify, timeout)
+}
+
+// redirectSDKLog sends go-sdk's log — the global logrus — to cfg.SDKLog or
+// nowhere: its lines must never reach a terminal the TUI owns, nor the
+// stderr of a command whose output is read.
+func redirectSDKLog(cfg Config) {
+	logrusOnce.Lock()
+	if cfg.SDKLog != nil {
+		logrus.SetOutput(cfg.SDKLog)
+	} else {
+		logrus.SetOutput(io.Discard)
+	}
+	logrus.SetLevel(logrus.WarnLevel)
+	logrusOnce.Unlock()
 }

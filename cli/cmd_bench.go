@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
+	"github.com/amoptui/amoptui/amop/dial"
 	"github.com/amoptui/amoptui/config"
 	"github.com/amoptui/amoptui/loadgen"
 	"github.com/amoptui/amoptui/sanitize"
@@ -65,6 +66,9 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 		return exitCode(std, "bench", err)
 	}
 	o.Line, o.PlainWS = line, cf.noTLS
+	if o.Relay && o.Bare {
+		return exitCode(std, "bench", usagef("--bare and --relay measure different paths: give one"))
+	}
 	if o.Relay && line == amop.Line3 {
 		return exitCode(std, "bench", usagef("--relay measures go-sdk v1.1.1, which speaks FISCO BCOS 2.x only: drop --relay or --fisco 3"))
 	}
@@ -87,6 +91,16 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 		o.CertDir = dir
 		if o.Line == amop.LineAuto {
 			o.Line = found
+		}
+		if (o.Bare || o.Relay) && o.Line == amop.LineAuto {
+			// go-sdk would take a 3.x node's TLS session and wait 30 s
+			// for a handshake answer: ask the endpoints first.
+			cfg := certFiles(dir)
+			cfg.Endpoints = o.Endpoints
+			o.Line = dial.Detect(cfg, dial.Options{DetectTimeout: probeTimeout}).Line
+		}
+		if (o.Bare || o.Relay) && o.Line == amop.Line3 {
+			return exitCode(std, "bench", usagef("%s measures go-sdk v1.1.1, which speaks FISCO BCOS 2.x only: the endpoints are FISCO BCOS 3.x nodes", benchPathFlag(o)))
 		}
 	}
 	if *cpuProfile != "" {
@@ -111,6 +125,14 @@ func runBench(ctx context.Context, args []string, std stdio) int {
 		std.note("bench", nodePlacement(o.Endpoints))
 	}
 	res, err := loadgen.Run(ctx, o)
+	if err != nil && ctx.Err() == nil && len(o.Endpoints) > 0 && o.Line == amop.Line2 {
+		// Forced to 2.x at a 3.x node: the error is only a timeout.
+		cfg := certFiles(o.CertDir)
+		cfg.Endpoints = o.Endpoints
+		if hint := wrongLineHint(cfg, amop.Line2); hint != "" {
+			err = fmt.Errorf("%w%s", err, hint)
+		}
+	}
 	if *memProfile != "" {
 		if perr := writeAllocProfile(*memProfile); perr != nil {
 			return exitCode(std, "bench", perr)
@@ -181,6 +203,14 @@ func writeAllocProfile(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// benchPathFlag is the flag that chose a go-sdk-only path.
+func benchPathFlag(o loadgen.Options) string {
+	if o.Relay {
+		return "--relay"
+	}
+	return "--bare"
 }
 
 func pathName(o loadgen.Options, line amop.Line) string {

@@ -281,12 +281,40 @@ func (s adapterSender) close() { _ = s.a.Close() }
 
 type bareSender struct{ b *amop.Bare }
 
-// dialBare is go-sdk to the node, or through a relay with o.Relay.
-func dialBare(cfg amop.Config, o Options) (*amop.Bare, error) {
-	if o.Relay {
-		return amop.DialRelayed(cfg)
+// bareDialWait bounds go-sdk's connect: against an endpoint that takes the
+// TLS session and never answers the channel handshake (a 3.x node), go-sdk
+// waits 30 s and no context reaches it.
+const bareDialWait = 10 * time.Second
+
+// dialBare is go-sdk to the node, or through a relay with o.Relay, given up
+// after bareDialWait or when ctx ends (go-sdk's own dial cannot be
+// cancelled: it is left to finish on its own goroutine, and the process is
+// about to report the failure and exit).
+func dialBare(ctx context.Context, cfg amop.Config, o Options) (*amop.Bare, error) {
+	type dialed struct {
+		b   *amop.Bare
+		err error
 	}
-	return amop.DialBare(cfg)
+	ch := make(chan dialed, 1)
+	go func() {
+		var d dialed
+		if o.Relay {
+			d.b, d.err = amop.DialRelayed(cfg)
+		} else {
+			d.b, d.err = amop.DialBare(cfg)
+		}
+		ch <- d
+	}()
+	t := time.NewTimer(bareDialWait)
+	defer t.Stop()
+	select {
+	case d := <-ch:
+		return d.b, d.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, fmt.Errorf("go-sdk did not connect to %s within %v (is it a FISCO BCOS 2.x node?)", cfg.Endpoints[0], bareDialWait)
+	}
 }
 
 // send has no deadline: bare go-sdk cannot honour one, which is one of the
@@ -321,7 +349,7 @@ func publisher(ctx context.Context, base amop.Config, ep string, o Options) (sen
 	cfg := base
 	cfg.Endpoints = []string{ep}
 	if o.Bare {
-		b, err := dialBare(cfg, o)
+		b, err := dialBare(ctx, cfg, o)
 		if err != nil {
 			return nil, err
 		}
@@ -339,7 +367,7 @@ func subscribe(ctx context.Context, base amop.Config, ep, topic string, o Option
 	cfg.Endpoints = []string{ep}
 	r := &subscriber{Receiver: NewReceiver(o.Publishers), close: func() {}}
 	if o.Bare {
-		b, err := dialBare(cfg, o)
+		b, err := dialBare(ctx, cfg, o)
 		if err != nil {
 			return nil, err
 		}
