@@ -157,12 +157,36 @@ func TestReconnectAcrossRestarts(t *testing.T) {
 	}
 }
 
+// TestFailoverToTheNextEndpoint: a dead first endpoint is failed over, and
+// its failure is worded as the 2.x guard words it — the system's reason
+// alone, since the status names the endpoint. (Worded "connect to A: dial
+// tcp A: …", the cause read as B's once the status moved on to B.)
 func TestFailoverToTheNextEndpoint(t *testing.T) {
 	n := network(t, local3.Options{Nodes: 2})
 	n.StopNode(0)
 	c := client(t, n, nil, 0, 1)
 	if ep := c.Status().Endpoint; ep != n.Addr(1) {
 		t.Fatalf("connected to %s", ep)
+	}
+	var causes []string
+	for {
+		select {
+		case ev := <-c.Events():
+			if st, ok := ev.(*amop.StateEvent); ok && st.Status.LastErr != "" {
+				causes = append(causes, st.Status.LastErr)
+			}
+			continue
+		default:
+		}
+		break
+	}
+	if len(causes) == 0 {
+		t.Fatal("no failed attempt was reported")
+	}
+	for _, c := range causes {
+		if c != "connection refused" {
+			t.Errorf("the dead endpoint's failure reads %q, want %q", c, "connection refused")
+		}
 	}
 }
 

@@ -282,7 +282,10 @@ func (c *Client) dialError(ep string, resp *http.Response, transport bool, err e
 		// TCP and TLS worked; HTTP did not (EOF, garbage or silence).
 		return &permanentError{fmt.Errorf("node %s: %w (%v)", ep, ErrNotWebSocket, err)}
 	}
-	return fmt.Errorf("connect to %s: %w", ep, err)
+	// The status names the endpoint: the system's reason is enough, as
+	// the 2.x guard says it (and one cause repeated for the next endpoint
+	// tried is then told once, not as that endpoint's).
+	return guard.DialError(err)
 }
 
 func (c *Client) certName() string {

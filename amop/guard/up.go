@@ -280,7 +280,7 @@ func (g *Guard) connect(ep string) (*upSession, wire.ClientVersion, error) {
 	var ver wire.ClientVersion
 	raw, err := (&net.Dialer{Timeout: g.cfg.DialTimeout}).DialContext(g.ctx, "tcp", ep)
 	if err != nil {
-		return nil, ver, dialError(err)
+		return nil, ver, DialError(err)
 	}
 	// The whole set-up (TLS, handshake, version) ends when the guard does:
 	// Close must not wait out DialTimeout on a node that never answers.
@@ -344,10 +344,11 @@ func (g *Guard) connect(ep string) (*upSession, wire.ClientVersion, error) {
 	return u, ver, nil
 }
 
-// dialError is a failed dial in the fewest words: the system's reason
+// DialError is a failed dial in the fewest words: the system's reason
 // ("connection refused") when there is one, since the status that carries
-// it names the endpoint already; the whole error stays wrapped.
-func dialError(err error) error {
+// it names the endpoint already; the whole error stays wrapped. The 3.x
+// client words its dial failures the same way.
+func DialError(err error) error {
 	var se *os.SyscallError
 	if errors.As(err, &se) {
 		return &plainError{se.Err.Error(), err}
