@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/amoptui/amoptui/amop"
 	"github.com/amoptui/amoptui/amop/local"
 	"github.com/amoptui/amoptui/amop/local3"
+	"github.com/amoptui/amoptui/loadgen"
 )
 
 // TestBenchGoSDKPathsSayWhatIsWrong: `bench --bare` and `--relay` measure
@@ -61,5 +63,25 @@ func noLog(t *testing.T, what, errOut string) {
 	t.Helper()
 	if strings.Contains(errOut, "level=") {
 		t.Errorf("%s: go-sdk's log on stderr:\n%s", what, errOut)
+	}
+}
+
+// TestBenchReportNamesPathAndNodes: the text report names the nodes as
+// addresses (not a Go list), the 3.x path as amop/fisco3 (there is no
+// go-sdk or guard behind it), and a run without endpoints says the 2.x path
+// it measures on its own network.
+func TestBenchReportNamesPathAndNodes(t *testing.T) {
+	var b strings.Builder
+	printBench(&b, loadgen.Result{Mode: "unicast", Path: "adapter", Line: "3", Network: "127.0.0.1:1,127.0.0.1:2", Node: loadgen.NodeEndpoints})
+	if want := "mode          unicast (amop/fisco3 path, FISCO BCOS 3.x, nodes 127.0.0.1:1, 127.0.0.1:2)"; !strings.Contains(b.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, b.String())
+	}
+	b.Reset()
+	printBench(&b, loadgen.Result{Mode: "multicast", Path: "relay", Line: "2", Network: "local", Node: loadgen.NodeInProcess})
+	if want := "mode          multicast (relay path, FISCO BCOS 2.x, the local network)"; !strings.Contains(b.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, b.String())
+	}
+	if got := pathName(loadgen.Options{}, amop.LineAuto); got != "adapter → go-sdk → guard → node" {
+		t.Errorf("no endpoints, auto: path %q", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
@@ -214,6 +215,9 @@ func benchPathFlag(o loadgen.Options) string {
 }
 
 func pathName(o loadgen.Options, line amop.Line) string {
+	if line == amop.LineAuto && len(o.Endpoints) == 0 {
+		line = amop.Line2 // the network started for the run is a 2.x one
+	}
 	switch {
 	case o.Relay:
 		return "bare go-sdk → null relay → node"
@@ -251,7 +255,15 @@ func nodePlacement(endpoints []string) string {
 }
 
 func printBench(w io.Writer, r loadgen.Result) {
-	fmt.Fprintf(w, "mode          %s (%s path, FISCO BCOS %s.x, %s network)\n", r.Mode, r.Path, r.Line, r.Network)
+	path := r.Path
+	if path == "adapter" && r.Line == "3" {
+		path = "amop/fisco3" // 3.x has no go-sdk and no guard behind its adapter
+	}
+	network := "the local network"
+	if r.Network != "local" {
+		network = "nodes " + strings.ReplaceAll(r.Network, ",", ", ")
+	}
+	fmt.Fprintf(w, "mode          %s (%s path, FISCO BCOS %s.x, %s)\n", r.Mode, path, r.Line, sanitize.String(network))
 	where := "in this process"
 	if r.Node == loadgen.NodeEndpoints {
 		where = "outside this process"

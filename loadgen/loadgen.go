@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/amoptui/amoptui/amop"
@@ -75,7 +76,7 @@ type Result struct {
 	Reordered      int64   `json:"reordered"`
 	Cores          int     `json:"cores"`
 	GoVersion      string  `json:"go_version"`
-	Network        string  `json:"network"` // "local" or the endpoints
+	Network        string  `json:"network"` // "local", or the endpoints joined by commas
 	// Node says where the nodes ran: NodeInProcess (a local network started
 	// inside the measuring process) or NodeEndpoints (reached over the
 	// network, in a process of their own). Only runs with the same Node
@@ -178,7 +179,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		pubEP, subEP, certDir = n.Addr(0), n.Addr(1), n.CertDir()
 	default:
 		pubEP, subEP = o.Endpoints[0], o.Endpoints[len(o.Endpoints)-1]
-		res.Network, res.Node = fmt.Sprint(o.Endpoints), NodeEndpoints
+		res.Network, res.Node = strings.Join(o.Endpoints, ","), NodeEndpoints
 	}
 	base := amop.Config{
 		CAFile: filepath.Join(certDir, "ca.crt"), CertFile: filepath.Join(certDir, "sdk.crt"), KeyFile: filepath.Join(certDir, "sdk.key"),
