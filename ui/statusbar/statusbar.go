@@ -325,6 +325,9 @@ func ShortCause(err, endpoint string) string {
 		return strings.Fields(op)[0] + ": "
 	})
 	if ep := sanitize.String(endpoint); ep != "" {
+		// "node 127.0.0.1:20200: the port did not answer …" (the 3.x
+		// client's sentences) — the word goes with its address.
+		s = strings.ReplaceAll(s, "node "+ep+": ", "")
 		for _, w := range []string{" with ", " to ", " on ", " from ", " at "} {
 			s = strings.ReplaceAll(s, w+ep, "")
 		}

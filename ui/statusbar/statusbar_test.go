@@ -112,6 +112,16 @@ func TestCauseOfAFailureStays(t *testing.T) {
 	}
 }
 
+// TestShortCauseTakesTheNodeWord: a cause that begins with "node ADDR: "
+// loses the word with the address, not the address alone ("node the port
+// did not answer …" read as nonsense on the status line).
+func TestShortCauseTakesTheNodeWord(t *testing.T) {
+	got := ShortCause("node 127.0.0.1:33410: the port did not answer a WebSocket upgrade in HTTP", "127.0.0.1:33410")
+	if want := "the port did not answer a WebSocket upgrade in HTTP"; got != want {
+		t.Errorf("ShortCause: %q, want %q", got, want)
+	}
+}
+
 // TestNarrowKeepsNumbers: at 60 columns the connected line keeps the
 // endpoint with its port, the version, the chain and the group, giving up
 // words (M11).
