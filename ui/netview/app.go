@@ -16,6 +16,11 @@ type App struct {
 	footer []string // trusted text: where the certificates are, how to join
 	quit   key.Binding
 	w, h   int
+	// quitting blanks the last frame. A terminal (tmux among them) that
+	// grew while the alternate screen was on keeps the rows below the
+	// old height when the program leaves it: a frame still drawn there
+	// stays on the shell as a column of borders.
+	quitting bool
 }
 
 // NewApp returns the program's model; footer lines are shown under the
@@ -40,6 +45,7 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tea.KeyMsg:
 		if key.Matches(msg, a.quit) {
+			a.quitting = true
 			return a, tea.Quit
 		}
 		return a, nil
@@ -51,7 +57,7 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // View implements tea.Model.
 func (a App) View() string {
-	if a.w <= 0 {
+	if a.w <= 0 || a.quitting {
 		return ""
 	}
 	lines := a.m.Lines()
