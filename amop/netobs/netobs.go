@@ -81,6 +81,9 @@ func (d Decision) String() string {
 	case PushFailed:
 		return fmt.Sprintf("unicast %s from %s: every subscriber failed (AMOP %d)", t, d.From, d.code(104))
 	case Multicast:
+		if d.Targets == 1 {
+			return fmt.Sprintf("multicast %s from %s → 1 session", t, d.From)
+		}
 		return fmt.Sprintf("multicast %s from %s → %d sessions", t, d.From, d.Targets)
 	case OwnNodeDropped:
 		return fmt.Sprintf("dropped %s from %s: own node (2.9 semantics)", t, d.From)
