@@ -21,6 +21,8 @@ func (m *Model) cmdNetwork() tea.Cmd {
 	}
 	if !m.net.ready {
 		m.net.view = netview.New(m.opts.Network, netview.DefaultStyles(m.opts.Renderer), m.opts.NetworkTitle)
+		// Any key closes it; esc is the one people reach for.
+		m.net.view.SetNote("esc close")
 		m.net.ready = true
 	}
 	m.net.show = true

@@ -401,7 +401,7 @@ func TestNetworkOverlay(t *testing.T) {
 	m = newModel(t, newFake(), opts, 100, 30)
 	m = do(m, "/network")
 	v := m.View()
-	for _, want := range []string{"network · test network", "Nodes  0 sessions", "node0", "node1", "nothing routed yet"} {
+	for _, want := range []string{"network · test network", "Nodes  0 sessions", "node0", "node1", "nothing routed yet", "esc close"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("/network lacks %q:\n%s", want, v)
 		}

@@ -24,13 +24,16 @@ type App struct {
 }
 
 // NewApp returns the program's model; footer lines are shown under the
-// view.
+// view, the most useful first: a small window drops them from the end.
+// How to quit is in the frame's bottom edge, which stays.
 func NewApp(src Source, st Styles, subtitle string, footer []string) App {
-	return App{
+	a := App{
 		m:      New(src, st, subtitle),
 		footer: footer,
-		quit:   key.NewBinding(key.WithKeys("q", "ctrl+c", "esc"), key.WithHelp("q", "stop the network")),
+		quit:   key.NewBinding(key.WithKeys("q", "ctrl+c", "esc"), key.WithHelp("q or ctrl+c", "stops the network")),
 	}
+	a.m.SetNote(a.quit.Help().Key + " " + a.quit.Help().Desc)
+	return a
 }
 
 // Init starts polling.
@@ -61,6 +64,11 @@ func (a App) View() string {
 		return ""
 	}
 	lines := a.m.Lines()
+	if lines == nil {
+		// Too small for the frame: still say how to quit.
+		t, _ := paint.Fit(a.quit.Help().Key+" quits · window too small", a.w)
+		return t
+	}
 	for _, f := range a.footerLines() {
 		lines = append(lines, paint.FitPad(f, a.w))
 	}
@@ -69,11 +77,18 @@ func (a App) View() string {
 
 // footerLines are the footer wrapped to the width: a hint such as "a
 // second terminal joins with: amoptui --node 127.0.0.1:20201" keeps its
-// port on a narrow terminal.
+// port on a narrow terminal. They take at most a quarter of the rows and
+// leave the view at least 8: a line that does not fit whole is dropped,
+// the later ones first.
 func (a App) footerLines() []string {
+	room := max(0, min(a.h/4, a.h-8))
 	var out []string
 	for _, f := range a.footer {
-		for _, l := range paint.Wrap(f, a.w-1) {
+		ls := paint.Wrap(f, a.w-1)
+		if len(out)+len(ls) > room {
+			continue
+		}
+		for _, l := range ls {
 			out = append(out, " "+l)
 		}
 	}

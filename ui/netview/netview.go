@@ -98,6 +98,7 @@ type Model struct {
 	polls    int
 	stopped  bool
 	subtitle string
+	note     string // in the bottom edge: how to close or quit
 }
 
 // nextID tags models so that a closed view's polls are ignored by a new one.
@@ -117,6 +118,10 @@ func New(src Source, st Styles, subtitle string) Model {
 		},
 	}
 }
+
+// SetNote puts note (trusted text: a key hint such as "esc close") in the
+// frame's bottom edge, where it stays however small the view.
+func (m *Model) SetNote(note string) { m.note = note }
 
 // SetClock replaces the clock of the rates (tests).
 func (m *Model) SetClock(now func() time.Time) { m.now = now }
@@ -190,114 +195,14 @@ func (m Model) Lines() []string {
 		return nil
 	}
 	inner := w - 2
-	var body []string
-	add := func(s string) { body = append(body, s) }
-	sec := func(s string) { add(" " + m.p.head.S(s)) }
-
-	sessions := 0
-	for _, nd := range m.view.Nodes {
-		sessions += len(nd.Sessions)
-	}
-	sec(fmt.Sprintf("Nodes  %d sessions", sessions))
-	for _, nd := range m.view.Nodes {
-		state := m.p.ok.S("●")
-		if !nd.Up {
-			state = m.p.err.S("○ stopped")
-		}
-		var ss []string
-		for _, s := range nd.Sessions {
-			ss = append(ss, "s"+strconv.FormatUint(s.ID, 10))
-		}
-		list := strings.Join(ss, " ")
-		if list == "" {
-			list = "no sessions"
-		}
-		add(fmt.Sprintf("   %s %s %s  %s", m.p.text.S("node"+strconv.Itoa(nd.Index)), m.p.dim.S(sanitize.String(nd.Addr)), state, m.p.dim.S(list)))
-	}
-	sec("Topics")
-	shown := 0
-	var routed uint64
-	for _, t := range m.view.Topics {
-		routed += t.Counts.Unicast + t.Counts.Multicast + t.Counts.Failed
-		if strings.HasPrefix(t.Topic, wire.BlockNotifyPrefix) {
-			continue // go-sdk's block notifications: every session has one
-		}
-		var subs []string
-		for _, r := range t.Subscribers {
-			subs = append(subs, r.String())
-		}
-		who := strings.Join(subs, " ")
-		if who == "" {
-			who = "no subscriber"
-		}
-		shown++
-		name := paint.FitPad(sanitize.String(t.Topic), 16)
-		counts := fmt.Sprintf("%6s/s  uni %d  multi %d  fail %d", rateText(m.rates[t.Topic]), t.Counts.Unicast, t.Counts.Multicast, t.Counts.Failed)
-		// The subscribers wrap under themselves rather than being cut; on
-		// a narrow view they start on a line of their own.
-		lead := 3 + 16 + 1 + paint.Width(counts) + 2 + 1 + 2
-		if inner-lead < 16 {
-			add(fmt.Sprintf("   %s %s", m.p.text.S(name), m.p.dim.S(counts)))
-			lead = 5 + 1 + 2
-			for i, l := range paint.Wrap(who, max(8, inner-lead)) {
-				arrow := "     " + m.p.dim.S("→") + "  "
-				if i > 0 {
-					arrow = strings.Repeat(" ", lead)
-				}
-				add(arrow + m.p.text.S(l))
-			}
-			continue
-		}
-		for i, l := range paint.Wrap(who, inner-lead) {
-			if i == 0 {
-				add(fmt.Sprintf("   %s %s  %s  %s", m.p.text.S(name), m.p.dim.S(counts), m.p.dim.S("→"), m.p.text.S(l)))
-			} else {
-				add(strings.Repeat(" ", lead) + m.p.text.S(l))
-			}
-		}
-	}
-	if shown == 0 {
-		add("   " + m.p.dim.S("no topic subscribed yet"))
-	}
-	sec("Last routing decisions")
-	room := h - 2 - len(body)
-	if m.lost > 0 {
-		add("   " + m.p.warn.S(paint.Count(m.lost)+" older decisions not shown (too many to keep)"))
-		room--
-	}
-	switch {
-	case len(m.recent) > 0:
-	case routed == 0:
-		add("   " + m.p.dim.S("nothing routed yet: send something"))
-	default:
-		// The counts above are since the network started; decisions are
-		// kept from when a view first watched.
-		for _, l := range paint.Wrap("no routing decision since this view first opened (decisions are kept from then on; the counts above are since the network started)", max(8, inner-3)) {
-			add("   " + m.p.dim.S(l))
-		}
-	}
-	for i := len(m.recent) - 1; i >= 0 && room > 0; i-- {
-		d := m.recent[i]
-		p := m.p.text
-		switch d.Kind {
-		case netobs.NoSubscriber, netobs.PushFailed, netobs.Refused:
-			p = m.p.err
-		case netobs.OwnNodeDropped, netobs.Retried:
-			p = m.p.warn
-		}
-		ls := decisionLines(d, inner-16)
-		if len(ls) > room && len(ls) > 1 {
-			break // a decision is shown whole or not at all
-		}
-		for j, l := range ls {
-			lead := "   " + m.p.dim.S(d.At.Format("15:04:05.000")) + " "
-			if j > 0 {
-				lead = strings.Repeat(" ", 16)
-			}
-			add(lead + p.S(l))
-			room--
-		}
-	}
+	nodes, topics, decisions := m.nodesSection(inner), m.topicsSection(inner), m.decisionsSection(inner)
+	_, rt, rd := share(h-2, nodes.need(), topics.need(), decisions.need())
+	// Items are shown whole: rows a section could not use go to the
+	// topics, then to the nodes.
+	dl := decisions.render(rd)
+	tl := topics.render(rt + rd - len(dl))
+	nl := nodes.render(h - 2 - len(dl) - len(tl))
+	body := slices.Concat(nl, tl, dl)
 	lines := make([]string, 0, h-2)
 	for _, l := range body {
 		if len(lines) == h-2 {
@@ -308,11 +213,168 @@ func (m Model) Lines() []string {
 	for len(lines) < h-2 {
 		lines = append(lines, strings.Repeat(" ", inner))
 	}
-	title := "network"
+	parts := []string{"network"}
 	if m.subtitle != "" {
-		title += " · " + m.subtitle
+		parts = append(parts, strings.Split(m.subtitle, " · ")...)
 	}
-	return paint.Frame(nil, lines, w, h, title, "", m.p.frame)
+	// The top edge shows " title " after one border cell.
+	return paint.Frame(nil, lines, w, h, fitTitle(parts, inner-4), m.note, m.p.frame)
+}
+
+// nodesSection is every node with its sessions.
+func (m Model) nodesSection(inner int) section {
+	sessions := 0
+	for _, nd := range m.view.Nodes {
+		sessions += len(nd.Sessions)
+	}
+	s := section{
+		head: " " + m.p.head.S("Nodes  "+plural(sessions, "session")),
+		more: func(n int) string { return "   " + m.p.dim.S("… "+strconv.Itoa(n)+" more "+nodesWord(n)) },
+	}
+	for _, nd := range m.view.Nodes {
+		state, stateW := m.p.ok.S("●"), 1
+		if !nd.Up {
+			state, stateW = m.p.err.S("○ stopped"), 9
+		}
+		name, addr := "node"+strconv.Itoa(nd.Index), sanitize.String(nd.Addr)
+		ss := make([]string, 0, len(nd.Sessions))
+		for _, se := range nd.Sessions {
+			ss = append(ss, "s"+strconv.FormatUint(se.ID, 10))
+		}
+		list := "no sessions"
+		if len(ss) > 0 {
+			// Many sessions end in "… +N more", not in a silent cut.
+			lead := 3 + paint.Width(name) + 1 + paint.Width(addr) + 1 + stateW + 2
+			list = wrapList(ss, max(12, inner-lead), 1)[0]
+		}
+		s.items = append(s.items, []string{fmt.Sprintf("   %s %s %s  %s", m.p.text.S(name), m.p.dim.S(addr), state, m.p.dim.S(list))})
+	}
+	return s
+}
+
+func nodesWord(n int) string {
+	if n == 1 {
+		return "node"
+	}
+	return "nodes"
+}
+
+// topicsSection is every topic with its counts, rate and subscribers. The
+// name column is as wide as the longest name the width allows.
+func (m Model) topicsSection(inner int) section {
+	s := section{
+		head: " " + m.p.head.S("Topics"),
+		more: func(n int) string {
+			word := " more topics"
+			if n == 1 {
+				word = " more topic"
+			}
+			return "   " + m.p.dim.S("… "+strconv.Itoa(n)+word)
+		},
+	}
+	type row struct{ name, counts, who string }
+	var rows []row
+	nameW, countsW := 0, 0
+	for _, t := range m.view.Topics {
+		if strings.HasPrefix(t.Topic, wire.BlockNotifyPrefix) {
+			continue // go-sdk's block notifications: every session has one
+		}
+		var subs []string
+		for _, r := range t.Subscribers {
+			subs = append(subs, r.String())
+		}
+		r := row{name: topicLabel(t.Topic), who: strings.Join(subs, " "),
+			counts: fmt.Sprintf("%6s/s  uni %d  multi %d  fail %d", rateText(m.rates[t.Topic]), t.Counts.Unicast, t.Counts.Multicast, t.Counts.Failed)}
+		if r.who == "" {
+			r.who = "no subscriber"
+		}
+		nameW, countsW = max(nameW, paint.Width(r.name)), max(countsW, paint.Width(r.counts))
+		rows = append(rows, r)
+	}
+	if len(rows) == 0 {
+		s.pre = []string{"   " + m.p.dim.S("no topic subscribed yet")}
+		return s
+	}
+	// The subscribers wrap under themselves (three lines at most, then
+	// "… +N more"); on a narrow view they start on a line of their own.
+	nameW = min(nameW, max(16, inner/2))
+	wide := inner - (3 + 1 + countsW + 5) - 16
+	narrow := wide < min(nameW, 12)
+	if !narrow {
+		nameW = min(nameW, wide)
+	} else {
+		nameW = max(8, min(nameW, inner-4-countsW))
+	}
+	lead := 3 + nameW + 1 + countsW + 5
+	for _, r := range rows {
+		name := fitMiddle(r.name, nameW)
+		name = paint.Pad(name, paint.Width(name), nameW)
+		counts := paint.Pad(r.counts, paint.Width(r.counts), countsW)
+		var it []string
+		if narrow {
+			it = append(it, fmt.Sprintf("   %s %s", m.p.text.S(name), m.p.dim.S(counts)))
+			for i, l := range wrapList(strings.Fields(r.who), max(8, inner-8), 3) {
+				arrow := "     " + m.p.dim.S("→") + "  "
+				if i > 0 {
+					arrow = strings.Repeat(" ", 8)
+				}
+				it = append(it, arrow+m.p.text.S(l))
+			}
+		} else {
+			for i, l := range wrapList(strings.Fields(r.who), inner-lead, 3) {
+				if i == 0 {
+					it = append(it, fmt.Sprintf("   %s %s  %s  %s", m.p.text.S(name), m.p.dim.S(counts), m.p.dim.S("→"), m.p.text.S(l)))
+				} else {
+					it = append(it, strings.Repeat(" ", lead)+m.p.text.S(l))
+				}
+			}
+		}
+		s.items = append(s.items, it)
+	}
+	return s
+}
+
+// decisionsSection is the last routing decisions, newest first.
+func (m Model) decisionsSection(inner int) section {
+	s := section{head: " " + m.p.head.S("Last routing decisions")}
+	if m.lost > 0 {
+		s.pre = append(s.pre, "   "+m.p.warn.S(paint.Count(m.lost)+" older decisions not shown (too many to keep)"))
+	}
+	var routed uint64
+	for _, t := range m.view.Topics {
+		routed += t.Counts.Unicast + t.Counts.Multicast + t.Counts.Failed
+	}
+	switch {
+	case len(m.recent) > 0:
+	case routed == 0:
+		s.pre = append(s.pre, "   "+m.p.dim.S("nothing routed yet: send something"))
+	default:
+		// The counts above are since the network started; decisions are
+		// kept from when a view first watched.
+		for _, l := range paint.Wrap("no routing decision since this view first opened (decisions are kept from then on; the counts above are since the network started)", max(8, inner-3)) {
+			s.pre = append(s.pre, "   "+m.p.dim.S(l))
+		}
+	}
+	for i := len(m.recent) - 1; i >= 0; i-- {
+		d := m.recent[i]
+		p := m.p.text
+		switch d.Kind {
+		case netobs.NoSubscriber, netobs.PushFailed, netobs.Refused:
+			p = m.p.err
+		case netobs.OwnNodeDropped, netobs.Retried:
+			p = m.p.warn
+		}
+		var it []string
+		for j, l := range decisionLines(d, inner-16) {
+			lead := "   " + m.p.dim.S(d.At.Format("15:04:05.000")) + " "
+			if j > 0 {
+				lead = strings.Repeat(" ", 16)
+			}
+			it = append(it, lead+p.S(l))
+		}
+		s.items = append(s.items, it)
+	}
+	return s
 }
 
 // View renders the view as one string.
@@ -327,7 +389,7 @@ func decisionLines(d netobs.Decision, w int) []string {
 	d.Topic = topic
 	text := sanitize.String(d.String())
 	if over := paint.Width(text) - w; over > 0 && paint.Width(topic) > 8 {
-		d.Topic, _ = paint.Fit(topic, max(8, paint.Width(topic)-over))
+		d.Topic = fitMiddle(topic, max(8, paint.Width(topic)-over))
 		text = sanitize.String(d.String())
 	}
 	return paint.Wrap(text, max(8, w))
