@@ -19,7 +19,7 @@ func networkTitle(n *local.Network) string {
 	if o.Like == local.Like291 {
 		kind = "like FISCO BCOS 2.9.1"
 	}
-	return fmt.Sprintf("chain %d · group %d · %s", o.ChainID, o.GroupID, kind)
+	return fmt.Sprintf("FISCO BCOS 2.x · chain %d · group %d · %s", o.ChainID, o.GroupID, kind)
 }
 
 // networkTitle3 describes the 3.x network in the view's frame. Its chain
@@ -34,13 +34,16 @@ func networkTitle3(n *local3.Network) string {
 	return fmt.Sprintf("FISCO BCOS 3.x · chain %s · group %s · %s", sanitize.String(o.ChainID), sanitize.String(o.GroupID), kind)
 }
 
-// nodeViewFooter is what the banner of --log says, in short: where the
-// certificates are, what a second terminal runs to join (join), and how to
-// get lines instead (node, the node command as typed).
+// nodeViewFooter is what the banner of --log says, in short, the most
+// useful first (a small window drops the last): what a second terminal
+// runs to join (join), where the certificates are, and how to get lines
+// instead (node, the node command as typed). How to quit is in the view's
+// frame.
 func nodeViewFooter(certDir, join, node string) []string {
 	return []string{
-		fmt.Sprintf("certificates: %s · a second terminal: %s", sanitize.String(certDir), sanitize.String(join)),
-		"q or ctrl+c stops the network · " + node + " --log prints lines instead of this view",
+		"a second terminal: " + sanitize.String(join),
+		"certificates: " + sanitize.String(certDir),
+		node + " --log prints lines instead of this view",
 	}
 }
 
