@@ -9,12 +9,31 @@ import (
 	"github.com/amoptui/amoptui/ui/internal/paint"
 )
 
+// KeyMap is the keys of the App.
+type KeyMap struct {
+	Quit, Down, Up, PageDown, PageUp key.Binding
+}
+
+// DefaultKeyMap returns the App's keys.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c", "esc"), key.WithHelp("q or ctrl+c", "stops the network")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next topic")),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous topic")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn", "topics further down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "topics further up")),
+	}
+}
+
+// pageStep is how many topics a page key scrolls.
+const pageStep = 10
+
 // App is the view as a program of its own: `amoptui node` on a terminal.
 // It is the root model of that program (the only tea.Model here).
 type App struct {
 	m      Model
 	footer []string // trusted text: where the certificates are, how to join
-	quit   key.Binding
+	keys   KeyMap
 	w, h   int
 	// quitting blanks the last frame. A terminal (tmux among them) that
 	// grew while the alternate screen was on keeps the rows below the
@@ -30,9 +49,10 @@ func NewApp(src Source, st Styles, subtitle string, footer []string) App {
 	a := App{
 		m:      New(src, st, subtitle),
 		footer: footer,
-		quit:   key.NewBinding(key.WithKeys("q", "ctrl+c", "esc"), key.WithHelp("q or ctrl+c", "stops the network")),
+		keys:   DefaultKeyMap(),
 	}
-	a.m.SetNote(a.quit.Help().Key + " " + a.quit.Help().Desc)
+	a.m.SetNote(a.keys.Quit.Help().Key + " " + a.keys.Quit.Help().Desc)
+	a.m.scrolls = " · " + a.keys.Down.Help().Key + " " + a.keys.PageDown.Help().Key + " scroll"
 	return a
 }
 
@@ -47,9 +67,18 @@ func (a App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.m.SetSize(a.w, max(0, a.h-len(a.footerLines())))
 		return a, nil
 	case tea.KeyMsg:
-		if key.Matches(msg, a.quit) {
+		switch {
+		case key.Matches(msg, a.keys.Quit):
 			a.quitting = true
 			return a, tea.Quit
+		case key.Matches(msg, a.keys.Down):
+			a.m.ScrollTopics(1)
+		case key.Matches(msg, a.keys.Up):
+			a.m.ScrollTopics(-1)
+		case key.Matches(msg, a.keys.PageDown):
+			a.m.ScrollTopics(pageStep)
+		case key.Matches(msg, a.keys.PageUp):
+			a.m.ScrollTopics(-pageStep)
 		}
 		return a, nil
 	}
@@ -66,7 +95,7 @@ func (a App) View() string {
 	lines := a.m.Lines()
 	if lines == nil {
 		// Too small for the frame: still say how to quit.
-		t, _ := paint.Fit(a.quit.Help().Key+" quits · window too small", a.w)
+		t, _ := paint.Fit(a.keys.Quit.Help().Key+" quits · window too small", a.w)
 		return t
 	}
 	for _, f := range a.footerLines() {

@@ -230,3 +230,43 @@ func TestFitTitle(t *testing.T) {
 		}
 	}
 }
+
+// TestAppScrollsTopics: the keys move the topic list; what is above is
+// counted too, and the list stops at its ends.
+func TestAppScrollsTopics(t *testing.T) {
+	app := NewApp(nil, ascii(), title3, nil)
+	v, ds := manyTopics(50)
+	app.m.apply(v, ds, 5, 0, t0)
+	var model tea.Model = app
+	model, _ = model.Update(tea.WindowSizeMsg{Width: 100, Height: 20})
+	press := func(k tea.KeyMsg, n int) string {
+		for range n {
+			model, _ = model.Update(k)
+		}
+		return model.View()
+	}
+	out := model.View()
+	if !strings.Contains(out, "more topics · ↓/j pgdn scroll") || strings.Contains(out, "above") {
+		t.Fatalf("top:\n%s", out)
+	}
+	out = press(tea.KeyMsg{Type: tea.KeyPgDown}, 1)
+	if !strings.Contains(out, "… 10 topics above") || !strings.Contains(out, "topic11 ") || strings.Contains(out, "topic10 ") {
+		t.Fatalf("pgdown:\n%s", out)
+	}
+	out = press(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("k")}, 1)
+	if !strings.Contains(out, "… 9 topics above") || !strings.Contains(out, "topic10 ") {
+		t.Fatalf("k:\n%s", out)
+	}
+	out = press(tea.KeyMsg{Type: tea.KeyDown}, 100)
+	if !strings.Contains(out, "… 49 topics above") || !strings.Contains(out, "topic50 ") || strings.Contains(out, "more topic") {
+		t.Fatalf("end:\n%s", out)
+	}
+	checkSize(t, out, 100, 20)
+	if !strings.Contains(out, "unicast 'topic01'") {
+		t.Fatalf("the decisions went:\n%s", out)
+	}
+	out = press(tea.KeyMsg{Type: tea.KeyUp}, 100)
+	if strings.Contains(out, "above") || !strings.Contains(out, "topic01 ") {
+		t.Fatalf("back to the top:\n%s", out)
+	}
+}

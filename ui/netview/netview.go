@@ -99,6 +99,8 @@ type Model struct {
 	stopped  bool
 	subtitle string
 	note     string // in the bottom edge: how to close or quit
+	top      int    // the first topic shown (the App scrolls the list)
+	scrolls  string // how to scroll, when the keys do (the App)
 }
 
 // nextID tags models so that a closed view's polls are ignored by a new one.
@@ -122,6 +124,12 @@ func New(src Source, st Styles, subtitle string) Model {
 // SetNote puts note (trusted text: a key hint such as "esc close") in the
 // frame's bottom edge, where it stays however small the view.
 func (m *Model) SetNote(note string) { m.note = note }
+
+// ScrollTopics moves the first topic shown by n (down when positive),
+// within the list.
+func (m *Model) ScrollTopics(n int) {
+	m.top = paint.Clamp(m.top+n, 0, len(m.view.Topics)-1)
+}
 
 // SetClock replaces the clock of the rates (tests).
 func (m *Model) SetClock(now func() time.Time) { m.now = now }
@@ -269,7 +277,7 @@ func (m Model) topicsSection(inner int) section {
 			if n == 1 {
 				word = " more topic"
 			}
-			return "   " + m.p.dim.S("… "+strconv.Itoa(n)+word)
+			return "   " + m.p.dim.S("… "+strconv.Itoa(n)+word+m.scrolls)
 		},
 	}
 	type row struct{ name, counts, who string }
@@ -294,6 +302,14 @@ func (m Model) topicsSection(inner int) section {
 	if len(rows) == 0 {
 		s.pre = []string{"   " + m.p.dim.S("no topic subscribed yet")}
 		return s
+	}
+	if top := min(m.top, len(rows)-1); top > 0 {
+		word := " topics above"
+		if top == 1 {
+			word = " topic above"
+		}
+		s.pre = []string{"   " + m.p.dim.S("… "+strconv.Itoa(top)+word)}
+		rows = rows[top:]
 	}
 	// The subscribers wrap under themselves (three lines at most, then
 	// "… +N more"); on a narrow view they start on a line of their own.
