@@ -69,7 +69,7 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		topicDelay  = fs.Duration("topic-delay", 0, "delay before other nodes see a new subscription, like real nodes' ≤5s sync")
 		verifyEvery = fs.Duration("verify-interval", 5*time.Second, "private topics: how often a subscriber still being verified is offered to a publisher again")
 		verbose     = fs.Bool("verbose", false, "log every session to stderr (warnings are always logged)")
-		logLines    = fs.Bool("log", false, "print lines, not the live view, even on a terminal (the view shows when stdin and stdout are terminals)")
+		logLines    = fs.Bool("log", false, nodeLogHelp)
 		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the nodes to `FILE` when they stop (go tool pprof)")
 		like        = fs.String("like", local.LikeIdeal, "node behaviour: ideal, or 2.9 to behave as FISCO BCOS 2.9.1 nodes do (5 s topic sync, own-node AMOP dropped, ...)")
 		nodeTimeout = fs.Duration("node-timeout", 30*time.Second, "with --like 2.9: how long a node waits for another node's answer to a unicast")
@@ -182,7 +182,9 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 		return err
 	}
 	printNodeBanner(std.out, n, dir != defaultDir)
+	stopLog := logDecisions(std.out, n)
 	<-ctx.Done()
+	stopLog()
 	fmt.Fprintln(std.out, "stopping")
 	return n.Close()
 }

@@ -63,7 +63,7 @@ func node3Main(ctx context.Context, args []string, std stdio) error {
 		noTLS        = fs.Bool("no-tls", false, "plain ws:// (rpc.enable_ssl=false)")
 		sm           = fs.Bool("sm", false, "act as an SM chain (build_chain -s): SM2 certificates over TLS, which clients without SM TLS refuse")
 		verbose      = fs.Bool("verbose", false, "log every session to stderr (warnings are always logged)")
-		logLines     = fs.Bool("log", false, "print lines, not the live view, even on a terminal (the view shows when stdin and stdout are terminals)")
+		logLines     = fs.Bool("log", false, nodeLogHelp)
 	)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -132,7 +132,9 @@ func node3Main(ctx context.Context, args []string, std stdio) error {
 		return err
 	}
 	printNode3Banner(std.out, n, dir != defaultDir)
+	stopLog := logDecisions(std.out, n)
 	<-ctx.Done()
+	stopLog()
 	fmt.Fprintln(std.out, "stopping")
 	return n.Close()
 }

@@ -288,3 +288,40 @@ func TestNodeWithGoSDKExamples(t *testing.T) {
 		t.Fatalf("no clean stop:\n%s", node.out.String())
 	}
 }
+
+// TestNodeLogLines: a 2.x node whose stdout is not a terminal prints a line
+// per routing decision, and with --verbose logs its sessions (finding 8 of
+// outside report 3; the 3.x node's lines are checked by TestNode3SubPub).
+func TestNodeLogLines(t *testing.T) {
+	addrs := ntFreePorts(t, 2)
+	dir := filepath.Join(t.TempDir(), "certs")
+	var out, errb ntBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- runNode(ctx, []string{"--log", "--verbose", "--listen", strings.Join(addrs, ","), "--certs", dir}, stdio{out: &out, err: &errb})
+	}()
+	ntWait(t, 60*time.Second, "the banner", func() bool { return strings.Contains(out.String(), "Ctrl+C") })
+	if code, o, e := runCmd(t, "", "pub", "--certs", dir, "--fisco", "2", "--wait", "0", addrs[0], "nobody"); code != exitFailure {
+		t.Fatalf("pub to nobody: exit %d\n%s\n%s", code, o, e)
+	}
+	ntWait(t, 10*time.Second, "the decision line", func() bool {
+		return strings.Contains(out.String(), "unicast 'nobody' from s") && strings.Contains(out.String(), "no subscriber (AMOP 100)")
+	})
+	ntWait(t, 10*time.Second, "the session lines", func() bool {
+		return strings.Contains(errb.String(), "session opened") && strings.Contains(errb.String(), "session closed")
+	})
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("node exit %d: %s", code, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the node did not stop")
+	}
+	if i, j := strings.Index(out.String(), "no subscriber"), strings.Index(out.String(), "stopping"); j < i {
+		t.Errorf("a decision line after \"stopping\":\n%s", out.String())
+	}
+}

@@ -21,7 +21,7 @@ func TestNode3SubPub(t *testing.T) {
 	defer cancel()
 	done := make(chan int, 1)
 	go func() {
-		done <- runNode(ctx, []string{"--fisco", "3", "--listen", strings.Join(addrs, ","), "--certs", dir}, stdio{out: &out, err: &errb})
+		done <- runNode(ctx, []string{"--fisco", "3", "--verbose", "--listen", strings.Join(addrs, ","), "--certs", dir}, stdio{out: &out, err: &errb})
 	}()
 	// The first start makes four RSA-2048 keys, which takes seconds on a
 	// loaded machine.
@@ -55,6 +55,17 @@ func TestNode3SubPub(t *testing.T) {
 	if code != exitFailure || !strings.Contains(o+e, "AMOP 3001") {
 		t.Fatalf("pub to nobody: exit %d\n%s\n%s", code, o, e)
 	}
+	// Not a terminal: a line per routing decision on stdout (finding 8),
+	// and with --verbose every session opened and closed on stderr.
+	ntWait(t, 10*time.Second, "the decision lines", func() bool {
+		o := out.String()
+		return strings.Contains(o, "unicast 'hello' from s") && strings.Contains(o, "multicast 'hello' from s") &&
+			strings.Contains(o, "unicast 'nobody' from s") && strings.Contains(o, "no subscriber (AMOP 3001)")
+	})
+	ntWait(t, 10*time.Second, "the session lines", func() bool {
+		e := errb.String()
+		return strings.Contains(e, "session opened") && strings.Contains(e, "session closed") && strings.Contains(e, "reason=\"peer closed\"")
+	})
 	cancel()
 	select {
 	case code := <-done:

@@ -99,6 +99,7 @@ func (nd *node) start() error {
 	if nd.tlsConfig != nil {
 		served = tls.NewListener(ln, nd.tlsConfig)
 	}
+	n.log.Debug("node listening", "node", nd.idx, "addr", ln.Addr().String())
 	n.spawn(func() { _ = srv.Serve(served) })
 	if n.opts.TopicSync > 0 {
 		n.spawn(func() { nd.syncLoop(stop) })
@@ -114,7 +115,7 @@ func (nd *node) stop() {
 		return
 	}
 	nd.running = false
-	srv := nd.srv
+	srv, addr := nd.srv, nd.addr
 	close(nd.syncStop)
 	select {
 	case <-nd.thaw:
@@ -132,6 +133,7 @@ func (nd *node) stop() {
 	for _, s := range ss {
 		s.close(closeStopped)
 	}
+	n.log.Debug("node stopped", "node", nd.idx, "addr", addr)
 }
 
 // syncLoop is AMOPImpl's timer: every TopicSync the node's current topics

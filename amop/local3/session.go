@@ -28,6 +28,33 @@ const (
 	closeMalformed closeReason = wire3.CodeWsPacket
 )
 
+// logClose logs the end of s at the level the 2.x network uses for the
+// same cause: what points at a broken or hostile client is a warning, an
+// idle session is news, an ordinary disconnect is detail (--verbose).
+// A slow subscriber is warned about where it is found (enqueue): its code
+// is a write failure's.
+func (n *Network) logClose(s *session, why closeReason) {
+	args := []any{"node", s.node.idx, "session", s.id, "remote", s.endpoint, "code", int(why)}
+	switch why {
+	case closePacket:
+		n.log.Warn("session closed", append(args, "reason", "malformed message")...)
+	case closeOversize:
+		n.log.Warn("session closed", append(args, "reason", "message over the size limit")...)
+	case closeUser:
+		n.log.Info("session closed", append(args, "reason", "handshake: no protocol version in common")...)
+	case closeIdle:
+		n.log.Info("session closed", append(args, "reason", "idle")...)
+	case closeRead:
+		n.log.Debug("session closed", append(args, "reason", "peer closed")...)
+	case closeWrite:
+		n.log.Debug("session closed", append(args, "reason", "write failed")...)
+	case closeStopped:
+		n.log.Debug("session closed", append(args, "reason", "node stopped")...)
+	default:
+		n.log.Debug("session closed", args...)
+	}
+}
+
 // outMsg is one message queued for a session.
 type outMsg struct {
 	data []byte
@@ -106,6 +133,7 @@ func (n *Network) newSession(nd *node, conn *websocket.Conn) {
 	s.id = n.nextID
 	nd.sessions[s] = struct{}{}
 	n.mu.Unlock()
+	n.log.Debug("session opened", "node", nd.idx, "session", s.id, "remote", s.endpoint)
 	n.spawn(s.writeLoop)
 	n.spawn(s.readLoop)
 }
@@ -150,6 +178,7 @@ func (s *session) close(why closeReason) {
 		}
 		n.notifyLocked()
 		n.mu.Unlock()
+		n.logClose(s, why)
 		text := wire3.TextDisconnectPrefix + strconv.Itoa(int(why))
 		// Taking the map took ownership of every push in it (see answered).
 		for _, p := range pend {
@@ -176,6 +205,7 @@ func (s *session) enqueue(m outMsg) {
 	case s.out <- m:
 	case <-s.done:
 	case <-t.C:
+		s.net.log.Warn("session is not keeping up: closed", "node", s.node.idx, "session", s.id, "remote", s.endpoint)
 		s.net.stats.closedSlow.Add(1)
 		s.close(closeSlow)
 	}
