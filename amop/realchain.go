@@ -24,13 +24,42 @@ const SyncWindowText = "5 s"
 // chain, in the words the UI and `sub` show.
 const SyncNote = "other nodes learn of it within " + SyncWindowText
 
-// MulticastAccepted is what a successful multicast means: the node took it.
-// A node acknowledges a multicast even when nobody listens (real-nodes.md
-// row 15), so it is never a delivery receipt.
-const MulticastAccepted = "accepted by the node"
+// MulticastOK is what a multicast that succeeded means on line l, in a
+// few words. A 2.x node acknowledges a multicast, even when nobody listens
+// (real-nodes.md row 15): it accepted it. A 3.x node acknowledges none
+// (fisco3-amop.md): the message was written to it, no more. Neither is a
+// delivery receipt. LineAuto reads as 2.x, the line that acknowledges.
+func (l Line) MulticastOK() string {
+	if l == Line3 {
+		return "written to the node"
+	}
+	return "accepted by the node"
+}
 
-// MulticastAcceptedLong explains MulticastAccepted.
-const MulticastAcceptedLong = "accepted by the node, which is not a delivery receipt: a node acknowledges a multicast even when nobody listens"
+// MulticastOKWord is MulticastOK in one word, for narrow columns.
+func (l Line) MulticastOKWord() string {
+	if l == Line3 {
+		return "written"
+	}
+	return "accepted"
+}
+
+// MulticastOKNote says why MulticastOK is not a delivery: what a headless
+// command adds in brackets.
+func (l Line) MulticastOKNote() string {
+	if l == Line3 {
+		return "no acknowledgement on 3.x"
+	}
+	return "not a delivery receipt"
+}
+
+// MulticastOKLong explains MulticastOK in a sentence.
+func (l Line) MulticastOKLong() string {
+	if l == Line3 {
+		return "written to the node, which acknowledges no multicast on 3.x: not a delivery receipt"
+	}
+	return "accepted by the node, which is not a delivery receipt: a node acknowledges a multicast even when nobody listens"
+}
 
 // localBuildType is how amoptui's local network names itself in
 // getClientVersion's "Build Type": "amoptui local network · ideal", or

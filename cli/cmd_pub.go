@@ -241,7 +241,7 @@ func publish(ctx context.Context, std stdio, cf *connFlags, args []string, o pub
 		case mode == amop.Unicast:
 			fmt.Fprintf(std.out, "  ✓ reply \"%s\" in %s\n", shown(reply), rtt.Round(time.Microsecond))
 		default:
-			fmt.Fprintf(std.out, "  ✓ %s in %s (not a delivery receipt)\n", amop.MulticastAccepted, rtt.Round(time.Microsecond))
+			fmt.Fprintf(std.out, "  ✓ %s in %s (%s)\n", rep.line.MulticastOK(), rtt.Round(time.Microsecond), rep.line.MulticastOKNote())
 		}
 	}
 	if err := late.show(std.out, timedOut, o.asJSON); err != nil {

@@ -203,6 +203,7 @@ func (c *connFlags) connect(ctx context.Context, cfg amop.Config, wait time.Dura
 		cfg.Logger.Info("FISCO BCOS line", "line", ch.Line.String(), "why", ch.Why)
 	}
 	rep := newProgress(std, name)
+	rep.line = ch.Line
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	fail := func(err error) (dial.Client, *progress, error) {
@@ -266,6 +267,9 @@ type progress struct {
 	std  stdio
 	name string
 	now  func() time.Time // time.Now; a test's clock
+	// line is the FISCO BCOS line of the client connect made (detected,
+	// with --fisco auto): what its words and limits follow.
+	line amop.Line
 
 	mu        sync.Mutex // the event reader of pub and the caller may both report
 	last      string

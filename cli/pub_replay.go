@@ -128,7 +128,7 @@ func replayPub(ctx context.Context, std stdio, cf *connFlags, args []string, o p
 	}
 	defer closeLog()
 	cfg.SendTimeout = o.timeout
-	a, _, err := cf.connect(ctx, cfg, o.wait, std, "pub")
+	a, rep, err := cf.connect(ctx, cfg, o.wait, std, "pub")
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func replayPub(ctx context.Context, std stdio, cf *connFlags, args []string, o p
 	failed, err := replay.Run(ctx, a, msgs, replay.Options{Speed: r.speed, Fast: r.fast, Timeout: o.timeout, To: r.to, InFlight: r.inFlight},
 		func(res replay.Result) {
 			if werr == nil {
-				werr = printReplay(std, o.asJSON, res)
+				werr = printReplay(std, o.asJSON, rep.line, res)
 			}
 		})
 	if werr != nil {
@@ -158,7 +158,7 @@ func replayPub(ctx context.Context, std stdio, cf *connFlags, args []string, o p
 }
 
 // printReplay reports one replayed message: a line, or a JSON object.
-func printReplay(std stdio, asJSON bool, res replay.Result) error {
+func printReplay(std stdio, asJSON bool, line amop.Line, res replay.Result) error {
 	m := res.Msg
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	if asJSON {
@@ -187,7 +187,7 @@ func printReplay(std stdio, asJSON bool, res replay.Result) error {
 	case m.Mode == amop.Unicast:
 		outcome = fmt.Sprintf("✓ reply \"%s\" in %s", shown(res.Reply), res.RTT.Round(time.Microsecond))
 	default:
-		outcome = fmt.Sprintf("✓ %s in %s", amop.MulticastAccepted, res.RTT.Round(time.Microsecond))
+		outcome = fmt.Sprintf("✓ %s in %s", line.MulticastOK(), res.RTT.Round(time.Microsecond))
 	}
 	_, err := fmt.Fprintf(std.out, "replay %d/%d +%.3fs%s %s %s: %s %s\n", res.Index, res.Total, res.Sent.Seconds(), late, m.Mode,
 		sanitize.String(m.Topic), shown(m.Data), outcome)

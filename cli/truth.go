@@ -94,11 +94,15 @@ func (s *subscriberWait) unicast(ctx context.Context, send func() ([]byte, error
 // the connection's states, drops and counters go to rep at once, so that
 // pub says when it loses and regains its node during a run.
 type lateReplies struct {
-	ch chan *amop.LateReplyEvent
+	ch   chan *amop.LateReplyEvent
+	line amop.Line // the client's, for the words of a late acknowledgement
 }
 
 func watchLate(ctx context.Context, a amop.Client, rep *progress) *lateReplies {
 	l := &lateReplies{ch: make(chan *amop.LateReplyEvent, 256)}
+	if rep != nil {
+		l.line = rep.line
+	}
 	go func() {
 		for {
 			select {
@@ -176,7 +180,7 @@ func (l *lateReplies) print(w io.Writer, names map[uint64]int) {
 		case ev.Err != nil:
 			fmt.Fprintf(w, "  ↩ message %d, which timed out: the node answered %s: %s\n", n, amop.LateText(ev.After), sanitize.String(ev.Err.Error()))
 		case ev.Mode == amop.Multicast:
-			fmt.Fprintf(w, "  ↩ message %d, which timed out: %s %s\n", n, amop.MulticastAccepted, amop.LateText(ev.After))
+			fmt.Fprintf(w, "  ↩ message %d, which timed out: %s %s\n", n, l.line.MulticastOK(), amop.LateText(ev.After))
 		default:
 			fmt.Fprintf(w, "  ↩ message %d, which timed out: reply \"%s\" %s\n", n, shown(ev.Reply), amop.LateText(ev.After))
 		}

@@ -57,22 +57,27 @@ func TestCountWording(t *testing.T) {
 func TestReplayLineWording(t *testing.T) {
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	cases := []struct {
+		line amop.Line
 		res  replay.Result
 		want string
 	}{
-		{replay.Result{Index: 3, Total: 10, Msg: replay.Message{At: at, Topic: "svc", Mode: amop.Unicast, Data: []byte("ping")},
+		{amop.Line2, replay.Result{Index: 3, Total: 10, Msg: replay.Message{At: at, Topic: "svc", Mode: amop.Unicast, Data: []byte("ping")},
 			Sent: 1204 * time.Millisecond, Due: 1200 * time.Millisecond, Reply: []byte("pong"), RTT: 1200 * time.Microsecond},
 			`replay 3/10 +1.204s unicast svc: ping ✓ reply "pong" in 1.2ms`},
-		{replay.Result{Index: 4, Total: 10, Msg: replay.Message{At: at, Topic: "news", Mode: amop.Multicast, Data: []byte("hi")},
+		{amop.Line2, replay.Result{Index: 4, Total: 10, Msg: replay.Message{At: at, Topic: "news", Mode: amop.Multicast, Data: []byte("hi")},
 			Sent: 2 * time.Second, Due: 1900 * time.Millisecond, RTT: 800 * time.Microsecond},
 			`replay 4/10 +2.000s (100ms late) multicast news: hi ✓ accepted by the node in 800µs`},
-		{replay.Result{Index: 5, Total: 10, Msg: replay.Message{At: at, Topic: "svc", Mode: amop.Unicast, Data: []byte("q\x1b[2J")},
+		// A 3.x node acknowledges no multicast (outside report 3, finding 9).
+		{amop.Line3, replay.Result{Index: 4, Total: 10, Msg: replay.Message{At: at, Topic: "news", Mode: amop.Multicast, Data: []byte("hi")},
+			Sent: 2 * time.Second, Due: 2 * time.Second, RTT: 800 * time.Microsecond},
+			`replay 4/10 +2.000s multicast news: hi ✓ written to the node in 800µs`},
+		{amop.Line2, replay.Result{Index: 5, Total: 10, Msg: replay.Message{At: at, Topic: "svc", Mode: amop.Unicast, Data: []byte("q\x1b[2J")},
 			Sent: 3 * time.Second, Due: 3 * time.Second, Err: &amop.CodeError{Code: 100, Topic: "svc"}},
 			`replay 5/10 +3.000s unicast svc: q␛[2J ✗ ` + (&amop.CodeError{Code: 100, Topic: "svc"}).Error()},
 	}
 	for _, c := range cases {
 		var out ntBuffer
-		if err := printReplay(stdio{out: &out}, false, c.res); err != nil {
+		if err := printReplay(stdio{out: &out}, false, c.line, c.res); err != nil {
 			t.Fatal(err)
 		}
 		if got := out.String(); got != c.want+"\n" {

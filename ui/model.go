@@ -106,6 +106,9 @@ type Model struct {
 	ownWarned   map[string]bool
 	lateLines   map[uint64]lateLine
 	syncTicking bool
+	// line is the FISCO BCOS line of the node last connected to (a
+	// client's line never changes): what a send's outcome says after it.
+	line amop.Line
 	// unjoined are panes whose join failed: /join sends it again.
 	unjoined map[string]bool
 	// joinPending are topics the client joined while no node session was

@@ -23,7 +23,9 @@ type topicCounts struct {
 // statsState is what "latency at a glance" is computed from: per topic the
 // recent round trips, and for /stats every round trip in a histogram, the
 // rates in and out, and the failures by kind. Everything is bounded (see
-// package latency).
+// package latency). A round trip is a unicast's, to its reply: a
+// multicast's success is a 2.x node's acknowledgement or, on 3.x, only the
+// write, neither of which a reply's time can be compared with.
 type statsState struct {
 	lat    map[string]*latency.Window
 	counts map[string]*topicCounts
@@ -31,6 +33,7 @@ type statsState struct {
 	in     latency.Rate
 	out    latency.Rate
 	fails  latency.Failures
+	ok     uint64 // sends that succeeded, multicasts included
 	late   uint64 // answers after their send had timed out (client.Stats)
 	show   bool   // the /stats overlay is open
 	tickID int
@@ -55,8 +58,9 @@ func (s *statsState) sent(now time.Time) { s.out.Add(now, 1) }
 // received counts a message coming in.
 func (s *statsState) received(now time.Time) { s.in.Add(now, 1) }
 
-// resolved records a send's outcome on topic.
-func (s *statsState) resolved(topic string, err error, rtt time.Duration) {
+// resolved records a send's outcome on topic; only a unicast's reply is a
+// round trip.
+func (s *statsState) resolved(topic string, mode amop.Mode, err error, rtt time.Duration) {
 	w, c := s.topic(topic)
 	c.sent++
 	if err != nil {
@@ -65,6 +69,10 @@ func (s *statsState) resolved(topic string, err error, rtt time.Duration) {
 		return
 	}
 	c.ok++
+	s.ok++
+	if mode != amop.Unicast {
+		return
+	}
 	w.Add(rtt)
 	s.hist.Add(rtt)
 }
@@ -141,7 +149,7 @@ func (m Model) statsView(w, h int) []string {
 	add("   " + key.S("in  ") + " " + desc.S(rate(&s.in)))
 	add("   " + key.S("out ") + " " + desc.S(rate(&s.out)))
 	f := s.fails
-	add(" " + title.S("Failures") + desc.S(fmt.Sprintf("  %s of %s sends", paint.Count(f.Total()), paint.Count(f.Total()+s.hist.Total))))
+	add(" " + title.S("Failures") + desc.S(fmt.Sprintf("  %s of %s sends", paint.Count(f.Total()), paint.Count(f.Total()+s.ok))))
 	items := []string{
 		fmt.Sprintf("no subscriber (100) %d", f.NoSubscriber), fmt.Sprintf("rejected (103) %d", f.Rejected),
 		fmt.Sprintf("push failed (104) %d", f.PushFailed), fmt.Sprintf("timeout %d", f.Timeout),
@@ -152,7 +160,7 @@ func (m Model) statsView(w, h int) []string {
 	}
 
 	// The histogram: one row per bucket from the first to the last used.
-	add(" " + title.S("Round trips") + desc.S("  "+paint.Count(s.hist.Total)+" answered"+maxText(s.hist.Max)))
+	add(" " + title.S("Round trips (unicast)") + desc.S("  "+paint.Count(s.hist.Total)+" answered"+maxText(s.hist.Max)))
 	lo, hi := -1, -1
 	for i, c := range s.hist.Counts {
 		if c > 0 {
@@ -163,7 +171,7 @@ func (m Model) statsView(w, h int) []string {
 		}
 	}
 	if lo < 0 {
-		add("   " + desc.S("no answers yet"))
+		add("   " + desc.S("no unicast answered yet"))
 	} else {
 		peak := slices.Max(s.hist.Counts[:])
 		barW := paint.Clamp(inner-30, 4, 60)
@@ -182,7 +190,7 @@ func (m Model) statsView(w, h int) []string {
 	}
 
 	// Per topic: counts, percentiles of the recent window, a sparkline.
-	add(" " + title.S("Per topic") + desc.S("  (p50/p99 of the last "+strconv.Itoa(latency.WindowSize)+" answers)"))
+	add(" " + title.S("Per topic") + desc.S("  (p50/p99 of the last "+strconv.Itoa(latency.WindowSize)+" unicast replies)"))
 	add("   " + key.S(fmt.Sprintf("%-16s %6s %6s %6s %9s %9s  %s", "topic", "sent", "ok", "failed", "p50", "p99", "recent")))
 	for _, t := range m.list.Names() {
 		c := s.counts[t]

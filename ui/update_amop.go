@@ -85,6 +85,9 @@ func (m *Model) onMessage(ev *amop.MessageEvent) {
 func (m *Model) onState(st amop.Status) tea.Cmd {
 	prev := m.status.Status()
 	m.status.SetStatus(st)
+	if st.State == amop.StateConnected {
+		m.line = st.Node.Line
+	}
 	note, isErr := "", false
 	var cmd tea.Cmd
 	switch {
@@ -229,7 +232,7 @@ func (m *Model) resolve(id uint64, ps pendingSend, reply []byte, err error, rtt 
 	// The pane is held by pointer: if the topic was left (and maybe joined
 	// again) meanwhile, the old pane takes the answer and nothing shows.
 	ps.pane.Resolve(ps.seq, reply, err, rtt)
-	m.stats.resolved(ps.topic, err, rtt)
+	m.stats.resolved(ps.topic, ps.mode, err, rtt)
 	if m.visible[ps.topic] {
 		m.updateNotes() // the pane title's sparkline and percentiles
 	}

@@ -264,7 +264,7 @@ func (m *Model) send(data []byte) tea.Cmd {
 	}
 	now := m.opts.Now()
 	m.stats.sent(now)
-	seq := p.AddSent(now, mode, data)
+	seq := p.AddSent(now, m.line, mode, data)
 	m.nextID++
 	id := m.nextID
 	m.pending[id] = pendingSend{id: id, pane: p, topic: topic, seq: seq, mode: mode, data: data}

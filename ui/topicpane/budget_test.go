@@ -96,13 +96,13 @@ func TestBudgetCutsOlderPayloadsBeforeDroppingLines(t *testing.T) {
 // that arrives for a line already cut keeps only its head.
 func TestBudgetCountsReplies(t *testing.T) {
 	p := budgetPane(MinBytes)
-	seq := p.AddSent(t0, amop.Unicast, []byte("request"))
+	seq := p.AddSent(t0, amop.Line2, amop.Unicast, []byte("request"))
 	p.Resolve(seq, payload(4<<20, 'r'), nil, time.Millisecond)
 	es := p.Entries()
 	if len(es[0].Reply) != KeepHead || es[0].ReplySize != 4<<20 || p.Bytes() > MinBytes {
 		t.Fatalf("reply kept %d of %d; %d bytes", len(es[0].Reply), es[0].ReplySize, p.Bytes())
 	}
-	old := p.AddSent(t0, amop.Unicast, []byte("slow request"))
+	old := p.AddSent(t0, amop.Line2, amop.Unicast, []byte("slow request"))
 	for i := 0; i < 8; i++ {
 		p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: payload(200<<10, 'z'), Mode: amop.Unicast, At: t0})
 	}
@@ -146,7 +146,7 @@ func TestBudgetHoldsUnderRandomTraffic(t *testing.T) {
 		}
 		switch rng.Intn(10) {
 		case 0, 1:
-			pending = append(pending, p.AddSent(t0, amop.Unicast, payload(size, 's')))
+			pending = append(pending, p.AddSent(t0, amop.Line2, amop.Unicast, payload(size, 's')))
 		case 2:
 			if len(pending) > 0 {
 				j := rng.Intn(len(pending))
@@ -182,10 +182,10 @@ func TestDetailHeaderSaysWhatWasKept(t *testing.T) {
 	p := budgetPane(MinBytes) // keeps whole up to 256 KiB
 	p.Focus()
 	big := payload(4<<20, 'b')
-	sent := p.AddSent(t0, amop.Unicast, big)
+	sent := p.AddSent(t0, amop.Line2, amop.Unicast, big)
 	p.Resolve(sent, big, nil, time.Millisecond)
 	p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: big, Mode: amop.Unicast, Replied: true, Reply: big, At: t0})
-	small := p.AddSent(t0, amop.Unicast, []byte("hi"))
+	small := p.AddSent(t0, amop.Line2, amop.Unicast, []byte("hi"))
 	p.Resolve(small, []byte("ho"), nil, time.Millisecond)
 	for seq, want := range map[uint64][]string{
 		sent:  {"→ sent unicast · 4.0 MiB (the first 64.0 KiB kept) ", "✓ reply (4.0 MiB, the first 64.0 KiB kept) · round trip 1.0 ms: bbb"},

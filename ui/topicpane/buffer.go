@@ -34,6 +34,7 @@ const (
 const (
 	flagBinary  uint8 = 1 << iota // payload is shown as hex
 	flagReplied                   // a received request was auto-replied
+	flagLine3                     // sent to a 3.x node, which acknowledges no multicast
 )
 
 // entry is one retained line, kept compact: the ring holds up to the
@@ -56,6 +57,15 @@ type entry struct {
 	// wrapH is the number of lines a note wraps to at the inner width
 	// wrapW (a memo: a note's text never changes).
 	wrapW, wrapH uint16
+}
+
+// line is the FISCO BCOS line a sent message went to, whose words its
+// outcome takes (amop.Line.MulticastOK).
+func (e *entry) line() amop.Line {
+	if e.flags&flagLine3 != 0 {
+		return amop.Line3
+	}
+	return amop.Line2
 }
 
 // dataSize is the payload's length, whether kept whole or not.

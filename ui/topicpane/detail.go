@@ -82,7 +82,7 @@ func (m *Model) buildDetail(w int) []string {
 			add(m.st.pending, "waiting for the node's answer…")
 		case StatusOK:
 			if e.mode == amop.Multicast {
-				add(m.st.ok, "✓ "+amop.MulticastAcceptedLong+" · round trip "+paint.RTT(e.rtt))
+				add(m.st.ok, "✓ "+e.line().MulticastOKLong()+" · round trip "+paint.RTT(e.rtt))
 			} else {
 				reply, _ := head(e.aux)
 				add(m.st.ok, "✓ reply ("+paint.Size(e.auxSize())+keptNote(e.auxSize(), len(e.aux), ", ", "")+") · round trip "+paint.RTT(e.rtt)+": "+sanitize.Bytes(reply))
@@ -95,7 +95,7 @@ func (m *Model) buildDetail(w int) []string {
 			case e.err != nil:
 				add(m.st.err, "✗ "+sanitize.String(errText(e.err)))
 			case e.mode == amop.Multicast:
-				add(m.st.ok, "✓ "+amop.MulticastAcceptedLong)
+				add(m.st.ok, "✓ "+e.line().MulticastOKLong())
 			default:
 				reply, _ := head(e.aux)
 				add(m.st.ok, "✓ reply ("+paint.Size(e.auxSize())+keptNote(e.auxSize(), len(e.aux), ", ", "")+"): "+sanitize.Bytes(reply))

@@ -21,9 +21,9 @@ func NewNeedle(text string) Needle { return Needle(strings.ToLower(text)) }
 // and the reply in full, the failure in its short and long words, and what
 // the line puts around them — the timestamp as formatted, the direction
 // (← →), the mode label (uni, multi), the size and the outcome ("✓ reply
-// …", "accepted by the node", "✗ no subscriber", the round trip), and the
-// hex a binary payload is shown as. /filter and /find both use it: a user
-// searches for what they see.
+// …", "accepted by the node" or on 3.x "written to the node", "✗ no
+// subscriber", the round trip), and the hex a binary payload is shown as.
+// /filter and /find both use it: a user searches for what they see.
 func (m *Model) shows(n Needle, e *entry) bool {
 	if len(n) == 0 {
 		return true

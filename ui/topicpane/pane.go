@@ -181,10 +181,14 @@ func (m *Model) AddReceived(ev *amop.MessageEvent) {
 	m.push(e)
 }
 
-// AddSent appends a message being sent, in the pending state, and returns
-// the sequence number Resolve takes when the answer arrives.
-func (m *Model) AddSent(at time.Time, mode amop.Mode, data []byte) uint64 {
+// AddSent appends a message being sent to a node of line, in the pending
+// state, and returns the sequence number Resolve takes when the answer
+// arrives. The line decides what a multicast's success says.
+func (m *Model) AddSent(at time.Time, line amop.Line, mode amop.Mode, data []byte) uint64 {
 	e := entry{at: at.UnixNano(), kind: KindSent, mode: mode, st: StatusPending}
+	if line == amop.Line3 {
+		e.flags |= flagLine3
+	}
 	e.data, e.size = keep(data, m.whole())
 	if sanitize.IsBinary(e.data) { // what is kept is what is shown
 		e.flags |= flagBinary

@@ -173,7 +173,7 @@ func TestFilter(t *testing.T) {
 		t.Fatalf("filtered:\n%s", v)
 	}
 	// A reply can make a sent line match.
-	seq := p.AddSent(t0, amop.Unicast, []byte("question"))
+	seq := p.AddSent(t0, amop.Line2, amop.Unicast, []byte("question"))
 	p.Resolve(seq, []byte("an apple"), nil, time.Millisecond)
 	if p.Shown() != 4 {
 		t.Fatalf("resolved reply not matched: %d", p.Shown())
@@ -190,7 +190,7 @@ func TestFilter(t *testing.T) {
 
 func TestResolveAfterClearIsIgnored(t *testing.T) {
 	p := newPane(1000, 80, 12)
-	seq := p.AddSent(t0, amop.Unicast, []byte("q"))
+	seq := p.AddSent(t0, amop.Line2, amop.Unicast, []byte("q"))
 	p.Clear()
 	recv(p, "other")
 	if p.Resolve(seq, []byte("r"), nil, 0) {
@@ -203,10 +203,10 @@ func TestResolveAfterClearIsIgnored(t *testing.T) {
 
 func TestSentLineStates(t *testing.T) {
 	p := newPane(1000, 100, 8)
-	a := p.AddSent(t0, amop.Unicast, []byte("ping"))
-	b := p.AddSent(t0, amop.Multicast, []byte("hi all"))
-	c := p.AddSent(t0, amop.Unicast, []byte("lost"))
-	p.AddSent(t0, amop.Unicast, []byte("waiting"))
+	a := p.AddSent(t0, amop.Line2, amop.Unicast, []byte("ping"))
+	b := p.AddSent(t0, amop.Line2, amop.Multicast, []byte("hi all"))
+	c := p.AddSent(t0, amop.Line2, amop.Unicast, []byte("lost"))
+	p.AddSent(t0, amop.Line2, amop.Unicast, []byte("waiting"))
 	p.Resolve(a, []byte("pong"), nil, 1800*time.Microsecond)
 	p.Resolve(b, nil, nil, 900*time.Microsecond)
 	p.Resolve(c, nil, fmt.Errorf("wrapped: %w", &amop.CodeError{Code: 102, Topic: "hello"}), 3*time.Second)
@@ -221,7 +221,7 @@ func TestSentLineStates(t *testing.T) {
 
 func TestNarrowRowsKeepTheOutcome(t *testing.T) {
 	p := newPane(1000, 48, 4) // the narrowest pane of the tiled layout
-	c := p.AddSent(t0, amop.Unicast, []byte(strings.Repeat("long payload ", 10)))
+	c := p.AddSent(t0, amop.Line2, amop.Unicast, []byte(strings.Repeat("long payload ", 10)))
 	p.Resolve(c, nil, &amop.CodeError{Code: 100, Topic: "hello"}, time.Millisecond)
 	v := view(p)
 	if !strings.Contains(v, "✗ no subscriber") {
@@ -275,9 +275,9 @@ func TestFilterOnAHiddenPaneStaysBounded(t *testing.T) {
 // own text.
 func TestFilterMatchesTheErrorShown(t *testing.T) {
 	p := newPane(100, 80, 12)
-	a := p.AddSent(t0, amop.Unicast, []byte("q1"))
+	a := p.AddSent(t0, amop.Line2, amop.Unicast, []byte("q1"))
 	p.Resolve(a, nil, amop.ErrTimeout, time.Second)
-	b := p.AddSent(t0, amop.Unicast, []byte("q2"))
+	b := p.AddSent(t0, amop.Line2, amop.Unicast, []byte("q2"))
 	p.Resolve(b, nil, &amop.CodeError{Code: amop.CodeNoSubscriber, Topic: "hello"}, time.Millisecond)
 	for needle, want := range map[string]int{"timeout": 1, "no subscriber": 1, "nobody is subscribed": 1, "AMOP 100": 1} {
 		p.SetFilter(needle)
@@ -339,11 +339,11 @@ func TestFilterMatchesWhatTheLineShows(t *testing.T) {
 	p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: []byte("m1"), Mode: amop.Multicast, At: at})
 	p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: []byte("u1"), Mode: amop.Unicast, At: at.Add(time.Minute)})
 	p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: []byte{0xde, 0xad, 0xbe, 0xef, 0}, Mode: amop.Multicast, At: at.Add(2 * time.Minute)})
-	ok := p.AddSent(at.Add(3*time.Minute), amop.Unicast, []byte("q1"))
+	ok := p.AddSent(at.Add(3*time.Minute), amop.Line2, amop.Unicast, []byte("q1"))
 	p.Resolve(ok, []byte("p1"), nil, 1800*time.Microsecond)
-	acc := p.AddSent(at.Add(4*time.Minute), amop.Multicast, []byte("q2"))
+	acc := p.AddSent(at.Add(4*time.Minute), amop.Line2, amop.Multicast, []byte("q2"))
 	p.Resolve(acc, nil, nil, time.Millisecond)
-	bad := p.AddSent(at.Add(5*time.Minute), amop.Unicast, []byte("q3"))
+	bad := p.AddSent(at.Add(5*time.Minute), amop.Line2, amop.Unicast, []byte("q3"))
 	p.Resolve(bad, nil, &amop.CodeError{Code: amop.CodeNoSubscriber, Topic: "hello"}, time.Millisecond)
 	p.AddNote(at.Add(6*time.Minute), "joined hello", false)
 	p.AddReceived(&amop.MessageEvent{Topic: "hello", Data: []byte("Привет"), Mode: amop.Unicast, At: at.Add(7 * time.Minute)})

@@ -260,10 +260,9 @@ func (m *Model) suffix(e *entry, w int, spin string) (string, int) {
 	case e.st == StatusPending:
 		forms = append(forms, []span{{spin + " sending", m.st.pending}}, []span{{spin, m.st.pending}})
 	case e.st == StatusOK && e.mode == amop.Multicast:
-		// Accepted, never delivered: a node acknowledges a multicast
-		// nobody receives (real-nodes.md row 15).
-		long := span{"✓ " + amop.MulticastAccepted, m.st.ok}
-		ok := span{"✓ accepted", m.st.ok}
+		// Accepted (2.x) or only written (3.x), never delivered.
+		long := span{"✓ " + e.line().MulticastOK(), m.st.ok}
+		ok := span{"✓ " + e.line().MulticastOKWord(), m.st.ok}
 		forms = append(forms, []span{long, rtt}, []span{long}, []span{ok, rtt}, []span{ok}, []span{{"✓", m.st.ok}})
 	case e.st == StatusLate:
 		forms = append(forms, m.lateForms(e)...)
@@ -309,7 +308,7 @@ func (m *Model) lateForms(e *entry) [][]span {
 		}
 		return [][]span{{{long, m.st.err}, later}, {{short, m.st.err}, later}, {{short, m.st.err}, late}, {{"✗", m.st.err}, late}}
 	case e.mode == amop.Multicast:
-		return [][]span{{{"✓ " + amop.MulticastAccepted, m.st.ok}, later}, {{"✓ accepted", m.st.ok}, later}, {{"✓", m.st.ok}, late}}
+		return [][]span{{{"✓ " + e.line().MulticastOK(), m.st.ok}, later}, {{"✓ " + e.line().MulticastOKWord(), m.st.ok}, later}, {{"✓", m.st.ok}, late}}
 	}
 	return [][]span{
 		{{"✓ reply " + quote(e.aux, 20), m.st.ok}, later},
