@@ -113,7 +113,11 @@ func runSub(ctx context.Context, args []string, std stdio) int {
 		std.tag = fs.Arg(0)
 	}
 	ef.visit(fs)
-	policy, err := ef.policy(*reply, std)
+	line, err := cf.line()
+	if err != nil {
+		return exitCode(std, "sub", err)
+	}
+	policy, err := ef.policy(*reply, line)
 	if err != nil {
 		return exitCode(std, "sub", err)
 	}
@@ -128,10 +132,10 @@ func runSub(ctx context.Context, args []string, std stdio) int {
 		}
 		out.format = t
 	}
-	return exitCode(std, "sub", subscribe(ctx, std, &cf, fs.Args(), policy, out, *count, *wait))
+	return exitCode(std, "sub", subscribe(ctx, std, &cf, &ef, fs.Args(), policy, out, *count, *wait))
 }
 
-func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, policy amop.ReplyPolicy, out subOutput, count int, wait time.Duration) error {
+func subscribe(ctx context.Context, std stdio, cf *connFlags, ef *execFlags, args []string, policy amop.ReplyPolicy, out subOutput, count int, wait time.Duration) error {
 	if len(args) < 2 {
 		return usagef("need ENDPOINT and at least one TOPIC")
 	}
@@ -161,6 +165,10 @@ func subscribe(ctx context.Context, std stdio, cf *connFlags, args []string, pol
 		return err
 	}
 	defer a.Close()
+	// No request arrives before a Join.
+	if err := ef.checkLine(rep.line, std); err != nil {
+		return err
+	}
 	for _, t := range topics {
 		if err := a.Join(t); err != nil {
 			return err

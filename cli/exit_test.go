@@ -57,8 +57,12 @@ func TestUsageAndConfigErrorsExitTwo(t *testing.T) {
 		{[]string{"sub", "--exec", "", ep, "t"}, s + "--exec: the command is empty; give the command to run per request"},
 		{[]string{"sub", "--exec", "cat", "--exec-max-output", "0", ep, "t"}, s + "--exec-max-output 0: want 1 to 8388608 bytes"},
 		{[]string{"sub", "--exec", "cat", "--exec-max-output", "-1", ep, "t"}, s + "--exec-max-output -1: want 1 to 8388608 bytes"},
-		{[]string{"sub", "--exec", "cat", "--exec-timeout", "-1s", ep, "t"}, s + "--exec-timeout -1s: want a duration above 0 and at most 9s (the node waits 5s for a reply)"},
-		{[]string{"sub", "--exec", "cat", "--exec-timeout", "10s", ep, "t"}, s + "--exec-timeout 10s: want a duration above 0 and at most 9s (the node waits 5s for a reply)"},
+		// The line's bounds (outside report 3, finding 13); with --fisco
+		// auto both until the line is known (TestSubExecTimeoutFollowsLine).
+		{[]string{"sub", "--exec", "cat", "--exec-timeout", "-1s", ep, "t"}, s + "--exec-timeout -1s: want a duration above 0 and at most 9s on FISCO BCOS 2.x (its node waits 5s for a reply), 30s on 3.x (its node waits 30s)"},
+		{[]string{"sub", "--exec", "cat", "--exec-timeout", "31s", ep, "t"}, s + "--exec-timeout 31s: want a duration above 0 and at most 9s on FISCO BCOS 2.x (its node waits 5s for a reply), 30s on 3.x (its node waits 30s)"},
+		{[]string{"sub", "--fisco", "2", "--exec", "cat", "--exec-timeout", "10s", ep, "t"}, s + "--exec-timeout 10s: want a duration above 0 and at most 9s (a FISCO BCOS 2.x node waits 5s for a reply)"},
+		{[]string{"sub", "--fisco", "3", "--exec", "cat", "--exec-timeout", "31s", ep, "t"}, s + "--exec-timeout 31s: want a duration above 0 and at most 30s (a FISCO BCOS 3.x node waits 30s for a reply)"},
 		{[]string{"sub", "--exec-timeout", "1s", ep, "t"}, s + "--exec-timeout needs --exec CMD"},
 		{[]string{"sub", ep, "t", "--json"}, "amoptui sub: flag --json comes after ENDPOINT; flags go before it: amoptui sub [FLAGS] ENDPOINT TOPIC [TOPIC...]"},
 		// bench: no silent defaults, and nothing started (no "bench:" line

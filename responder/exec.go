@@ -6,15 +6,21 @@
 //
 // # Time bounds
 //
-// A reply is computed inside go-sdk's handler, and the guard keeps a
-// unicast request alone in flight on its topic: while a responder runs,
-// later messages on the same topic wait (other topics do not). The node itself waits 5 s for a
-// subscriber's reply (FISCO BCOS 2.x and amop/local) before it tries another
-// subscriber or answers the sender with AMOP 104, and the guard gives go-sdk
-// 10 s for a push before it moves the topic's queue on. So a command gets
-// DefaultTimeout (3 s) by default and at most MaxTimeout (9 s, below the
-// guard's 10 s); anything over the node's 5 s means the sender has already
-// been answered by someone else, which Exec's constructor warns about.
+// A request is answered on its topic's lane: while a responder runs, later
+// messages on the same topic wait (other topics do not). A command gets
+// DefaultTimeout (3 s) by default; its bounds depend on the line (Limits):
+//
+//   - FISCO BCOS 2.x: the reply is computed inside go-sdk's handler, and the
+//     guard gives go-sdk 10 s for a push before it moves the topic's queue
+//     on, so at most 9 s. The node itself waits 5 s for a subscriber's reply
+//     (FISCO BCOS 2.x and amop/local) before it tries another subscriber or
+//     answers the sender with AMOP 104.
+//   - FISCO BCOS 3.x: no guard; the node waits 30 s (AMOPClient, and
+//     amop/local3's default) and then answers the sender -4008, so at most
+//     30 s.
+//
+// Anything at or past the node's wait means the sender has already been
+// answered by someone else, which Limits.Check warns about.
 package responder
 
 import (
@@ -37,11 +43,6 @@ import (
 // Bounds of a command run.
 const (
 	DefaultTimeout = 3 * time.Second
-	// MaxTimeout stays below the guard's 10 s deadline for go-sdk's answer
-	// to a push, past which the topic's queue moves on anyway.
-	MaxTimeout = 9 * time.Second
-	// NodeWait is how long a node waits for a subscriber's reply.
-	NodeWait = 5 * time.Second
 	// DefaultMaxOutput is the largest reply a command may print.
 	DefaultMaxOutput = 1 << 20
 	// OutputLimit bounds ExecOptions.MaxOutput: the largest payload a
@@ -67,6 +68,51 @@ const (
 	EnvPrivate = "AMOP_PRIVATE" // true for a private topic's request
 )
 
+// Limits are a line's bounds of a command's run.
+type Limits struct {
+	// Line is the FISCO BCOS line they are of.
+	Line amop.Line
+	// NodeWait is how long a node of the line waits for a subscriber's
+	// reply.
+	NodeWait time.Duration
+	// Max is the longest run allowed.
+	Max time.Duration
+	// after is what the node has done once NodeWait is over.
+	after string
+}
+
+// LimitsOf are line's limits; LineAuto gets the 2.x ones, the stricter.
+func LimitsOf(line amop.Line) Limits {
+	if line == amop.Line3 {
+		return Limits{Line: amop.Line3, NodeWait: 30 * time.Second, Max: 30 * time.Second,
+			after: "the node has answered the sender -4008"}
+	}
+	// Max stays below the guard's 10 s deadline for go-sdk's answer to a
+	// push, past which the topic's queue moves on anyway.
+	return Limits{Line: amop.Line2, NodeWait: 5 * time.Second, Max: 9 * time.Second,
+		after: "the node has tried another subscriber or answered AMOP 104"}
+}
+
+// Range is the accepted timeouts in words, for errors and help texts:
+// "above 0 and at most 9s (a FISCO BCOS 2.x node waits 5s for a reply)".
+func (l Limits) Range() string {
+	return fmt.Sprintf("above 0 and at most %v (a %s node waits %v for a reply)", l.Max, l.Line.Name(), l.NodeWait)
+}
+
+// Check refuses a timeout out of range, and returns a warning for one that
+// works but will not do what the user probably wants: at or past the
+// node's own wait.
+func (l Limits) Check(timeout time.Duration) (warn string, err error) {
+	if timeout <= 0 || timeout > l.Max {
+		return "", fmt.Errorf("timeout %v: want a duration %s", timeout, l.Range())
+	}
+	if timeout >= l.NodeWait {
+		warn = fmt.Sprintf("exec timeout %v is at or past the %s node's %v wait for a reply: a slower answer reaches nobody (%s)",
+			timeout, l.Line.Name(), l.NodeWait, l.after)
+	}
+	return warn, nil
+}
+
 // EnvNames are the variables a command gets, for help texts.
 var EnvNames = []string{EnvTopic, EnvSeq, EnvN, EnvSize, EnvPrivate}
 
@@ -79,8 +125,11 @@ type ExecOptions struct {
 	// Shell runs Command with /bin/sh -c instead (--exec-shell): pipes and
 	// variables work, and the payload still only arrives on stdin.
 	Shell bool
-	// Timeout bounds each run (DefaultTimeout; at most MaxTimeout).
+	// Timeout bounds each run (DefaultTimeout; within the Line's Limits).
 	Timeout time.Duration
+	// Line is the FISCO BCOS line the requests come from, whose Limits
+	// the Timeout is checked against (LineAuto: 2.x's).
+	Line amop.Line
 	// MaxOutput bounds the reply (DefaultMaxOutput).
 	MaxOutput int
 	// Dir is the working directory ("" = the current one).
@@ -112,8 +161,9 @@ func NewExec(opts ExecOptions) (*Exec, string, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	if opts.Timeout < 0 || opts.Timeout > MaxTimeout {
-		return nil, "", fmt.Errorf("responder: timeout %v: want a duration above 0 and at most %v (the node waits %v for a reply)", opts.Timeout, MaxTimeout, NodeWait)
+	warn, err := LimitsOf(opts.Line).Check(opts.Timeout)
+	if err != nil {
+		return nil, "", fmt.Errorf("responder: %w", err)
 	}
 	if opts.MaxOutput == 0 {
 		opts.MaxOutput = DefaultMaxOutput
@@ -137,10 +187,6 @@ func NewExec(opts ExecOptions) (*Exec, string, error) {
 			return nil, "", fmt.Errorf("responder: %w", err)
 		}
 		e.argv = argv
-	}
-	warn := ""
-	if opts.Timeout >= NodeWait {
-		warn = fmt.Sprintf("exec timeout %v is at or past the node's %v wait for a reply: a slower answer reaches nobody (the node has tried another subscriber or answered AMOP 104)", opts.Timeout, NodeWait)
 	}
 	return e, warn, nil
 }

@@ -172,7 +172,8 @@ func TestNewExecChecks(t *testing.T) {
 		{Command: "   "},
 		{Command: "no-such-command-amoptui"},
 		{Command: `echo "unterminated`},
-		{Command: "cat", Timeout: MaxTimeout + time.Second},
+		{Command: "cat", Timeout: LimitsOf(amop.Line2).Max + time.Second},
+		{Command: "cat", Timeout: 31 * time.Second, Line: amop.Line3},
 		{Command: "cat", Timeout: -time.Second},
 	}
 	for _, o := range bad {
@@ -181,8 +182,20 @@ func TestNewExecChecks(t *testing.T) {
 		}
 	}
 	_, warn, err := NewExec(ExecOptions{Command: "cat", Timeout: 6 * time.Second})
-	if err != nil || !strings.Contains(warn, "node's 5s wait") {
+	if err != nil || !strings.Contains(warn, "2.x node's 5s wait") || !strings.Contains(warn, "AMOP 104") {
 		t.Fatalf("6s: warn %q, err %v", warn, err)
+	}
+	// A 3.x node waits 30 s and has no AMOP 104 (outside report 3,
+	// finding 13).
+	if _, warn, err := NewExec(ExecOptions{Command: "cat", Timeout: 10 * time.Second, Line: amop.Line3}); err != nil || warn != "" {
+		t.Fatalf("3.x 10s: warn %q, err %v", warn, err)
+	}
+	_, warn, err = NewExec(ExecOptions{Command: "cat", Timeout: 30 * time.Second, Line: amop.Line3})
+	if err != nil || !strings.Contains(warn, "3.x node's 30s wait") || !strings.Contains(warn, "-4008") || strings.Contains(warn, "104") {
+		t.Fatalf("3.x 30s: warn %q, err %v", warn, err)
+	}
+	if _, _, err := NewExec(ExecOptions{Command: "cat", Timeout: 10 * time.Second, Line: amop.Line2}); err == nil || !strings.Contains(err.Error(), "at most 9s (a FISCO BCOS 2.x node waits 5s") {
+		t.Fatalf("2.x 10s: %v", err)
 	}
 	_, warn, _ = NewExec(ExecOptions{Command: "cat"})
 	if warn != "" {
@@ -324,7 +337,8 @@ func TestNewExecBoundsSayTheRange(t *testing.T) {
 		o    ExecOptions
 		want string
 	}{
-		{ExecOptions{Command: "cat", Timeout: -time.Second}, "responder: timeout -1s: want a duration above 0 and at most 9s (the node waits 5s for a reply)"},
+		{ExecOptions{Command: "cat", Timeout: -time.Second}, "responder: timeout -1s: want a duration above 0 and at most 9s (a FISCO BCOS 2.x node waits 5s for a reply)"},
+		{ExecOptions{Command: "cat", Timeout: 31 * time.Second, Line: amop.Line3}, "responder: timeout 31s: want a duration above 0 and at most 30s (a FISCO BCOS 3.x node waits 30s for a reply)"},
 		{ExecOptions{Command: "cat", MaxOutput: -1}, "responder: max output -1: want 1 to 8388608 bytes"},
 		{ExecOptions{Command: "cat", MaxOutput: OutputLimit + 1}, "responder: max output 8388609: want 1 to 8388608 bytes"},
 	} {
