@@ -183,9 +183,13 @@ func TestFailoverToTheNextEndpoint(t *testing.T) {
 	if len(causes) == 0 {
 		t.Fatal("no failed attempt was reported")
 	}
+	// The system's reason alone: "connection refused" as a rule, but a
+	// port freed a moment ago can answer "connection reset by peer" on a
+	// loaded machine (seen once in CI). What must not be there is an
+	// address, which the status names already.
 	for _, c := range causes {
-		if c != "connection refused" {
-			t.Errorf("the dead endpoint's failure reads %q, want %q", c, "connection refused")
+		if strings.Contains(c, n.Addr(0)) || strings.Contains(c, "connect to") || strings.Contains(c, "dial tcp") {
+			t.Errorf("the dead endpoint's failure reads %q: want the system's reason alone", c)
 		}
 	}
 }
