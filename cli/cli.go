@@ -158,14 +158,18 @@ func exitCode(std stdio, name string, err error) int {
 // argument, so the flag would be taken as an argument and silently do
 // nothing. args is the command line fs parsed; first names the first
 // argument and synopsis the arguments, for the sentence. A "--" before the
-// arguments lets them start with "-".
+// arguments lets them start with "-"; a "--" among them (`pub E -- t -x`)
+// would be taken as an argument, so it is refused with where it goes.
 func flagsBeforeArgs(fs *flag.FlagSet, args []string, first, synopsis string) error {
 	rest := fs.Args()
 	if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
 		return nil
 	}
 	for _, a := range rest {
-		if !strings.HasPrefix(a, "-") || a == "-" || a == "--" {
+		if a == "--" {
+			return usagef("-- goes before %s, where the flags end: %s [FLAGS] -- %s", first, fs.Name(), synopsis)
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
 			continue
 		}
 		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
