@@ -103,7 +103,7 @@ func nodeMain(ctx context.Context, args []string, std stdio) error {
 	}
 	likeName, err := local.ParseLike(*like)
 	if err != nil {
-		return usagef("--like: %v", err)
+		return usagef("--like %s: %s", *like, likeProblem(err))
 	}
 	if *nodeTimeout <= 0 {
 		return usagef("--node-timeout %v: want a positive duration", *nodeTimeout)
@@ -303,4 +303,13 @@ func printNodeBanner(w io.Writer, n *local.Network, customDir bool) {
 	fmt.Fprintln(w, "a second terminal joins with:")
 	fmt.Fprintf(w, "  %s --node %s%s\n", selfCommand(), subAddr, certsFlag)
 	fmt.Fprintln(w, "Ctrl+C stops the network.")
+}
+
+// likeProblem is a ParseLike error in the command line's words: what is
+// wanted, without the package's prefix and the value the flag names already.
+func likeProblem(err error) string {
+	if _, want, ok := strings.Cut(err.Error(), ": want "); ok {
+		return "want " + want
+	}
+	return err.Error()
 }

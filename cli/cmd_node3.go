@@ -77,7 +77,7 @@ func node3Main(ctx context.Context, args []string, std stdio) error {
 	}
 	likeName, err := local3.ParseLike(*like)
 	if err != nil {
-		return usagef("--like: %v", err)
+		return usagef("--like %s: %s", *like, likeProblem(err))
 	}
 	if *replyTimeout <= 0 {
 		return usagef("--reply-timeout %v: want a positive duration", *replyTimeout)

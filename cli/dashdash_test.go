@@ -29,3 +29,20 @@ func TestDashDashAmongTheArguments(t *testing.T) {
 		t.Errorf("pub -- EP t -x: the arguments were not taken:\n%s", errOut)
 	}
 }
+
+// TestLikeProblemInTheCommandLinesWords: a bad --like names the flag, the
+// value and what is wanted — not the package that parsed it.
+func TestLikeProblemInTheCommandLinesWords(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"node", "--like", "2.8", "--listen", "127.0.0.1:0", "--log"}, `amoptui node: --like 2.8: want "ideal" (the default), "2.9" or "2.9.1"`},
+		{[]string{"node", "--fisco", "3", "--like", "2.9", "--listen", "127.0.0.1:0", "--log"}, `amoptui node: --like 2.9: want "ideal" (the default), "3.16" or "3.16.4"`},
+	} {
+		code, _, errOut := runCmd(t, "", c.args...)
+		if code != exitUsage || !strings.Contains(errOut, c.want) || strings.Contains(errOut, "local") {
+			t.Errorf("%q: exit %d\n%s\nwant %q", c.args, code, errOut, c.want)
+		}
+	}
+}
