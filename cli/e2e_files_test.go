@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -153,10 +152,7 @@ func TestTUIBadFilesInTmux(t *testing.T) {
 	if strings.Contains(scr, "◆") {
 		t.Fatalf("a private pane was left behind:\n%s", scr)
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(tm.run("display", "-p", "-t", "=T:", "#{pane_pid}"))) // env execs the binary
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid := panePID(t, tm, "T") // env execs the binary
 	_, _, peak := procStat(t, pid)
 	if peak > maxFileRSS {
 		t.Fatalf("peak RSS %d MiB", peak>>20)

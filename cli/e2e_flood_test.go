@@ -120,10 +120,7 @@ func runFlood(t *testing.T, rate int, d time.Duration) floodResult {
 	tm.waitScreen("F", "● connected")
 	tm.waitScreen("F", "joined flood")
 	waitSubs(t, n, "flood", 1)
-	pid, err := strconv.Atoi(strings.TrimSpace(tm.run("display", "-p", "-t", "=F:", "#{pane_pid}")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid := panePID(t, tm, "F")
 
 	// 10 ms batches; every message a 64-byte payload with its own seq.
 	const tick = 10 * time.Millisecond

@@ -249,10 +249,7 @@ func TestInjectionThroughTheRealTUI(t *testing.T) {
 		st, err := os.Stat(trans)
 		return err == nil && st.Size() > 256<<10
 	})
-	pid, err := strconv.Atoi(strings.TrimSpace(tm.run("display", "-p", "-t", "=B:", "#{pane_pid}")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid := panePID(t, tm, "B")
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil { // the TUI this test started, by its pid
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,10 +53,7 @@ func TestTUIMemoryFollowsItsBudgetInTmux(t *testing.T) {
 	}
 	tm.start("T", 160, 40, "env TERM=xterm-256color "+strings.Join(args, " "))
 	tm.waitScreen("T", "● connected")
-	pid, err := strconv.Atoi(strings.TrimSpace(tm.run("display", "-p", "-t", "=T:", "#{pane_pid}"))) // env execs the binary
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid := panePID(t, tm, "T") // env execs the binary
 	pub := func(topic, msg string, count int) {
 		t.Helper()
 		cmd := exec.Command(bin, "pub", "--certs", n.CertDir(), "--multicast", "--count", fmt.Sprint(count), "--interval", "0",

@@ -32,7 +32,7 @@ func TestNode3ViewInTmux(t *testing.T) {
 	pid := panePID(t, tm, "N") // env execs the binary
 	t.Cleanup(func() { stopPID(t, pid) })
 	// The first start makes four RSA-2048 keys: seconds on a loaded machine.
-	scr := waitScreenFor(t, tm, "N", "Last routing decisions", 90*time.Second)
+	scr := tm.waitScreenWithin("N", "Last routing decisions", 90*time.Second)
 	for _, want := range []string{"FISCO BCOS 3.x · chain chain0 · group group0 · ideal nodes", "certificates: " + certs,
 		"--fisco 3 --node " + addrs[1] + " --certs " + certs, "node --fisco 3 --log prints lines", "no topic subscribed yet"} {
 		if !strings.Contains(scr, want) {
@@ -43,7 +43,7 @@ func TestNode3ViewInTmux(t *testing.T) {
 	sub := ntStart(t, certs, bin, "sub", "--fisco", "3", "--certs", certs, "--reply", "pong", "--count", "1", addrs[1], "svc")
 	ntWait(t, 30*time.Second, "Subscriber success", func() bool { return strings.Contains(sub.out.String(), "Subscriber success") })
 	// The session and its topic: svc → sN@node1.
-	scr = waitScreenFor(t, tm, "N", "@node1", 15*time.Second)
+	scr = tm.waitScreenWithin("N", "@node1", 15*time.Second)
 	if !strings.Contains(scr, "svc") || !strings.Contains(scr, "uni 0") {
 		t.Fatalf("the subscriber's topic is not shown:\n%s", scr)
 	}
@@ -54,7 +54,7 @@ func TestNode3ViewInTmux(t *testing.T) {
 	if code := sub.wait(t, 20*time.Second, "sub"); code != 0 {
 		t.Fatalf("sub exit %d:\n%s", code, sub.err.String())
 	}
-	scr = waitScreenFor(t, tm, "N", "unicast 'svc' from s", 15*time.Second)
+	scr = tm.waitScreenWithin("N", "unicast 'svc' from s", 15*time.Second)
 	if !strings.Contains(scr, "@node0 → s") || !strings.Contains(scr, "@node1, ") || !strings.Contains(scr, "uni 1") {
 		t.Fatalf("the routed unicast is not shown:\n%s", scr)
 	}
@@ -62,7 +62,7 @@ func TestNode3ViewInTmux(t *testing.T) {
 	if code := nobody.wait(t, 30*time.Second, "pub to nobody"); code != exitFailure {
 		t.Fatalf("pub to nobody exit %d:\n%s\n%s", code, nobody.out.String(), nobody.err.String())
 	}
-	waitScreenFor(t, tm, "N", "unicast 'nobody' from s", 15*time.Second)
+	tm.waitScreenWithin("N", "unicast 'nobody' from s", 15*time.Second)
 	if scr := tm.screen("N"); !strings.Contains(scr, "no subscriber (AMOP 3001)") {
 		t.Fatalf("no subscriber in words:\n%s", scr)
 	}
@@ -72,7 +72,7 @@ func TestNode3ViewInTmux(t *testing.T) {
 	tm.start("L", 200, 30, fmt.Sprintf("env TERM=xterm-256color %s node --fisco 3 --log --listen %s --certs %s", bin, strings.Join(more, ","), certs))
 	lpid := panePID(t, tm, "L")
 	t.Cleanup(func() { stopPID(t, lpid) })
-	scr = waitScreenFor(t, tm, "L", "Ctrl+C stops the network.", 60*time.Second)
+	scr = tm.waitScreenWithin("L", "Ctrl+C stops the network.", 60*time.Second)
 	if strings.Contains(scr, "Last routing decisions") || !strings.Contains(scr, "--fisco 3 --node "+more[1]) {
 		t.Fatalf("--log on a terminal:\n%s", scr)
 	}
@@ -91,22 +91,6 @@ func panePID(t *testing.T, tm *tmuxServer, name string) int {
 		t.Fatal(err)
 	}
 	return pid
-}
-
-// waitScreenFor is tmuxServer.waitScreen with a deadline of d.
-func waitScreenFor(t *testing.T, tm *tmuxServer, name, want string, d time.Duration) string {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		scr := tm.screen(name)
-		if strings.Contains(scr, want) {
-			return scr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("session %s never showed %q; screen:\n%s", name, want, scr)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 // alive reports whether process pid still runs. A process that ended but

@@ -28,7 +28,7 @@ func TestNodeViewResizeAndQuitInTmux(t *testing.T) {
 	tm.start("N", 100, 30, fmt.Sprintf("env TERM=xterm-256color sh -c '%s node --listen %s --certs %s; echo EXIT=$?; exec sleep 120'", bin, strings.Join(addrs, ","), certs))
 	sh := panePID(t, tm, "N")
 	// The first start makes four RSA-2048 keys: seconds on a loaded machine.
-	waitScreenFor(t, tm, "N", "Last routing decisions", 90*time.Second)
+	tm.waitScreenWithin("N", "Last routing decisions", 90*time.Second)
 	node := childPID(t, sh)
 	t.Cleanup(func() { stopPID(t, node) })
 
@@ -62,7 +62,7 @@ func TestNodeViewResizeAndQuitInTmux(t *testing.T) {
 	resize(160, 50)
 	tm.keys("N", "q")
 	waitGone(t, node, 20*time.Second)
-	scr = waitScreenFor(t, tm, "N", "EXIT=0", 15*time.Second)
+	scr = tm.waitScreenWithin("N", "EXIT=0", 15*time.Second)
 	if strings.Contains(scr, "┃") || strings.Contains(scr, "━") {
 		t.Fatalf("the view left its frame on the shell:\n%s", scr)
 	}

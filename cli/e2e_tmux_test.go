@@ -112,10 +112,16 @@ func (s *tmuxServer) keys(name string, keys ...string) {
 	s.run(append([]string{"send-keys", "-t", "=" + name + ":"}, keys...)...)
 }
 
-// waitScreen polls the pane until it shows want.
+// waitScreen polls the pane until it shows want, for up to 15 s.
 func (s *tmuxServer) waitScreen(name, want string) string {
 	s.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	return s.waitScreenWithin(name, want, 15*time.Second)
+}
+
+// waitScreenWithin is waitScreen with a deadline of d.
+func (s *tmuxServer) waitScreenWithin(name, want string, d time.Duration) string {
+	s.t.Helper()
+	deadline := time.Now().Add(d)
 	for {
 		scr := s.screen(name)
 		if strings.Contains(scr, want) {
@@ -126,7 +132,6 @@ func (s *tmuxServer) waitScreen(name, want string) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-
 }
 
 // TestTUIEndToEndInTmux drives the real binary as a person would: two TUIs
