@@ -24,42 +24,45 @@ const SyncWindowText = "5 s"
 // chain, in the words the UI and `sub` show.
 const SyncNote = "other nodes learn of it within " + SyncWindowText
 
-// MulticastOK is what a multicast that succeeded means on line l, in a
-// few words. A 2.x node acknowledges a multicast, even when nobody listens
-// (real-nodes.md row 15): it accepted it. A 3.x node acknowledges none
-// (fisco3-amop.md): the message was written to it, no more. Neither is a
-// delivery receipt. LineAuto reads as 2.x, the line that acknowledges.
-func (l Line) MulticastOK() string {
-	if l == Line3 {
-		return "written to the node"
+// multicastWords say what a multicast that succeeded means on a line. A
+// 2.x node acknowledges a multicast, even when nobody listens (real-nodes.md
+// row 15): it accepted it. A 3.x node acknowledges none (fisco3-amop.md):
+// the message was written to it, no more. Neither is a delivery receipt.
+type multicastWords struct{ ok, word, note, long string }
+
+var (
+	multicastWords2 = multicastWords{
+		ok: "accepted by the node", word: "accepted", note: "not a delivery receipt",
+		long: "accepted by the node, which is not a delivery receipt: a node acknowledges a multicast even when nobody listens",
 	}
-	return "accepted by the node"
+	multicastWords3 = multicastWords{
+		ok: "written to the node", word: "written", note: "no acknowledgement on 3.x",
+		long: "written to the node, which acknowledges no multicast on 3.x: not a delivery receipt",
+	}
+)
+
+// multicast is line l's words; LineAuto reads as 2.x, the line that
+// acknowledges.
+func (l Line) multicast() multicastWords {
+	if l == Line3 {
+		return multicastWords3
+	}
+	return multicastWords2
 }
 
+// MulticastOK is what a multicast that succeeded means on line l, in a
+// few words.
+func (l Line) MulticastOK() string { return l.multicast().ok }
+
 // MulticastOKWord is MulticastOK in one word, for narrow columns.
-func (l Line) MulticastOKWord() string {
-	if l == Line3 {
-		return "written"
-	}
-	return "accepted"
-}
+func (l Line) MulticastOKWord() string { return l.multicast().word }
 
 // MulticastOKNote says why MulticastOK is not a delivery: what a headless
 // command adds in brackets.
-func (l Line) MulticastOKNote() string {
-	if l == Line3 {
-		return "no acknowledgement on 3.x"
-	}
-	return "not a delivery receipt"
-}
+func (l Line) MulticastOKNote() string { return l.multicast().note }
 
 // MulticastOKLong explains MulticastOK in a sentence.
-func (l Line) MulticastOKLong() string {
-	if l == Line3 {
-		return "written to the node, which acknowledges no multicast on 3.x: not a delivery receipt"
-	}
-	return "accepted by the node, which is not a delivery receipt: a node acknowledges a multicast even when nobody listens"
-}
+func (l Line) MulticastOKLong() string { return l.multicast().long }
 
 // localBuildType is how amoptui's local network names itself in
 // getClientVersion's "Build Type": "amoptui local network · ideal", or
