@@ -2,6 +2,7 @@ package amop
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/amoptui/amoptui/amop/wire3"
 )
@@ -23,6 +24,11 @@ const (
 // subscription (AMOPImpl TOPIC_SYNC_PERIOD, 2000 ms).
 const TopicSync3Text = "2 s"
 
+// SubscriberWait3 is how long a 3.x node waits for the subscriber it handed
+// a unicast to before it answers the sender -4008 (CodeTimeout3; the
+// WebSocket layer's 30 s request timeout, fisco3-amop.md).
+const SubscriberWait3 = 30 * time.Second
+
 // explain3 is CodeError.Explain for the 3.x codes; "" for others.
 func explain3(code int, topic string) string {
 	switch code {
@@ -39,7 +45,7 @@ func explain3(code int, topic string) string {
 	case CodeAMOPUnavailable3:
 		return "AMOP is not available on this node (its gateway is unreachable, or it is a read-only node)"
 	case CodeTimeout3:
-		return fmt.Sprintf("the subscriber of %q picked by the node did not answer within the node's 30 s", topic)
+		return fmt.Sprintf("the subscriber of %q picked by the node did not answer within the node's %.0f s", topic, SubscriberWait3.Seconds())
 	case CodeSubscriberGone3:
 		return fmt.Sprintf("the subscriber of %q picked by the node disconnected before it answered", topic)
 	case CodeTooLarge3:

@@ -84,7 +84,7 @@ type Limits struct {
 // LimitsOf are line's limits; LineAuto gets the 2.x ones, the stricter.
 func LimitsOf(line amop.Line) Limits {
 	if line == amop.Line3 {
-		return Limits{Line: amop.Line3, NodeWait: 30 * time.Second, Max: 30 * time.Second,
+		return Limits{Line: amop.Line3, NodeWait: amop.SubscriberWait3, Max: amop.SubscriberWait3,
 			after: "the node has answered the sender -4008"}
 	}
 	// Max stays below the guard's 10 s deadline for go-sdk's answer to a
