@@ -32,7 +32,9 @@ func TestNode3ViewInTmux(t *testing.T) {
 	pid := panePID(t, tm, "N") // env execs the binary
 	t.Cleanup(func() { stopPID(t, pid) })
 	// The first start makes four RSA-2048 keys: seconds on a loaded machine.
-	scr := tm.waitScreenWithin("N", "Last routing decisions", 90*time.Second)
+	// Waited for by the footer's last line, the bottom of the first frame:
+	// a capture can catch a frame half drawn (seen once in CI).
+	scr := tm.waitScreenWithin("N", "node --fisco 3 --log prints lines", 90*time.Second)
 	for _, want := range []string{"FISCO BCOS 3.x · chain chain0 · group group0 · ideal nodes", "certificates: " + certs,
 		"--fisco 3 --node " + addrs[1] + " --certs " + certs, "node --fisco 3 --log prints lines", "no topic subscribed yet"} {
 		if !strings.Contains(scr, want) {
