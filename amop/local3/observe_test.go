@@ -48,7 +48,13 @@ func TestObserverIdeal(t *testing.T) {
 	if ds, next, _ := n.Decisions(0); len(ds) != 0 || next != 0 {
 		t.Fatalf("decisions before watching: %v", ds)
 	}
-	v := n.View()
+	// The publisher's session is in its node's table a moment after its
+	// dial returns (seen once in CI): wait for it.
+	var v netobs.View
+	waitFor(t, wait, "the publisher's session", func() bool {
+		v = n.View()
+		return len(v.Nodes) == 2 && len(v.Nodes[0].Sessions) == 1
+	})
 	if v.Like != LikeIdeal || len(v.Nodes) != 2 || !v.Nodes[0].Up || v.Nodes[1].Addr != n.Addr(1) {
 		t.Fatalf("view %+v", v)
 	}
